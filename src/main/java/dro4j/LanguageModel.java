@@ -1,0 +1,178 @@
+package dro4j;
+
+import ai.djl.ndarray.NDManager;
+import dro4j.generate.Generation;
+import dro4j.generate.Generator;
+import dro4j.generate.SamplingParams;
+import dro4j.model.BundledModel;
+import dro4j.model.GenerationConfig;
+import dro4j.model.ModelConfig;
+import dro4j.model.TensorEngine;
+import dro4j.model.Transformer;
+import dro4j.score.Scorer;
+import dro4j.score.TokenScores;
+import dro4j.text.ChatMessage;
+import dro4j.text.ChatTemplate;
+import dro4j.text.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A Hugging Face model folder, loaded: weights, tokenizer, chat template and generation defaults, with
+ * generation and scoring on top. The entry point of the library:
+ *
+ * <pre>{@code
+ * try (LanguageModel lm = LanguageModel.load(Path.of("Qwen2.5-0.5B-Instruct"))) {
+ *   int[] prompt = lm.tokenizer().encode("Once upon a time", true);
+ *   Generation g = lm.generate(List.of(prompt), SamplingParams.greedy(32), false);
+ *   System.out.println(g.completions().get(0).text());
+ * }
+ * }</pre>
+ */
+public final class LanguageModel implements AutoCloseable {
+  private final Path directory;
+  private final NDManager manager;
+  private final ModelConfig config;
+  private final GenerationConfig generationConfig;
+  private final Transformer transformer;
+  private final Tokenizer tokenizer;
+  private final Generator generator;
+  private final Scorer scorer;
+
+  private LanguageModel(Path directory, NDManager manager, ModelConfig config,
+      GenerationConfig generationConfig, Transformer transformer, Tokenizer tokenizer) {
+    this.directory = directory;
+    this.manager = manager;
+    this.config = config;
+    this.generationConfig = generationConfig;
+    this.transformer = transformer;
+    this.tokenizer = tokenizer;
+    this.generator = new Generator(transformer, tokenizer);
+    this.scorer = new Scorer(transformer);
+  }
+
+  /**
+   * Loads a model folder ({@code config.json}, {@code model.safetensors} or
+   * {@code model.safetensors.index.json} with its shards, {@code tokenizer.json},
+   * {@code tokenizer_config.json}, optional {@code generation_config.json}).
+   *
+   * @throws BadInputException naming the file and the problem when anything is missing or malformed
+   */
+  public static LanguageModel load(Path directory) {
+    if (!Files.isDirectory(directory)) {
+      throw new BadInputException(directory, "model folder does not exist");
+    }
+    ModelConfig config = ModelConfig.loadFromDir(directory);
+    GenerationConfig generationConfig = GenerationConfig.loadOrDefault(directory);
+    Tokenizer tokenizer = Tokenizer.load(directory);
+    NDManager manager = TensorEngine.newManager();
+    try {
+      Transformer transformer = Transformer.load(directory, config, manager);
+      return new LanguageModel(directory, manager, config, generationConfig, transformer, tokenizer);
+    } catch (RuntimeException e) {
+      manager.close();
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  /** Loads the bundled default model (stories260K), offline. */
+  public static LanguageModel loadDefault() {
+    return load(BundledModel.directory());
+  }
+
+  /** Loads {@code directory}, or the bundled default model when it is null. */
+  public static LanguageModel loadOrDefault(Path directory) {
+    return directory == null ? loadDefault() : load(directory);
+  }
+
+  /** The model folder. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** Architecture settings from config.json. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** Defaults from generation_config.json (all fields absent when the file is). */
+  public GenerationConfig generationConfig() {
+    return generationConfig;
+  }
+
+  /** The network. */
+  public Transformer transformer() {
+    return transformer;
+  }
+
+  /** The tokenizer. */
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The batched sampler. */
+  public Generator generator() {
+    return generator;
+  }
+
+  /** The teacher-forced scorer. */
+  public Scorer scorer() {
+    return scorer;
+  }
+
+  /** The root tensor manager of this model. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The chat template of {@code tokenizer_config.json} (error naming the file when it has none). */
+  public ChatTemplate chatTemplate() {
+    return ChatTemplate.load(directory);
+  }
+
+  /** Renders messages with the chat template and tokenizes the result without adding special tokens again. */
+  public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    String rendered = chatTemplate().render(messages, addGenerationPrompt);
+    return tokenizer.encode(rendered, false);
+  }
+
+  /**
+   * Every token id that ends a generation: {@code eos_token_id} of config.json and
+   * generation_config.json (an id or a list) and the tokenizer's eos token.
+   */
+  public List<Integer> eosTokenIds() {
+    Set<Integer> ids = new LinkedHashSet<>(config.eosTokenIds());
+    ids.addAll(generationConfig.eosTokenIds());
+    if (tokenizer.eosTokenId() != null) {
+      ids.add(tokenizer.eosTokenId());
+    }
+    return new ArrayList<>(ids);
+  }
+
+  /**
+   * Samples completions with the model's EOS ids added to the stop tokens of {@code params}.
+   *
+   * @see Generator#generate
+   */
+  public Generation generate(List<int[]> prompts, SamplingParams params, boolean keepCache) {
+    Set<Integer> stops = new LinkedHashSet<>(params.stopTokenIds());
+    stops.addAll(eosTokenIds());
+    return generator.generate(prompts, params.withStopTokenIds(new ArrayList<>(stops)), keepCache);
+  }
+
+  /** Teacher-forced scores of {@code target} after {@code context}, encoded from scratch. */
+  public TokenScores score(int[] context, int[] target) {
+    return scorer.score(List.of(context), List.of(target), 1.0, manager).get(0);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+    tokenizer.close();
+  }
+}

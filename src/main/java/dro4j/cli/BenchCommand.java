@@ -1,0 +1,61 @@
+package dro4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import dro4j.bench.RuntimeBenchmark;
+import dro4j.model.BundledModel;
+import dro4j.model.ModelConfig;
+import dro4j.model.TensorEngine;
+import dro4j.model.Transformer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dro4j bench}: runtime throughput against the GEMM peak measured in the same run. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmark the model runtime: fp32 GEMM peak, then prefill and decode throughput (batch 1 and 8)"
+          + " for the bundled stories260K and a randomly initialised model of the Qwen2.5-0.5B shape.",
+      "Takes a few minutes and ~3 GB of memory for the 0.5B shape; not part of the tests."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", paramLabel = "DIR", description = "Benchmark this model folder instead of the two defaults.")
+  Path model;
+
+  @Option(names = "--prompt-length", defaultValue = "128", description = "Prefill length (default: ${DEFAULT-VALUE}).")
+  int promptLength;
+
+  @Option(names = "--decode-steps", defaultValue = "32", description = "Decode steps (default: ${DEFAULT-VALUE}).")
+  int decodeSteps;
+
+  @Option(names = "--skip-large", description = "Only the small model (skip the Qwen2.5-0.5B shape).")
+  boolean skipLarge;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    try (NDManager manager = TensorEngine.newManager()) {
+      RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
+      double peak = bench.gemmPeak(1024, 10);
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s, %d threads%n", peak / 1e9,
+          Runtime.getRuntime().availableProcessors());
+      Path small = model != null ? model : BundledModel.directory();
+      try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
+        bench.report(small.getFileName().toString(), t, peak, promptLength, decodeSteps);
+      }
+      if (model == null && !skipLarge) {
+        try (Transformer t = Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)) {
+          bench.report("Qwen2.5-0.5B shape (random weights)", t, peak, promptLength, decodeSteps);
+        }
+      }
+      out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,72 @@
+package dro4j.cli;
+
+import dro4j.BadInputException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code dro4j} command line. Exit codes: 0 success, 2 bad usage, 1 any other failure (one line on
+ * stderr naming the file and the problem).
+ */
+@Command(
+    name = "dro4j",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Direct Reasoning Optimization and self-computed rewards for language models.",
+    subcommands = {
+      GenerateCommand.class,
+      ScoreCommand.class,
+      RenderCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Runs the CLI and returns its exit code (for tests). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          commandLine.getErr().println("error: " + describe(ex));
+          if (System.getenv("DRO4J_DEBUG") != null) {
+            ex.printStackTrace(commandLine.getErr());
+          }
+          commandLine.getErr().flush();
+          return 1;
+        });
+    int code = cli.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  private static String describe(Throwable ex) {
+    if (ex instanceof BadInputException || ex instanceof IllegalArgumentException) {
+      return ex.getMessage();
+    }
+    String msg = ex.getMessage();
+    return ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Version from the jar manifest, or "dev". */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"dro4j " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package dro4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+
+/**
+ * Keys and values of every layer for a batch of rows, plus the host-side bookkeeping that makes
+ * ragged rows work: which cache slot holds a real token, its position id and its token id.
+ *
+ * <p>Rows share slot indices: slot {@code s} of every row was written by the same forward call.
+ * Padding (left padding of prompts, rows that finished early, right padding of a ragged continuation)
+ * occupies slots that are marked invalid and never attended to. A row's position ids count only its
+ * valid slots, which is what Hugging Face's {@code cumsum(attention_mask) - 1} computes.
+ *
+ * <p>{@link #mark()} and {@link #rollback(Mark)} let several continuations (for example scoring a
+ * reference answer after each rollout, then again after a masked reasoning) start from the same cache
+ * without copying it.
+ */
+public final class KvCache implements AutoCloseable {
+  private final NDManager manager;
+  private final int layers;
+  private final int kvHeads;
+  private final int headDim;
+  private int batch;
+  private int capacity;
+  private int length;
+  private NDArray[] keys; // per layer [batch, kvHeads, capacity, headDim]
+  private NDArray[] values;
+  private boolean[][] valid; // [batch][capacity]
+  private int[][] positions; // [batch][capacity]
+  private int[][] tokens; // [batch][capacity]
+
+  /** An empty cache for {@code batch} rows with room for {@code capacity} slots (it grows on demand). */
+  public KvCache(NDManager parent, ModelConfig config, int batch, int capacity) {
+    this.manager = parent.newSubManager();
+    this.layers = config.numLayers();
+    this.kvHeads = config.numKvHeads();
+    this.headDim = config.headDim();
+    this.batch = batch;
+    this.capacity = Math.max(1, capacity);
+    this.keys = new NDArray[layers];
+    this.values = new NDArray[layers];
+    Shape shape = new Shape(batch, kvHeads, this.capacity, headDim);
+    for (int l = 0; l < layers; l++) {
+      keys[l] = manager.zeros(shape, DataType.FLOAT32);
+      values[l] = manager.zeros(shape, DataType.FLOAT32);
+    }
+    valid = new boolean[batch][this.capacity];
+    positions = new int[batch][this.capacity];
+    tokens = new int[batch][this.capacity];
+  }
+
+  /** Number of rows. */
+  public int batchSize() {
+    return batch;
+  }
+
+  /** Number of slots written so far (the same for every row). */
+  public int length() {
+    return length;
+  }
+
+  /** Whether slot {@code slot} of {@code row} holds a real token. */
+  public boolean isValid(int row, int slot) {
+    return valid[row][slot];
+  }
+
+  /** The token id written at a valid slot. */
+  public int token(int row, int slot) {
+    return tokens[row][slot];
+  }
+
+  /** Number of valid tokens in a row (the next position id). */
+  public int validCount(int row) {
+    int n = 0;
+    for (int s = 0; s < length; s++) {
+      if (valid[row][s]) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The valid token ids of a row, in order. */
+  public int[] validTokens(int row) {
+    int[] out = new int[validCount(row)];
+    int n = 0;
+    for (int s = 0; s < length; s++) {
+      if (valid[row][s]) {
+        out[n++] = tokens[row][s];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Keeps only the first {@code keep} valid tokens of a row: later valid slots are marked invalid,
+   * so a continuation attends to exactly that prefix. The keys and values stay in place.
+   */
+  public void keepPrefix(int row, int keep) {
+    int seen = 0;
+    for (int s = 0; s < length; s++) {
+      if (valid[row][s]) {
+        if (seen >= keep) {
+          valid[row][s] = false;
+        }
+        seen++;
+      }
+    }
+    if (keep > seen) {
+      throw new IllegalArgumentException("row " + row + " has " + seen + " tokens, cannot keep " + keep);
+    }
+  }
+
+  /** A saved state: the slot count and the validity of every slot before it. */
+  public record Mark(int length, boolean[][] valid) {}
+
+  /** Saves the current state so that later appends and {@link #keepPrefix} calls can be undone. */
+  public Mark mark() {
+    boolean[][] copy = new boolean[batch][];
+    for (int b = 0; b < batch; b++) {
+      copy[b] = Arrays.copyOf(valid[b], length);
+    }
+    return new Mark(length, copy);
+  }
+
+  /** Restores a state saved by {@link #mark()}; slots written since are dropped. */
+  public void rollback(Mark mark) {
+    if (mark.valid().length != batch) {
+      throw new IllegalArgumentException("mark was taken with a different batch size");
+    }
+    for (int b = 0; b < batch; b++) {
+      Arrays.fill(valid[b], false);
+      System.arraycopy(mark.valid()[b], 0, valid[b], 0, mark.length());
+    }
+    length = mark.length();
+  }
+
+  /**
+   * Makes a new cache whose row {@code i} is a copy of row {@code rows[i]} of this one (rows may repeat):
+   * used to share one prompt prefill among the rollouts of a group.
+   */
+  public KvCache selectRows(int[] rows) {
+    KvCache out = new KvCache(this, rows.length);
+    try (NDManager tmp = manager.newSubManager()) {
+      long[] idx = new long[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        idx[i] = rows[i];
+      }
+      NDArray index = tmp.create(idx);
+      for (int l = 0; l < layers; l++) {
+        out.keys[l] = keys[l].get(new NDIndex("{}", index));
+        out.keys[l].attach(out.manager);
+        out.values[l] = values[l].get(new NDIndex("{}", index));
+        out.values[l].attach(out.manager);
+      }
+    }
+    for (int i = 0; i < rows.length; i++) {
+      out.valid[i] = valid[rows[i]].clone();
+      out.positions[i] = positions[rows[i]].clone();
+      out.tokens[i] = tokens[rows[i]].clone();
+    }
+    out.length = length;
+    return out;
+  }
+
+  /** An empty shell shaped like {@code like} with {@code rows} rows; the caller fills the arrays. */
+  private KvCache(KvCache like, int rows) {
+    this.manager = like.manager.getParentManager().newSubManager();
+    this.layers = like.layers;
+    this.kvHeads = like.kvHeads;
+    this.headDim = like.headDim;
+    this.batch = rows;
+    this.capacity = like.capacity;
+    this.keys = new NDArray[layers];
+    this.values = new NDArray[layers];
+    this.valid = new boolean[rows][];
+    this.positions = new int[rows][];
+    this.tokens = new int[rows][];
+  }
+
+  /**
+   * Reserves {@code count} new slots for a forward call: records validity, token ids and position ids
+   * (a valid token's position is the number of valid tokens before it in its row; padding gets position
+   * 0). Returns the positions of the new slots, {@code [batch][count]}.
+   */
+  int[][] reserve(int[][] newTokens, boolean[][] newValid) {
+    int count = newTokens[0].length;
+    ensureCapacity(length + count);
+    int[][] newPositions = new int[batch][count];
+    for (int b = 0; b < batch; b++) {
+      int next = validCount(b);
+      for (int t = 0; t < count; t++) {
+        int slot = length + t;
+        valid[b][slot] = newValid[b][t];
+        tokens[b][slot] = newTokens[b][t];
+        positions[b][slot] = newValid[b][t] ? next++ : 0;
+        newPositions[b][t] = positions[b][slot];
+      }
+    }
+    return newPositions;
+  }
+
+  /**
+   * Additive attention bias {@code [batch, 1, 1, count, length + count]} for the {@code count} slots just
+   * reserved: 0 where a query may attend (valid key, not in the future, inside the sliding window),
+   * -inf elsewhere. A padding query attends to itself only, so no row of the softmax is empty.
+   */
+  float[] attentionBias(int count, Integer slidingWindow) {
+    int keysLen = length + count;
+    float[] bias = new float[batch * count * keysLen];
+    Arrays.fill(bias, Float.NEGATIVE_INFINITY);
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < count; t++) {
+        int q = length + t;
+        int base = (b * count + t) * keysLen;
+        if (!valid[b][q]) {
+          bias[base + q] = 0f;
+          continue;
+        }
+        for (int s = 0; s <= q; s++) {
+          if (valid[b][s]
+              && (slidingWindow == null || positions[b][q] - positions[b][s] < slidingWindow)) {
+            bias[base + s] = 0f;
+          }
+        }
+      }
+    }
+    return bias;
+  }
+
+  /** Writes the new keys/values of one layer ({@code [batch, kvHeads, count, headDim]}) and returns all of them so far. */
+  NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
+    long count = newKeys.getShape().get(2);
+    NDIndex slots = new NDIndex(":, :, {}:{}", length, length + count);
+    keys[layer].set(slots, newKeys);
+    values[layer].set(slots, newValues);
+    NDIndex upTo = new NDIndex(":, :, :{}", length + count);
+    return new NDArray[] {keys[layer].get(upTo), values[layer].get(upTo)};
+  }
+
+  /** Commits the slots reserved by the last forward call. */
+  void advance(int count) {
+    length += count;
+  }
+
+  private void ensureCapacity(int needed) {
+    if (needed <= capacity) {
+      return;
+    }
+    int grown = Math.max(needed, capacity * 2);
+    Shape shape = new Shape(batch, kvHeads, grown, headDim);
+    NDIndex old = new NDIndex(":, :, :{}", capacity);
+    for (int l = 0; l < layers; l++) {
+      NDArray k = manager.zeros(shape, DataType.FLOAT32);
+      NDArray v = manager.zeros(shape, DataType.FLOAT32);
+      k.set(old, keys[l]);
+      v.set(old, values[l]);
+      keys[l].close();
+      values[l].close();
+      keys[l] = k;
+      values[l] = v;
+    }
+    for (int b = 0; b < batch; b++) {
+      valid[b] = Arrays.copyOf(valid[b], grown);
+      positions[b] = Arrays.copyOf(positions[b], grown);
+      tokens[b] = Arrays.copyOf(tokens[b], grown);
+    }
+    capacity = grown;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,49 @@
+package dro4j.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+
+/**
+ * Starts DJL's PyTorch engine the way dro4j needs it: offline (the CPU natives come from the
+ * {@code pytorch-native-cpu} jar on the classpath, nothing is downloaded) and with the ~430 MB of
+ * extracted native libraries under {@code ~/.cache/dro4j/djl} instead of {@code ~/.djl.ai}.
+ *
+ * <p>Each setting is only a default: {@code -Dai.djl.offline=false}, {@code DJL_CACHE_DIR} or
+ * {@code -DDJL_CACHE_DIR=...} (and DJL's {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_FLAVOR} for a GPU
+ * libtorch) still win.
+ */
+public final class TensorEngine {
+  private static volatile boolean configured;
+
+  private TensorEngine() {}
+
+  /** The cache folder dro4j uses when the user set none: {@code $DRO4J_CACHE} or {@code ~/.cache/dro4j}. */
+  public static Path cacheRoot() {
+    String env = System.getenv("DRO4J_CACHE");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    return Path.of(System.getProperty("user.home"), ".cache", "dro4j");
+  }
+
+  /** Applies the defaults above; idempotent, and a no-op once the engine has started. */
+  public static synchronized void configure() {
+    if (configured) {
+      return;
+    }
+    if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+      System.setProperty("DJL_CACHE_DIR", cacheRoot().resolve("djl").toString());
+    }
+    configured = true;
+  }
+
+  /** A new root manager on the PyTorch engine. */
+  public static NDManager newManager() {
+    configure();
+    return Engine.getEngine("PyTorch").newBaseManager();
+  }
+}

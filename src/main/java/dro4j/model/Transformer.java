@@ -1,0 +1,386 @@
+package dro4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import dro4j.BadInputException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The decoder-only transformer shared by Llama, Qwen2 and Mistral, in fp32 on DJL/PyTorch.
+ *
+ * <p>Pre-norm blocks: RMSNorm, grouped-query attention with rotary position embeddings (rotate-half
+ * layout, as Hugging Face stores q/k rows), RMSNorm, SwiGLU MLP; a final RMSNorm and the language
+ * model head (tied to the embeddings or not). Parameters keep their Hugging Face names and layouts
+ * ({@code [out, in]} linear weights), so checkpoints round-trip unchanged.
+ *
+ * <p>Every forward call runs new tokens through the model and appends their keys and values to a
+ * {@link KvCache}; a full-sequence forward is the same call on an empty cache. Intermediate arrays
+ * live in an {@link NDScope} and are freed when the call returns, so repeated calls keep memory flat.
+ */
+public final class Transformer implements AutoCloseable {
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> parameters;
+  private final NDArray embed;
+  private final NDArray finalNorm;
+  private final NDArray lmHead;
+  private final Layer[] layers;
+  private final float[] inverseFrequencies;
+
+  /** The parameters of one decoder block; biases are null when the architecture has none. */
+  private record Layer(
+      NDArray inputNorm,
+      NDArray q, NDArray qBias,
+      NDArray k, NDArray kBias,
+      NDArray v, NDArray vBias,
+      NDArray o, NDArray oBias,
+      NDArray postNorm,
+      NDArray gate, NDArray gateBias,
+      NDArray up, NDArray upBias,
+      NDArray down, NDArray downBias) {}
+
+  private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    this.config = config;
+    this.manager = manager;
+    this.parameters = Collections.unmodifiableMap(parameters);
+    this.embed = parameters.get("model.embed_tokens.weight");
+    this.finalNorm = parameters.get("model.norm.weight");
+    this.lmHead = config.tieWordEmbeddings() ? embed : parameters.get("lm_head.weight");
+    this.layers = new Layer[config.numLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "model.layers." + i + ".";
+      layers[i] =
+          new Layer(
+              parameters.get(p + "input_layernorm.weight"),
+              parameters.get(p + "self_attn.q_proj.weight"), parameters.get(p + "self_attn.q_proj.bias"),
+              parameters.get(p + "self_attn.k_proj.weight"), parameters.get(p + "self_attn.k_proj.bias"),
+              parameters.get(p + "self_attn.v_proj.weight"), parameters.get(p + "self_attn.v_proj.bias"),
+              parameters.get(p + "self_attn.o_proj.weight"), parameters.get(p + "self_attn.o_proj.bias"),
+              parameters.get(p + "post_attention_layernorm.weight"),
+              parameters.get(p + "mlp.gate_proj.weight"), parameters.get(p + "mlp.gate_proj.bias"),
+              parameters.get(p + "mlp.up_proj.weight"), parameters.get(p + "mlp.up_proj.bias"),
+              parameters.get(p + "mlp.down_proj.weight"), parameters.get(p + "mlp.down_proj.bias"));
+    }
+    double[] inv = config.ropeInverseFrequencies();
+    this.inverseFrequencies = new float[inv.length];
+    for (int i = 0; i < inv.length; i++) {
+      inverseFrequencies[i] = (float) inv[i];
+    }
+  }
+
+  /**
+   * The parameter names and shapes this architecture expects, in Hugging Face naming and order. Tied
+   * models have no {@code lm_head.weight}.
+   */
+  public static Map<String, long[]> parameterShapes(ModelConfig c) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    long h = c.hiddenSize();
+    long qDim = (long) c.numHeads() * c.headDim();
+    long kvDim = (long) c.numKvHeads() * c.headDim();
+    long inter = c.intermediateSize();
+    shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      shapes.put(p + "input_layernorm.weight", new long[] {h});
+      shapes.put(p + "self_attn.q_proj.weight", new long[] {qDim, h});
+      shapes.put(p + "self_attn.k_proj.weight", new long[] {kvDim, h});
+      shapes.put(p + "self_attn.v_proj.weight", new long[] {kvDim, h});
+      shapes.put(p + "self_attn.o_proj.weight", new long[] {h, qDim});
+      if (c.attentionBias()) {
+        shapes.put(p + "self_attn.q_proj.bias", new long[] {qDim});
+        shapes.put(p + "self_attn.k_proj.bias", new long[] {kvDim});
+        shapes.put(p + "self_attn.v_proj.bias", new long[] {kvDim});
+      }
+      if (c.attentionOutputBias()) {
+        shapes.put(p + "self_attn.o_proj.bias", new long[] {h});
+      }
+      shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
+      shapes.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
+      shapes.put(p + "mlp.up_proj.weight", new long[] {inter, h});
+      shapes.put(p + "mlp.down_proj.weight", new long[] {h, inter});
+      if (c.mlpBias()) {
+        shapes.put(p + "mlp.gate_proj.bias", new long[] {inter});
+        shapes.put(p + "mlp.up_proj.bias", new long[] {inter});
+        shapes.put(p + "mlp.down_proj.bias", new long[] {h});
+      }
+    }
+    shapes.put("model.norm.weight", new long[] {h});
+    if (!c.tieWordEmbeddings()) {
+      shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
+    }
+    return shapes;
+  }
+
+  /**
+   * Loads the weights of a Hugging Face model folder ({@code model.safetensors} or its sharded index).
+   * Every expected tensor must be present with the expected shape; a tensor the architecture does not
+   * use is an error (except {@code lm_head.weight} of a tied model and rotary {@code inv_freq} buffers,
+   * which some exporters write).
+   */
+  public static Transformer load(Path modelDir, ModelConfig config, NDManager parent) {
+    Map<String, long[]> expected = parameterShapes(config);
+    NDManager manager = parent.newSubManager();
+    try (SafeTensors tensors = SafeTensors.open(modelDir)) {
+      for (String name : tensors.names()) {
+        boolean tolerated =
+            name.endsWith(".rotary_emb.inv_freq")
+                || (name.equals("lm_head.weight") && config.tieWordEmbeddings());
+        if (!expected.containsKey(name) && !tolerated) {
+          throw new BadInputException(
+              tensors.info(name).file(),
+              "unexpected tensor '" + name + "' for " + config.architecture() + " with this config.json");
+        }
+      }
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      for (Map.Entry<String, long[]> e : expected.entrySet()) {
+        String name = e.getKey();
+        if (!tensors.contains(name)) {
+          throw new BadInputException(modelDir, "missing tensor '" + name + "' required by " + config.architecture());
+        }
+        long[] shape = tensors.info(name).shape();
+        if (!java.util.Arrays.equals(shape, e.getValue())) {
+          throw new BadInputException(
+              tensors.info(name).file(),
+              "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
+                  + " but config.json implies " + java.util.Arrays.toString(e.getValue()));
+        }
+        NDArray array = manager.create(tensors.floats(name), new Shape(shape));
+        array.setName(name);
+        params.put(name, array);
+      }
+      return new Transformer(config, manager, params);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A model with random weights (normal, std {@code initStd}; norms 1; biases 0), for benchmarks and
+   * tests that need a given shape rather than a trained model.
+   */
+  public static Transformer random(ModelConfig config, long seed, double initStd, NDManager parent) {
+    NDManager manager = parent.newSubManager();
+    Random rng = new Random(seed);
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
+      String name = e.getKey();
+      Shape shape = new Shape(e.getValue());
+      float[] data = new float[Math.toIntExact(shape.size())];
+      if (name.endsWith("norm.weight")) {
+        java.util.Arrays.fill(data, 1f);
+      } else if (!name.endsWith(".bias")) {
+        for (int i = 0; i < data.length; i++) {
+          data[i] = (float) (rng.nextGaussian() * initStd);
+        }
+      }
+      NDArray array = manager.create(data, shape);
+      array.setName(name);
+      params.put(name, array);
+    }
+    return new Transformer(config, manager, params);
+  }
+
+  /** The architecture's configuration. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** All parameters by Hugging Face name, in checkpoint order (tied models list the embedding once). */
+  public Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  /** The manager that owns the parameters. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** A new empty cache for {@code batch} rows. */
+  public KvCache newCache(NDManager parent, int batch, int capacity) {
+    return new KvCache(parent, config, batch, capacity);
+  }
+
+  /**
+   * Runs {@code tokens} ({@code [batch][count]}, all rows the same length; {@code valid[b][t] == false}
+   * marks padding) through the model after what the cache already holds, appends their keys and values
+   * to the cache, and returns the final-norm hidden states {@code [batch, count, hidden]}, attached to
+   * {@code out}. Use {@link #logits} on the positions whose predictions are needed.
+   */
+  public NDArray forward(KvCache cache, int[][] tokens, boolean[][] valid, NDManager out) {
+    int batch = tokens.length;
+    if (batch != cache.batchSize()) {
+      throw new IllegalArgumentException("batch " + batch + " != cache batch " + cache.batchSize());
+    }
+    int count = tokens[0].length;
+    int[][] positions = cache.reserve(tokens, valid);
+    int keysLen = cache.length() + count;
+    NDArray hidden;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDManager tmp = out.newSubManager();
+      NDArray ids = tmp.create(flatten(tokens), new Shape(batch, count));
+      NDArray[] rope = rotaryTables(tmp, positions);
+      // One additive mask per distinct attention window (all layers share it unless some slide).
+      Map<Integer, NDArray> masks = new HashMap<>();
+      NDArray x = embed.get(tmp, new NDIndex("{}", ids.reshape(-1))).reshape(batch, count, config.hiddenSize());
+      for (int l = 0; l < layers.length; l++) {
+        Integer window = config.slidingWindowOf(l);
+        NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
+            w -> tmp.create(cache.attentionBias(count, window), new Shape(batch, 1, 1, count, keysLen)));
+        x = block(l, x, rope[0], rope[1], attnBias, cache);
+      }
+      hidden = rmsNorm(x, finalNorm);
+      hidden.attach(out);
+      NDScope.unregister(hidden);
+      tmp.close();
+    }
+    cache.advance(count);
+    return hidden;
+  }
+
+  /**
+   * Logits {@code [..., vocab]} of the language-model head for hidden states {@code [..., hidden]},
+   * attached to the hidden states' manager.
+   */
+  public NDArray logits(NDArray hidden) {
+    NDArray logits = Linear.linear(hidden, lmHead).singletonOrThrow();
+    logits.attach(hidden.getManager());
+    return logits;
+  }
+
+  private NDArray block(int index, NDArray x, NDArray cos, NDArray sin, NDArray attnBias, KvCache cache) {
+    Layer w = layers[index];
+    Shape shape = x.getShape();
+    long batch = shape.get(0);
+    long count = shape.get(1);
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    int groups = heads / kvHeads;
+
+    NDArray h = rmsNorm(x, w.inputNorm());
+    NDArray q = linear(h, w.q(), w.qBias()).reshape(batch, count, heads, headDim).transpose(0, 2, 1, 3);
+    NDArray k = linear(h, w.k(), w.kBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
+    NDArray v = linear(h, w.v(), w.vBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
+    q = applyRotary(q, cos, sin);
+    k = applyRotary(k, cos, sin);
+    NDArray[] kv = cache.append(index, k, v);
+    NDArray keys = kv[0];
+    NDArray values = kv[1];
+    long keysLen = keys.getShape().get(2);
+
+    // Grouped-query attention without repeating K/V: fold each KV head's query heads into the row axis.
+    NDArray qg = q.reshape(batch, kvHeads, groups * count, headDim);
+    NDArray scores =
+        qg.matMul(keys.transpose(0, 1, 3, 2))
+            .mul(1.0 / Math.sqrt(headDim))
+            .reshape(batch, kvHeads, groups, count, keysLen)
+            .add(attnBias);
+    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, groups * count, keysLen);
+    NDArray attn =
+        probs.matMul(values)
+            .reshape(batch, heads, count, headDim)
+            .transpose(0, 2, 1, 3)
+            .reshape(batch, count, (long) heads * headDim);
+    x = x.add(linear(attn, w.o(), w.oBias()));
+
+    NDArray m = rmsNorm(x, w.postNorm());
+    NDArray gate = Activation.swish(linear(m, w.gate(), w.gateBias()), 1f);
+    NDArray mlp = linear(gate.mul(linear(m, w.up(), w.upBias())), w.down(), w.downBias());
+    return x.add(mlp);
+  }
+
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray rms = x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt();
+    return x.div(rms).mul(weight);
+  }
+
+  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+  }
+
+  /** q*cos + rotate_half(q)*sin with rotate_half(x) = [-x2, x1] over the two halves of the head. */
+  private static NDArray applyRotary(NDArray x, NDArray cos, NDArray sin) {
+    long half = x.getShape().get(3) / 2;
+    NDArray x1 = x.get(new NDIndex(":, :, :, :{}", half));
+    NDArray x2 = x.get(new NDIndex(":, :, :, {}:", half));
+    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  /**
+   * cos and sin tables {@code [batch, 1, count, headDim]}. The angle position * inv_freq is rounded to
+   * fp32 before cos/sin, as transformers computes it, so long positions match it closely.
+   */
+  private NDArray[] rotaryTables(NDManager m, int[][] positions) {
+    int batch = positions.length;
+    int count = positions[0].length;
+    int half = inverseFrequencies.length;
+    int dim = 2 * half;
+    float[] cos = new float[batch * count * dim];
+    float[] sin = new float[batch * count * dim];
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < count; t++) {
+        int base = (b * count + t) * dim;
+        float pos = positions[b][t];
+        for (int i = 0; i < half; i++) {
+          float angle = pos * inverseFrequencies[i];
+          float c = (float) Math.cos(angle);
+          float s = (float) Math.sin(angle);
+          cos[base + i] = c;
+          cos[base + half + i] = c;
+          sin[base + i] = s;
+          sin[base + half + i] = s;
+        }
+      }
+    }
+    Shape shape = new Shape(batch, 1, count, dim);
+    return new NDArray[] {m.create(cos, shape), m.create(sin, shape)};
+  }
+
+  private long[] flatten(int[][] rows) {
+    int count = rows[0].length;
+    long[] flat = new long[rows.length * count];
+    for (int b = 0; b < rows.length; b++) {
+      if (rows[b].length != count) {
+        throw new IllegalArgumentException("ragged token rows: pad them and mark the padding invalid");
+      }
+      for (int t = 0; t < count; t++) {
+        int id = rows[b][t];
+        if (id < 0 || id >= config.vocabSize()) {
+          throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        flat[b * count + t] = id;
+      }
+    }
+    return flat;
+  }
+
+  /** Number of parameters (tied embeddings counted once). */
+  public long parameterCount() {
+    long n = 0;
+    for (NDArray p : parameters.values()) {
+      n += p.size();
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

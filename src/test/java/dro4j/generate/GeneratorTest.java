@@ -1,0 +1,141 @@
+package dro4j.generate;
+
+import static dro4j.ReferenceData.ints;
+import static dro4j.ReferenceData.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dro4j.Fixtures;
+import dro4j.LanguageModel;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Generation against transformers' greedy outputs, batching, seeding and stop conditions. */
+class GeneratorTest {
+  static LanguageModel stories;
+  static LanguageModel qwen;
+
+  @BeforeAll
+  static void load() {
+    stories = LanguageModel.load(Fixtures.fixture("stories260K"));
+    qwen = LanguageModel.load(Fixtures.fixture("tiny-qwen2"));
+  }
+
+  @AfterAll
+  static void close() {
+    stories.close();
+    qwen.close();
+  }
+
+  private static int[] greedyNewTokens(LanguageModel lm, int[] prompt, int maxNew) {
+    try (Generation g = lm.generate(List.of(prompt), SamplingParams.greedy(maxNew), false)) {
+      return g.completions().get(0).ids();
+    }
+  }
+
+  @Test
+  void storiesGreedyFromBosMatchesTransformers() {
+    JsonNode ref = json(Fixtures.fixture("stories260K-reference", "greedy.json"));
+    int[] prompt = ints(ref.get("prompt_ids"));
+    int[] all = ints(ref.get("ids"));
+    int[] expected = Arrays.copyOfRange(all, prompt.length, all.length);
+    int[] actual = greedyNewTokens(stories, prompt, ref.get("max_new_tokens").asInt());
+    assertThat(actual).containsExactly(expected);
+    assertThat(stories.tokenizer().decode(all, true)).isEqualTo(ref.get("text").asText());
+  }
+
+  @Test
+  void storiesGreedyFromTextPromptMatchesTransformers() {
+    JsonNode ref = json(Fixtures.fixture("stories260K-reference", "greedy_prompt.json"));
+    int[] prompt = ints(ref.get("prompt_ids"));
+    int[] all = ints(ref.get("ids"));
+    int[] actual = greedyNewTokens(stories, prompt, all.length - prompt.length);
+    assertThat(actual).containsExactly(Arrays.copyOfRange(all, prompt.length, all.length));
+  }
+
+  @Test
+  void tinyQwen2GreedyMatchesTransformers() {
+    JsonNode ref = json(Fixtures.fixture("tiny-qwen2-reference", "reference.json"));
+    int[] prompt = ints(ref.get("ids"));
+    int[] all = ints(ref.get("greedy_ids"));
+    int[] expected = Arrays.copyOfRange(all, prompt.length, all.length);
+    int[] actual = greedyNewTokens(qwen, prompt, 20);
+    assertThat(actual).containsExactly(expected);
+  }
+
+  @Test
+  void batchedLeftPaddedGreedyEqualsOneAtATime() {
+    int[] a = ints(json(Fixtures.fixture("stories260K-reference", "greedy.json")).get("prompt_ids"));
+    int[] b = ints(json(Fixtures.fixture("stories260K-reference", "greedy_prompt.json")).get("prompt_ids"));
+    int[] c = stories.tokenizer().encode("Tom had a red car.", true);
+    try (Generation g = stories.generate(List.of(a, b, c), SamplingParams.greedy(30), false)) {
+      assertThat(g.completions().get(0).ids()).containsExactly(greedyNewTokens(stories, a, 30));
+      assertThat(g.completions().get(1).ids()).containsExactly(greedyNewTokens(stories, b, 30));
+      assertThat(g.completions().get(2).ids()).containsExactly(greedyNewTokens(stories, c, 30));
+    }
+  }
+
+  @Test
+  void sameSeedSameSamplesDifferentSeedDifferentSamples() {
+    int[] prompt = stories.tokenizer().encode("Once upon a time", true);
+    SamplingParams p = SamplingParams.builder().maxNewTokens(40).seed(123).numReturnSequences(4).temperature(1.0).build();
+    List<Completion> first;
+    try (Generation g = stories.generate(List.of(prompt), p, false)) {
+      first = g.completions();
+    }
+    try (Generation g = stories.generate(List.of(prompt), p, false)) {
+      for (int i = 0; i < 4; i++) {
+        assertThat(g.completions().get(i).ids()).containsExactly(first.get(i).ids());
+        assertThat(g.completions().get(i).logprobs()).containsExactly(first.get(i).logprobs());
+      }
+    }
+    // the 4 rollouts of one prompt differ from each other, and another seed changes them
+    assertThat(first.get(0).text()).isNotEqualTo(first.get(1).text());
+    try (Generation g = stories.generate(List.of(prompt), p.withSeed(124), false)) {
+      assertThat(g.completions().get(0).text()).isNotEqualTo(first.get(0).text());
+    }
+  }
+
+  @Test
+  void sampledLogprobsAreThePolicyLogprobsOfTheSampledTokens() {
+    int[] prompt = stories.tokenizer().encode("Once upon a time", true);
+    SamplingParams p = SamplingParams.builder().maxNewTokens(20).seed(5).temperature(0.7).topP(0.9).build();
+    try (Generation g = stories.generate(List.of(prompt), p, false)) {
+      Completion c = g.completions().get(0);
+      // teacher-forced scoring at the same temperature reproduces the logprobs reported while sampling
+      var scores = stories.scorer().score(List.of(prompt), List.of(c.ids()), 0.7, stories.manager()).get(0);
+      for (int j = 0; j < c.ids().length; j++) {
+        assertThat(c.logprobs()[j]).isCloseTo(scores.logprobs()[j], org.assertj.core.data.Offset.offset(1e-4));
+      }
+    }
+  }
+
+  @Test
+  void stopTokenAndStopStringAndLength() {
+    int[] prompt = stories.tokenizer().encode("Once upon a time", true);
+    try (Generation g = stories.generate(List.of(prompt), SamplingParams.greedy(60), false)) {
+      Completion c = g.completions().get(0);
+      assertThat(c.finishReason()).isEqualTo(FinishReason.LENGTH);
+      assertThat(c.ids()).hasSize(60);
+      // greedy text contains "Lily"; stopping at it cuts the text just before
+      String text = c.text();
+      assertThat(text).contains(" Lily");
+      SamplingParams stopAtLily = SamplingParams.greedy(60).withStopStrings(List.of(" Lily"));
+      try (Generation s = stories.generate(List.of(prompt), stopAtLily, false)) {
+        Completion cut = s.completions().get(0);
+        assertThat(cut.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(cut.text()).isEqualTo(text.substring(0, text.indexOf(" Lily")));
+      }
+      // a stop token id: the first generated token id of the greedy run ends the next run at once
+      SamplingParams stopAtToken = SamplingParams.greedy(60).withStopTokenIds(List.of(c.ids()[3]));
+      try (Generation s = stories.generate(List.of(prompt), stopAtToken, false)) {
+        Completion stopped = s.completions().get(0);
+        assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(stopped.ids()).containsExactly(Arrays.copyOf(c.ids(), 4));
+      }
+    }
+  }
+}
