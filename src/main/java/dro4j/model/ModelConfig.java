@@ -224,10 +224,14 @@ public record ModelConfig(
     // then only from layer max_window_layers on (or as layer_types says, in transformers 5).
     Integer window = null;
     int windowFrom = 0;
+    // An absent sliding_window means the class default 4096; an explicit null means none.
+    Integer configuredWindow = root.has("sliding_window")
+        ? json.integer(root, "sliding_window")
+        : Integer.valueOf(4096);
     if (architecture.equals(MISTRAL)) {
-      window = root.has("sliding_window") ? json.integer(root, "sliding_window") : 4096;
+      window = configuredWindow;
     } else if (qwen2 && orFalse(json.bool(root, "use_sliding_window"))) {
-      window = root.has("sliding_window") ? json.integer(root, "sliding_window") : 4096;
+      window = configuredWindow;
       Integer maxWindowLayers = json.integer(root, "max_window_layers");
       windowFrom = maxWindowLayers != null ? maxWindowLayers : 28;
     }
