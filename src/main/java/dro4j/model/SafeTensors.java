@@ -119,9 +119,15 @@ public final class SafeTensors implements AutoCloseable {
 
   /**
    * Opens the weights of a Hugging Face model folder: {@code model.safetensors}, or the shards listed
-   * by {@code model.safetensors.index.json} when there is no single file.
+   * by {@code model.safetensors.index.json} when there is no single file. Given a file instead of a
+   * folder, opens that file.
    */
   public static SafeTensors open(Path modelDir) {
+    if (Files.isRegularFile(modelDir)) {
+      return modelDir.getFileName().toString().endsWith(".json")
+          ? openIndex(modelDir)
+          : openFile(modelDir);
+    }
     Path single = modelDir.resolve(SINGLE_FILE);
     Path index = modelDir.resolve(INDEX_FILE);
     if (Files.isRegularFile(single)) {
@@ -484,7 +490,8 @@ public final class SafeTensors implements AutoCloseable {
         ch.force(true);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }

@@ -278,6 +278,9 @@ class SafeTensorsTest {
       assertThat(st.files()).hasSize(2);
       assertThat(st.metadata()).containsEntry("format", "pt");
     }
+    try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors.index.json"))) {
+      assertThat(st.names()).containsExactly("a", "b", "c");
+    }
   }
 
   @Test
