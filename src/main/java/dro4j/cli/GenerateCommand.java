@@ -107,17 +107,16 @@ final class GenerateCommand implements Callable<Integer> {
   }
 
   private SamplingParams samplingParams(GenerationConfig defaults) {
-    SamplingParams.Builder b = SamplingParams.builder().maxNewTokens(maxNewTokens).seed(seed)
-        .numReturnSequences(num).stopStrings(stopStrings);
+    SamplingParams p = SamplingParams.defaults().withMaxNewTokens(maxNewTokens).withSeed(seed)
+        .withNumReturnSequences(num).withStopStrings(stopStrings)
+        .withRepetitionPenalty(orElse(repetitionPenalty, defaults.repetitionPenalty(), 1.0));
     if (greedy) {
-      return b.greedy(true).repetitionPenalty(orElse(repetitionPenalty, defaults.repetitionPenalty(), 1.0)).build();
+      return p.withGreedy(true);
     }
-    return b.temperature(orElse(temperature, defaults.temperature(), 1.0))
-        .topP(orElse(topP, defaults.topP(), 1.0))
-        .topK(topK != null ? topK : defaults.topK() != null ? defaults.topK() : 0)
-        .minP(minP != null ? minP : 0.0)
-        .repetitionPenalty(orElse(repetitionPenalty, defaults.repetitionPenalty(), 1.0))
-        .build();
+    return p.withTemperature(orElse(temperature, defaults.temperature(), 1.0))
+        .withTopP(orElse(topP, defaults.topP(), 1.0))
+        .withTopK(topK != null ? topK : defaults.topK() != null ? defaults.topK() : 0)
+        .withMinP(minP != null ? minP : 0.0);
   }
 
   private static double orElse(Double flag, Double fromConfig, double fallback) {
@@ -135,7 +134,7 @@ final class GenerateCommand implements Callable<Integer> {
         m.put("ids", c.ids());
         m.put("text", c.text());
         m.put("logprobs", c.logprobs());
-        m.put("finish_reason", c.finishReason().label());
+        m.put("finish_reason", c.finishReason().name().toLowerCase(java.util.Locale.ROOT));
         list.add(m);
       }
       root.put("completions", list);
@@ -146,7 +145,7 @@ final class GenerateCommand implements Callable<Integer> {
       Completion c = completions.get(i);
       if (completions.size() > 1) {
         out.printf("--- completion %d (%d tokens, %s, logprob %.3f)%n", i, c.ids().length,
-            c.finishReason().label(), c.sumLogprob());
+            c.finishReason().name().toLowerCase(java.util.Locale.ROOT), c.sumLogprob());
       }
       out.println(c.text());
     }

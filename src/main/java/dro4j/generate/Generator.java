@@ -91,7 +91,7 @@ public final class Generator {
       FinishReason[] finish = new FinishReason[rows];
       String[] text = new String[rows];
       SplittableRandom[] rng = new SplittableRandom[rows];
-      StopCriteria stop = new StopCriteria(params.stopTokenIds(), params.stopStrings());
+      StopCriteria stop = StopCriteria.of(params, List.of());
       for (int r = 0; r < rows; r++) {
         int[] ids = prompts.get(r / n);
         System.arraycopy(ids, 0, history[r], 0, ids.length);
@@ -116,13 +116,14 @@ public final class Generator {
           logprobs[r][count[r]] = choice.logprob();
           count[r]++;
           history[r][historyLength[r]++] = token;
-          int[] soFar = Arrays.copyOf(generated[r], count[r]);
-          StopCriteria.Decision d = stop.check(soFar, () -> tokenizer.decode(soFar, true));
-          if (d != null) {
-            finish[r] = FinishReason.STOP;
-            text[r] = d.text();
-          } else if (count[r] == maxNew) {
-            finish[r] = FinishReason.LENGTH;
+          int[] completion = generated[r];
+          FinishReason reason = stop.check(token, count[r], k -> tokenizer.decode(Arrays.copyOf(completion, k), true));
+          if (reason != null) {
+            finish[r] = reason;
+            if (reason == FinishReason.STOP && !stop.stopStrings().isEmpty()) {
+              String decoded = tokenizer.decode(Arrays.copyOf(completion, count[r]), true);
+              text[r] = decoded.substring(0, stop.textEnd(decoded));
+            }
           } else {
             feed[r][0] = token;
             feedValid[r][0] = true;

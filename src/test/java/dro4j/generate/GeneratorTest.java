@@ -81,7 +81,7 @@ class GeneratorTest {
   @Test
   void sameSeedSameSamplesDifferentSeedDifferentSamples() {
     int[] prompt = stories.tokenizer().encode("Once upon a time", true);
-    SamplingParams p = SamplingParams.builder().maxNewTokens(40).seed(123).numReturnSequences(4).temperature(1.0).build();
+    SamplingParams p = SamplingParams.defaults().withMaxNewTokens(40).withSeed(123).withNumReturnSequences(4).withTemperature(1.0);
     List<Completion> first;
     try (Generation g = stories.generate(List.of(prompt), p, false)) {
       first = g.completions();
@@ -102,7 +102,7 @@ class GeneratorTest {
   @Test
   void sampledLogprobsAreThePolicyLogprobsOfTheSampledTokens() {
     int[] prompt = stories.tokenizer().encode("Once upon a time", true);
-    SamplingParams p = SamplingParams.builder().maxNewTokens(20).seed(5).temperature(0.7).topP(0.9).build();
+    SamplingParams p = SamplingParams.defaults().withMaxNewTokens(20).withSeed(5).withTemperature(0.7).withTopP(0.9);
     try (Generation g = stories.generate(List.of(prompt), p, false)) {
       Completion c = g.completions().get(0);
       // teacher-forced scoring at the same temperature reproduces the logprobs reported while sampling

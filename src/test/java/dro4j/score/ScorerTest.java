@@ -142,7 +142,7 @@ class ScorerTest {
   void continuationAfterSampledRolloutsEqualsReencoding() {
     int[] prompt = lm.tokenizer().encode("Once upon a time, there was a little girl named Lily.", true);
     int[] target = lm.tokenizer().encode(" She went to the park and played with her ball.", false);
-    SamplingParams params = SamplingParams.builder().maxNewTokens(24).seed(7).numReturnSequences(6).build();
+    SamplingParams params = SamplingParams.defaults().withMaxNewTokens(24).withSeed(7).withNumReturnSequences(6);
     try (Generation g = lm.generate(List.of(prompt), params, true)) {
       List<int[]> contexts = new ArrayList<>();
       List<int[]> targets = new ArrayList<>();
