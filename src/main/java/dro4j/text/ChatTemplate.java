@@ -1,0 +1,208 @@
+package dro4j.text;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dro4j.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A Hugging Face chat template (Jinja), rendered the way transformers' {@code
+ * apply_chat_template(..., tokenize=False)} renders it, byte for byte.
+ *
+ * <p>The template sees {@code messages}, {@code add_generation_prompt}, the special tokens of
+ * tokenizer_config.json ({@code bos_token}, {@code eos_token}, {@code pad_token}, {@code
+ * unk_token}, where set) and any extra variables ({@code tools}, {@code enable_thinking}, {@code
+ * date_string}, ...); it may call {@code raise_exception(msg)}, {@code strftime_now(fmt)} and
+ * {@code namespace(...)}, use {@code break}/{@code continue} and the filter {@code tojson} (Python
+ * {@code json.dumps}). Any Jinja error, and any {@code raise_exception}, is a {@link
+ * ChatTemplateException} naming the template's file: a template never renders half right.
+ */
+public final class ChatTemplate {
+  /** The file in which transformers 4.43+ saves a model's default chat template. */
+  public static final String JINJA_FILE = "chat_template.jinja";
+
+  private final String source;
+  private final Path file;
+  private final Map<String, String> specialTokens;
+  private final Jinjava jinjava;
+
+  private ChatTemplate(String source, Path file, Map<String, String> specialTokens) {
+    this.source = source;
+    this.file = file;
+    this.specialTokens = Map.copyOf(specialTokens);
+    this.jinjava = newJinjava();
+  }
+
+  /**
+   * The default chat template of a model folder: {@code chat_template.jinja} when present, else the
+   * {@code chat_template} of {@code tokenizer_config.json}.
+   *
+   * @throws BadInputException when the folder has no chat template or a file is malformed
+   */
+  public static ChatTemplate load(Path modelDir) {
+    Path jinjaFile = modelDir.resolve(JINJA_FILE);
+    Path configFile = modelDir.resolve("tokenizer_config.json");
+    if (Files.exists(jinjaFile)) {
+      TokenizerConfig config = TokenizerConfig.read(configFile);
+      return new ChatTemplate(JsonFiles.readText(jinjaFile), jinjaFile, config.specialTokenVariables());
+    }
+    if (!Files.exists(configFile)) {
+      throw new BadInputException(configFile, "file not found (and no " + JINJA_FILE + " beside it)");
+    }
+    return fromTokenizerConfig(configFile);
+  }
+
+  /** The chat template called {@code name} in {@code modelDir/tokenizer_config.json}. */
+  public static ChatTemplate load(Path modelDir, String name) {
+    return fromTokenizerConfig(modelDir.resolve("tokenizer_config.json"), name);
+  }
+
+  /**
+   * The default chat template of a tokenizer_config.json: its {@code chat_template} string, or the
+   * entry named {@code "default"} when it holds a list of named templates.
+   *
+   * @throws BadInputException when the file has no chat_template or is malformed
+   */
+  public static ChatTemplate fromTokenizerConfig(Path tokenizerConfigJson) {
+    return fromTokenizerConfig(tokenizerConfigJson, TokenizerConfig.DEFAULT_TEMPLATE);
+  }
+
+  /** The chat template called {@code name} in a tokenizer_config.json. */
+  public static ChatTemplate fromTokenizerConfig(Path tokenizerConfigJson, String name) {
+    if (!Files.exists(tokenizerConfigJson)) {
+      throw new BadInputException(tokenizerConfigJson, "file not found");
+    }
+    TokenizerConfig config = TokenizerConfig.read(tokenizerConfigJson);
+    Map<String, String> templates = config.chatTemplates();
+    if (templates.isEmpty()) {
+      throw new BadInputException(tokenizerConfigJson, "has no chat_template");
+    }
+    String source = templates.get(name);
+    if (source == null) {
+      throw new BadInputException(
+          tokenizerConfigJson,
+          "has no chat template named \"" + name + "\" (it has: " + String.join(", ", templates.keySet()) + ")");
+    }
+    return new ChatTemplate(source, tokenizerConfigJson, config.specialTokenVariables());
+  }
+
+  /** The Jinja source of this template. */
+  public String source() {
+    return source;
+  }
+
+  /** The file this template was read from (named in every error). */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Renders a conversation.
+   *
+   * @param addGenerationPrompt end with the header that starts an assistant turn
+   * @throws ChatTemplateException when the template raises or fails
+   */
+  public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    return render(messages, addGenerationPrompt, Map.of());
+  }
+
+  /**
+   * Renders a conversation with extra template variables, such as {@code tools} (a list of JSON
+   * schemas as maps), {@code enable_thinking} or {@code date_string}. Extra variables may override
+   * the special tokens but not {@code messages} or {@code add_generation_prompt}.
+   *
+   * @throws ChatTemplateException when the template raises or fails
+   */
+  public String render(
+      List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, Object> extraVariables) {
+    if (extraVariables.containsKey("messages") || extraVariables.containsKey("add_generation_prompt")) {
+      throw new IllegalArgumentException(
+          "extraVariables must not set messages or add_generation_prompt; pass them as arguments");
+    }
+    Map<String, Object> variables = new HashMap<>(specialTokens);
+    variables.putAll(extraVariables);
+    List<Map<String, Object>> messageMaps = new ArrayList<>(messages.size());
+    for (ChatMessage message : messages) {
+      messageMaps.add(message.toMap());
+    }
+    variables.put("messages", messageMaps);
+    variables.put("add_generation_prompt", addGenerationPrompt);
+
+    RenderResult result;
+    synchronized (jinjava) {
+      result = jinjava.renderForResult(source, variables);
+    }
+    throwIfFailed(result.getErrors());
+    return result.getOutput();
+  }
+
+  private void throwIfFailed(List<TemplateError> errors) {
+    for (TemplateError error : errors) {
+      String raised = raisedMessage(error.getException());
+      if (raised != null) {
+        throw new ChatTemplateException(file, "chat template raised an exception: " + raised);
+      }
+    }
+    if (!errors.isEmpty()) {
+      String problems = errors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
+      Exception cause = errors.get(0).getException();
+      throw new ChatTemplateException(file, "chat template failed: " + problems, cause);
+    }
+  }
+
+  // raise_exception's own exception, somewhere in the chain Jinjava wrapped it in.
+  private static String raisedMessage(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TemplateFunctions.RaisedException) {
+        return t.getMessage();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(TemplateError error) {
+    String where = error.getLineno() > 0 ? "line " + error.getLineno() + ": " : "";
+    return where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
+  }
+
+  // The settings under which Jinjava 2.8.3 matches transformers' Jinja environment byte for byte
+  // (see DESIGN.md). Natural operator precedence stays off: with it, `not x is defined` parses as
+  // `(not x) is defined`, which drops DeepSeek-R1's generation prompt.
+  private static Jinjava newJinjava() {
+    LegacyOverrides overrides =
+        LegacyOverrides.newBuilder()
+            .withParseWhitespaceControlStrictly(true)
+            .withAllowAdjacentTextNodes(true)
+            .withUseTrimmingForNotesAndExpressions(true)
+            .withUsePyishObjectMapper(true)
+            .withKeepNullableLoopValues(true)
+            .withUseNaturalOperatorPrecedence(false)
+            .build();
+    JinjavaConfig config =
+        JinjavaConfig.newBuilder()
+            .withTrimBlocks(true)
+            .withLstripBlocks(true)
+            .withLegacyOverrides(overrides)
+            .build();
+    Jinjava jinjava = new Jinjava(config);
+    jinjava.registerFunction(
+        new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class, "raiseException", Object.class));
+    jinjava.registerFunction(
+        new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+    jinjava.registerFilter(new TemplateFunctions.ToJson());
+    return jinjava;
+  }
+}
