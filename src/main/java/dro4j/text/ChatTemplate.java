@@ -3,6 +3,9 @@ package dro4j.text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -14,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Hugging Face chat template (Jinja), rendered the way transformers' {@code
@@ -143,6 +147,7 @@ public final class ChatTemplate {
       result = jinjava.renderForResult(source, variables);
     }
     throwIfFailed(result.getErrors());
+    throwIfUnknownFilterOrTest(result);
     return result.getOutput();
   }
 
@@ -157,6 +162,25 @@ public final class ChatTemplate {
       String problems = errors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
       Exception cause = errors.get(0).getException();
       throw new ChatTemplateException(file, "chat template failed: " + problems, cause);
+    }
+  }
+
+  // Jinjava renders an unknown filter or test as nothing, without any error; Jinja refuses the
+  // template. Jinjava records every filter and test name it looked up, so check those.
+  private void throwIfUnknownFilterOrTest(RenderResult result) {
+    Context global = jinjava.getGlobalContext();
+    for (String resolved : result.getContext().getResolvedValues()) {
+      if (resolved.startsWith(ExtendedParser.FILTER_PREFIX)) {
+        String name = resolved.substring(ExtendedParser.FILTER_PREFIX.length());
+        if (global.getFilter(name) == null) {
+          throw new ChatTemplateException(file, "chat template uses an unknown filter '" + name + "'");
+        }
+      } else if (resolved.startsWith(ExtendedParser.EXPTEST_PREFIX)) {
+        String name = resolved.substring(ExtendedParser.EXPTEST_PREFIX.length());
+        if (global.getExpTest(name) == null) {
+          throw new ChatTemplateException(file, "chat template uses an unknown test '" + name + "'");
+        }
+      }
     }
   }
 
@@ -175,7 +199,16 @@ public final class ChatTemplate {
 
   private static String describe(TemplateError error) {
     String where = error.getLineno() > 0 ? "line " + error.getLineno() + ": " : "";
-    return where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
+    String text = where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
+    // Jinjava's message often hides the real reason ("Error invoking function 'strftime_now'").
+    Throwable root = error.getException();
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != null && root.getMessage() != null && !text.contains(root.getMessage())) {
+      text += " (" + root.getMessage() + ")";
+    }
+    return text;
   }
 
   // The settings under which Jinjava 2.8.3 matches transformers' Jinja environment byte for byte
@@ -191,11 +224,16 @@ public final class ChatTemplate {
             .withKeepNullableLoopValues(true)
             .withUseNaturalOperatorPrecedence(false)
             .build();
+    // Python str methods first, then Jinjava's usual (read-only) resolvers.
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PythonStringMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
             .withLstripBlocks(true)
             .withLegacyOverrides(overrides)
+            .withElResolver(resolver)
             .build();
     Jinjava jinjava = new Jinjava(config);
     jinjava.registerFunction(
