@@ -27,12 +27,18 @@ import jinjava.javax.el.CompositeELResolver;
  * tokenizer_config.json ({@code bos_token}, {@code eos_token}, {@code pad_token}, {@code
  * unk_token}, where set) and any extra variables ({@code tools}, {@code enable_thinking}, {@code
  * date_string}, ...); it may call {@code raise_exception(msg)}, {@code strftime_now(fmt)} and
- * {@code namespace(...)}, use {@code break}/{@code continue} and the filter {@code tojson} (Python
- * {@code json.dumps}). Any Jinja error, and any {@code raise_exception}, is a {@link
- * ChatTemplateException} naming the template's file: a template never renders half right.
+ * {@code namespace(...)}, use {@code break}/{@code continue}, the filter {@code tojson} (Python
+ * {@code json.dumps}) and the common Python string methods ({@code strip}, {@code split}, {@code
+ * startswith}, ...). Any Jinja error, unknown filter or test, and any {@code raise_exception}, is a
+ * {@link ChatTemplateException} naming the template's file: a template never renders half right.
+ *
+ * <p>Known difference from Python Jinja (Jinjava 2.8.3): printing a non-string value directly
+ * ({@code {{ flag }}}, {@code {{ none }}}, {@code {{ list_of_dicts }}}) gives {@code true}, an
+ * empty string and a slightly different list layout where Python gives {@code True}, {@code None}
+ * and its repr. Real chat templates print strings and {@code tojson} output, which match.
  */
 public final class ChatTemplate {
-  /** The file in which transformers 4.43+ saves a model's default chat template. */
+  /** The file in which newer transformers versions save a model's default chat template. */
   public static final String JINJA_FILE = "chat_template.jinja";
 
   private final String source;
@@ -143,6 +149,7 @@ public final class ChatTemplate {
     variables.put("add_generation_prompt", addGenerationPrompt);
 
     RenderResult result;
+    // One render at a time per template: Jinjava resets its shared global context after each.
     synchronized (jinjava) {
       result = jinjava.renderForResult(source, variables);
     }
