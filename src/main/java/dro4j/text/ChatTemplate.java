@@ -27,7 +27,7 @@ import jinjava.javax.el.CompositeELResolver;
  * tokenizer_config.json ({@code bos_token}, {@code eos_token}, {@code pad_token}, {@code
  * unk_token}, where set) and any extra variables ({@code tools}, {@code enable_thinking}, {@code
  * date_string}, ...); it may call {@code raise_exception(msg)}, {@code strftime_now(fmt)} and
- * {@code namespace(...)}, use {@code break}/{@code continue}, the filter {@code tojson} (Python
+ * {@code namespace(...)}, use {@code break}/{@code continue}, {@code {% generation %}}, the filter {@code tojson} (Python
  * {@code json.dumps}) and the common Python string methods ({@code strip}, {@code split}, {@code
  * startswith}, ...). Any Jinja error, unknown filter or test, and any {@code raise_exception}, is a
  * {@link ChatTemplateException} naming the template's file: a template never renders half right.
@@ -248,6 +248,7 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     jinjava.registerFilter(new TemplateFunctions.ToJson());
+    jinjava.registerTag(new TemplateFunctions.GenerationTag());
     return jinjava;
   }
 }

@@ -224,6 +224,20 @@ class ChatTemplateTest {
   }
 
   @Test
+  void generationTagRendersItsBody(@TempDir Path dir) throws IOException {
+    Path config =
+        writeConfig(
+            dir,
+            "{% set x = 'out' %}{% for m in messages %}{{ m.role }}:{% generation %}[{{ m.content }}]"
+                + "{% set x = 'in' %}{% endgeneration %}\n{% endfor %}{{ x }}");
+    String rendered =
+        ChatTemplate.fromTokenizerConfig(config)
+            .render(List.of(ChatMessage.user("a"), ChatMessage.assistant("b")), false);
+    // Python jinja2 with transformers' AssistantTracker extension renders this.
+    assertThat(rendered).isEqualTo("user:[a]assistant:[b]out");
+  }
+
+  @Test
   void strftimeNowGivesTheCurrentDate(@TempDir Path dir) throws IOException {
     Path config = writeConfig(dir, "{{ strftime_now('%Y-%m-%d') }}");
     String rendered = ChatTemplate.fromTokenizerConfig(config).render(List.of(), false);
