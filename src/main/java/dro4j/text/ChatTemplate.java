@@ -3,6 +3,9 @@ package dro4j.text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -14,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Hugging Face chat template (Jinja), rendered the way transformers' {@code
@@ -23,12 +27,18 @@ import java.util.stream.Collectors;
  * tokenizer_config.json ({@code bos_token}, {@code eos_token}, {@code pad_token}, {@code
  * unk_token}, where set) and any extra variables ({@code tools}, {@code enable_thinking}, {@code
  * date_string}, ...); it may call {@code raise_exception(msg)}, {@code strftime_now(fmt)} and
- * {@code namespace(...)}, use {@code break}/{@code continue} and the filter {@code tojson} (Python
- * {@code json.dumps}). Any Jinja error, and any {@code raise_exception}, is a {@link
- * ChatTemplateException} naming the template's file: a template never renders half right.
+ * {@code namespace(...)}, use {@code break}/{@code continue}, {@code {% generation %}}, the filter {@code tojson} (Python
+ * {@code json.dumps}) and the common Python string methods ({@code strip}, {@code split}, {@code
+ * startswith}, ...). Any Jinja error, unknown filter or test, and any {@code raise_exception}, is a
+ * {@link ChatTemplateException} naming the template's file: a template never renders half right.
+ *
+ * <p>Known difference from Python Jinja (Jinjava 2.8.3): printing a non-string value directly
+ * ({@code {{ flag }}}, {@code {{ none }}}, {@code {{ list_of_dicts }}}) gives {@code true}, an
+ * empty string and a slightly different list layout where Python gives {@code True}, {@code None}
+ * and its repr. Real chat templates print strings and {@code tojson} output, which match.
  */
 public final class ChatTemplate {
-  /** The file in which transformers 4.43+ saves a model's default chat template. */
+  /** The file in which newer transformers versions save a model's default chat template. */
   public static final String JINJA_FILE = "chat_template.jinja";
 
   private final String source;
@@ -139,10 +149,12 @@ public final class ChatTemplate {
     variables.put("add_generation_prompt", addGenerationPrompt);
 
     RenderResult result;
+    // One render at a time per template: Jinjava resets its shared global context after each.
     synchronized (jinjava) {
       result = jinjava.renderForResult(source, variables);
     }
     throwIfFailed(result.getErrors());
+    throwIfUnknownFilterOrTest(result);
     return result.getOutput();
   }
 
@@ -157,6 +169,25 @@ public final class ChatTemplate {
       String problems = errors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
       Exception cause = errors.get(0).getException();
       throw new ChatTemplateException(file, "chat template failed: " + problems, cause);
+    }
+  }
+
+  // Jinjava renders an unknown filter or test as nothing, without any error; Jinja refuses the
+  // template. Jinjava records every filter and test name it looked up, so check those.
+  private void throwIfUnknownFilterOrTest(RenderResult result) {
+    Context global = jinjava.getGlobalContext();
+    for (String resolved : result.getContext().getResolvedValues()) {
+      if (resolved.startsWith(ExtendedParser.FILTER_PREFIX)) {
+        String name = resolved.substring(ExtendedParser.FILTER_PREFIX.length());
+        if (global.getFilter(name) == null) {
+          throw new ChatTemplateException(file, "chat template uses an unknown filter '" + name + "'");
+        }
+      } else if (resolved.startsWith(ExtendedParser.EXPTEST_PREFIX)) {
+        String name = resolved.substring(ExtendedParser.EXPTEST_PREFIX.length());
+        if (global.getExpTest(name) == null) {
+          throw new ChatTemplateException(file, "chat template uses an unknown test '" + name + "'");
+        }
+      }
     }
   }
 
@@ -175,7 +206,16 @@ public final class ChatTemplate {
 
   private static String describe(TemplateError error) {
     String where = error.getLineno() > 0 ? "line " + error.getLineno() + ": " : "";
-    return where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
+    String text = where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
+    // Jinjava's message often hides the real reason ("Error invoking function 'strftime_now'").
+    Throwable root = error.getException();
+    while (root != null && root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != null && root.getMessage() != null && !text.contains(root.getMessage())) {
+      text += " (" + root.getMessage() + ")";
+    }
+    return text;
   }
 
   // The settings under which Jinjava 2.8.3 matches transformers' Jinja environment byte for byte
@@ -191,11 +231,16 @@ public final class ChatTemplate {
             .withKeepNullableLoopValues(true)
             .withUseNaturalOperatorPrecedence(false)
             .build();
+    // Python str methods first, then Jinjava's usual (read-only) resolvers.
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PythonStringMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
             .withLstripBlocks(true)
             .withLegacyOverrides(overrides)
+            .withElResolver(resolver)
             .build();
     Jinjava jinjava = new Jinjava(config);
     jinjava.registerFunction(
@@ -203,6 +248,7 @@ public final class ChatTemplate {
     jinjava.registerFunction(
         new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     jinjava.registerFilter(new TemplateFunctions.ToJson());
+    jinjava.registerTag(new TemplateFunctions.GenerationTag());
     return jinjava;
   }
 }

@@ -186,13 +186,25 @@ final class PythonJson {
     if (d == 0) {
       return (1 / d < 0) ? "-0.0" : "0.0";
     }
-    // Shortest round-tripping digits; Java 17's Double.toString is not always shortest.
-    BigDecimal exact = new BigDecimal(Math.abs(d));
+    // The fewest digits that read back as the same double; among those, the nearest. Both the
+    // nearest-below and nearest-above candidates are tried because at a power of two the interval
+    // that rounds to d is lopsided. (Java 17's Double.toString is not always shortest.)
+    double magnitude = Math.abs(d);
+    BigDecimal exact = new BigDecimal(magnitude);
     BigDecimal shortest = exact;
     for (int precision = 1; precision <= 17; precision++) {
-      BigDecimal rounded = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
-      if (rounded.doubleValue() == Math.abs(d)) {
-        shortest = rounded;
+      BigDecimal best = null;
+      for (RoundingMode mode : new RoundingMode[] {RoundingMode.FLOOR, RoundingMode.CEILING}) {
+        BigDecimal candidate = exact.round(new MathContext(precision, mode));
+        boolean closer =
+            best == null
+                || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0;
+        if (candidate.doubleValue() == magnitude && closer) {
+          best = candidate;
+        }
+      }
+      if (best != null) {
+        shortest = best;
         break;
       }
     }

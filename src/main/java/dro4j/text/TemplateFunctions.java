@@ -2,7 +2,10 @@ package dro4j.text;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.SafeString;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import java.time.LocalDateTime;
 import java.util.Collection;
 import java.util.List;
@@ -82,6 +85,29 @@ final class TemplateFunctions {
               itemSeparator,
               keySeparator);
       return PythonJson.dumps(var instanceof SafeString safe ? safe.toString() : var, options);
+    }
+  }
+
+  /**
+   * {@code {% generation %}...{% endgeneration %}}: transformers marks assistant text with it to
+   * build assistant-token masks; for rendering it outputs its body unchanged, in its own scope (a
+   * Jinja call block).
+   */
+  static final class GenerationTag implements Tag {
+    @Override
+    public String getName() {
+      return "generation";
+    }
+
+    @Override
+    public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+      try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
+        StringBuilder body = new StringBuilder();
+        for (Node child : tagNode.getChildren()) {
+          body.append(child.render(interpreter));
+        }
+        return body.toString();
+      }
     }
   }
 }

@@ -24,8 +24,8 @@ import java.util.Map;
  * post-processor from them); otherwise the {@code post_processor} of {@code tokenizer.json} does.
  *
  * <p>The native library ships inside the DJL jar and is extracted on first use to {@code
- * $DJL_CACHE_DIR/tokenizers} (default {@code ~/.djl.ai}); nothing is downloaded. Instances are
- * safe to share between threads; close them to free the native tokenizer.
+ * $DJL_CACHE_DIR/tokenizers} (default {@code ~/.djl.ai}); nothing is downloaded. Close a tokenizer
+ * to free its native memory.
  */
 public final class Tokenizer implements AutoCloseable {
   private final Path directory;

@@ -1,0 +1,340 @@
+package dro4j.text;
+
+import static dro4j.Fixtures.fixture;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dro4j.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ChatTemplateTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Stream<Arguments> expectedRenders() throws IOException {
+    JsonNode cases = JSON.readTree(fixture("chat-templates", "expected.json").toFile());
+    List<Arguments> arguments = new ArrayList<>();
+    for (JsonNode c : cases) {
+      arguments.add(
+          Arguments.of(
+              c.get("template").textValue(),
+              c.get("add_generation_prompt").booleanValue(),
+              c.get("conversation").size(),
+              c));
+    }
+    return arguments.stream();
+  }
+
+  @ParameterizedTest(name = "{0} generation prompt {1}, {2} messages")
+  @MethodSource("expectedRenders")
+  void rendersLikeTransformers(String template, boolean addGenerationPrompt, int size, JsonNode c) {
+    ChatTemplate chat = ChatTemplate.load(fixture("chat-templates", template));
+    List<ChatMessage> messages = ChatMessage.fromJson(Path.of("expected.json"), c.get("conversation"));
+    assertSameText(c.get("rendered").textValue(), chat.render(messages, addGenerationPrompt));
+  }
+
+  @Test
+  void expectedFixtureCoversBothTemplatesAndBothConversations() throws IOException {
+    assertThat(expectedRenders().count()).isEqualTo(8);
+  }
+
+  @Test
+  void tinyQwen2RendersReferencePrompt() throws IOException {
+    JsonNode reference = JSON.readTree(fixture("tiny-qwen2-reference", "reference.json").toFile());
+    List<ChatMessage> messages = ChatMessage.fromJson(Path.of("reference.json"), reference.get("messages"));
+    try (Tokenizer tokenizer = Tokenizer.load(fixture("tiny-qwen2"))) {
+      assertThat(tokenizer.hasChatTemplate()).isTrue();
+      String rendered = tokenizer.chatTemplate().render(messages, true);
+      assertSameText(reference.get("rendered").textValue(), rendered);
+    }
+  }
+
+  @Test
+  void qwenTemplateRendersTools() {
+    Map<String, Object> city = new LinkedHashMap<>();
+    city.put("type", "string");
+    city.put("description", "City name, e.g. \"Zürich\"");
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    parameters.put("type", "object");
+    parameters.put("properties", Map.of("city", city));
+    parameters.put("required", List.of("city"));
+    Map<String, Object> function = new LinkedHashMap<>();
+    function.put("name", "get_weather");
+    function.put("description", "Current weather");
+    function.put("parameters", parameters);
+    Map<String, Object> tool = new LinkedHashMap<>();
+    tool.put("type", "function");
+    tool.put("function", function);
+
+    ChatTemplate chat = ChatTemplate.load(fixture("chat-templates", "qwen2.5-instruct"));
+    String rendered =
+        chat.render(List.of(ChatMessage.user("Weather in Zürich?")), true, Map.of("tools", List.of(tool)));
+    // Rendered by Python jinja2 3.1.6 configured as transformers does.
+    assertSameText(
+        "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.\n\n"
+            + "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+            + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+            + "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\":"
+            + " \"Current weather\", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\":"
+            + " {\"type\": \"string\", \"description\": \"City name, e.g. \\\"Zürich\\\"\"}},"
+            + " \"required\": [\"city\"]}}}\n</tools>\n\n"
+            + "For each function call, return a json object with function name and arguments within"
+            + " <tool_call></tool_call> XML tags:\n<tool_call>\n"
+            + "{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
+            + "<|im_start|>user\nWeather in Zürich?<|im_end|>\n<|im_start|>assistant\n",
+        rendered);
+  }
+
+  @Test
+  void qwenTemplateRendersToolCallsAndResponses() {
+    Map<String, Object> call = new LinkedHashMap<>();
+    call.put("type", "function");
+    call.put("function", Map.of("name", "get_weather", "arguments", Map.of("city", "Paris")));
+    List<ChatMessage> messages =
+        List.of(
+            ChatMessage.user("Weather?"),
+            new ChatMessage("assistant", null, Map.of("tool_calls", List.of(call))),
+            new ChatMessage("tool", "sunny"));
+    String rendered =
+        ChatTemplate.load(fixture("chat-templates", "qwen2.5-instruct")).render(messages, true);
+    // Rendered by Python jinja2 3.1.6 configured as transformers does.
+    assertSameText(
+        "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+            + "<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n<tool_call>\n"
+            + "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n"
+            + "<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>\n<|im_start|>assistant\n",
+        rendered);
+  }
+
+  @Test
+  void deepSeekTemplateDropsReasoningOfEarlierAnswers() {
+    List<ChatMessage> messages =
+        List.of(
+            ChatMessage.user("2+2?"),
+            ChatMessage.assistant("<think>\nadd them\n</think>\n\n4"),
+            ChatMessage.user("3+3?"));
+    String rendered =
+        ChatTemplate.load(fixture("chat-templates", "deepseek-r1-distill-qwen")).render(messages, true);
+    // content.split('</think>')[-1], as Python computes it.
+    assertSameText(
+        "<｜begin▁of▁sentence｜><｜User｜>2+2?<｜Assistant｜>\n\n4<｜end▁of▁sentence｜><｜User｜>3+3?<｜Assistant｜><think>\n",
+        rendered);
+  }
+
+  @Test
+  void pythonStringMethodsWorkInTemplates(@TempDir Path dir) throws IOException {
+    // Qwen3-style reasoning handling; Python renders "[answer][a, b]".
+    Path config =
+        writeConfig(
+            dir,
+            "{%- set content = messages[0].content %}"
+                + "{%- if content.startswith('<think>') and '</think>' in content %}"
+                + "[{{ content.split('</think>')[-1].lstrip('\\n').rstrip() }}]{%- endif %}"
+                + "[{{ ', '.join('a.b'.split('.')) }}]");
+    String rendered =
+        ChatTemplate.fromTokenizerConfig(config)
+            .render(List.of(ChatMessage.assistant("<think>\nhmm\n</think>\n\nanswer  ")), false);
+    assertThat(rendered).isEqualTo("[answer][a, b]");
+  }
+
+  @Test
+  void raiseExceptionBecomesClearError(@TempDir Path dir) throws IOException {
+    Path config =
+        writeConfig(
+            dir,
+            "{%- for message in messages %}{%- if message.role == 'system' and not loop.first %}"
+                + "{{- raise_exception('System message must be at the beginning.') }}{%- endif %}"
+                + "{{- message.role + ': ' + message.content + '\\n' }}{%- endfor %}");
+    ChatTemplate chat = ChatTemplate.fromTokenizerConfig(config);
+    assertThat(chat.render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi")), false))
+        .isEqualTo("system: Be brief.\nuser: Hi\n");
+    assertThatThrownBy(
+            () -> chat.render(List.of(ChatMessage.user("Hi"), ChatMessage.system("Be brief.")), false))
+        .isInstanceOf(ChatTemplateException.class)
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("System message must be at the beginning.");
+  }
+
+  @Test
+  void jinjaErrorsAreNeverSilent(@TempDir Path dir) throws IOException {
+    String[] broken = {
+      "{% for message in messages %}{{ message.content }}", // unclosed for
+      "{{ messages | no_such_filter }}",
+      "{{ messages | tojson | no_such_filter }}",
+      "{% if messages is no_such_test %}x{% endif %}",
+      "{{ no_such_function() }}",
+      "{{ raise_exception('inside ' + 'an expression') }}",
+      "{% if %}x{% endif %}",
+      "{{ messages[0].content | tojson(bad_keyword=1) }}",
+      "{{ strftime_now('%Q') }}",
+    };
+    for (String template : broken) {
+      Path config = writeConfig(dir, template);
+      ChatTemplate chat = ChatTemplate.fromTokenizerConfig(config);
+      try {
+        String output = chat.render(List.of(ChatMessage.user("Hi")), false);
+        fail("template " + template + " rendered " + output + " instead of failing");
+      } catch (ChatTemplateException e) {
+        assertThat(e.getMessage()).as(template).contains(config.toString());
+      }
+    }
+  }
+
+  @Test
+  void loopControlsNamespaceAndSpecialTokens(@TempDir Path dir) throws IOException {
+    Path config =
+        dir.resolve("tokenizer_config.json");
+    Files.writeString(
+        config,
+        JSON.writeValueAsString(
+            Map.of(
+                "bos_token", "<s>",
+                "eos_token", Map.of("content", "</s>", "special", true),
+                "chat_template",
+                "{{ bos_token }}{% set ns = namespace(count=0) %}{% for m in messages %}"
+                    + "{% if m.role == 'system' %}{% continue %}{% endif %}"
+                    + "{% if m.content == 'stop' %}{% break %}{% endif %}"
+                    + "{% set ns.count = ns.count + 1 %}[{{ m.content }}]{% endfor %}"
+                    + "{{ ns.count }}{{ eos_token }}{{ pad_token }}{{ date_string }}")));
+    ChatTemplate chat = ChatTemplate.fromTokenizerConfig(config);
+    List<ChatMessage> messages =
+        List.of(
+            ChatMessage.system("s"),
+            ChatMessage.user("a"),
+            ChatMessage.assistant("b"),
+            ChatMessage.user("stop"),
+            ChatMessage.user("c"));
+    assertThat(chat.render(messages, false)).isEqualTo("<s>[a][b]2</s>");
+    assertThat(chat.render(messages, false, Map.of("date_string", " 26 Jul 2024")))
+        .isEqualTo("<s>[a][b]2</s> 26 Jul 2024");
+  }
+
+  @Test
+  void generationTagRendersItsBody(@TempDir Path dir) throws IOException {
+    Path config =
+        writeConfig(
+            dir,
+            "{% set x = 'out' %}{% for m in messages %}{{ m.role }}:{% generation %}[{{ m.content }}]"
+                + "{% set x = 'in' %}{% endgeneration %}\n{% endfor %}{{ x }}");
+    String rendered =
+        ChatTemplate.fromTokenizerConfig(config)
+            .render(List.of(ChatMessage.user("a"), ChatMessage.assistant("b")), false);
+    // Python jinja2 with transformers' AssistantTracker extension renders this.
+    assertThat(rendered).isEqualTo("user:[a]assistant:[b]out");
+  }
+
+  @Test
+  void strftimeNowGivesTheCurrentDate(@TempDir Path dir) throws IOException {
+    Path config = writeConfig(dir, "{{ strftime_now('%Y-%m-%d') }}");
+    String rendered = ChatTemplate.fromTokenizerConfig(config).render(List.of(), false);
+    assertThat(rendered).matches("\\d{4}-\\d{2}-\\d{2}");
+    assertThat(rendered.substring(0, 4)).isIn(List.of(
+        String.valueOf(java.time.LocalDate.now().getYear()),
+        String.valueOf(java.time.LocalDate.now().getYear() - 1)));
+  }
+
+  @Test
+  void tojsonFilterIsPythonJsonDumps(@TempDir Path dir) throws IOException {
+    Path config =
+        writeConfig(dir, "{{ tool | tojson }}\n{{ tool | tojson(indent=2) }}\n{{ tool | tojson(ensure_ascii=true) }}");
+    String rendered =
+        ChatTemplate.fromTokenizerConfig(config).render(List.of(), false, Map.of("tool", PythonJsonTest.sample()));
+    assertSameText(
+        PythonJsonTest.COMPACT + "\n" + PythonJsonTest.INDENTED + "\n" + PythonJsonTest.ASCII, rendered);
+  }
+
+  @Test
+  void namedTemplatesAreSelectable(@TempDir Path dir) throws IOException {
+    Path config = dir.resolve("tokenizer_config.json");
+    Files.writeString(
+        config,
+        "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T{{ messages|length }}\"},"
+            + " {\"name\": \"default\", \"template\": \"D{{ messages|length }}\"}]}");
+    List<ChatMessage> one = List.of(ChatMessage.user("x"));
+    assertThat(ChatTemplate.load(dir).render(one, false)).isEqualTo("D1");
+    assertThat(ChatTemplate.load(dir, "tool_use").render(one, false)).isEqualTo("T1");
+    assertThatThrownBy(() -> ChatTemplate.load(dir, "rag"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("rag")
+        .hasMessageContaining("tool_use, default");
+  }
+
+  @Test
+  void chatTemplateJinjaFileTakesPrecedence(@TempDir Path dir) throws IOException {
+    writeConfig(dir, "from config");
+    Files.writeString(dir.resolve(ChatTemplate.JINJA_FILE), "from jinja {{ bos_token }}");
+    ChatTemplate chat = ChatTemplate.load(dir);
+    assertThat(chat.file()).isEqualTo(dir.resolve(ChatTemplate.JINJA_FILE));
+    assertThat(chat.render(List.of(), false)).isEqualTo("from jinja <s>");
+  }
+
+  @Test
+  void missingTemplateIsBadInput() {
+    Path config = fixture("stories260K", "tokenizer_config.json");
+    assertThatThrownBy(() -> ChatTemplate.fromTokenizerConfig(config))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("has no chat_template");
+    assertThatThrownBy(() -> ChatTemplate.load(fixture("stories260K")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("has no chat_template");
+  }
+
+  @Test
+  void malformedChatTemplateFieldIsBadInput(@TempDir Path dir) throws IOException {
+    Path config = dir.resolve("tokenizer_config.json");
+    Files.writeString(config, "{\"chat_template\": 42}");
+    assertThatThrownBy(() -> ChatTemplate.fromTokenizerConfig(config))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("chat_template");
+  }
+
+  private static Path writeConfig(Path dir, String template) throws IOException {
+    Path config = dir.resolve("tokenizer_config.json");
+    Files.writeString(config, JSON.writeValueAsString(Map.of("bos_token", "<s>", "chat_template", template)));
+    return config;
+  }
+
+  /** Equality with a readable report of the first differing character. */
+  static void assertSameText(String expected, String actual) {
+    if (expected.equals(actual)) {
+      return;
+    }
+    int i = 0;
+    while (i < Math.min(expected.length(), actual.length()) && expected.charAt(i) == actual.charAt(i)) {
+      i++;
+    }
+    int from = Math.max(0, i - 40);
+    fail(
+        "texts differ at char "
+            + i
+            + "\n expected: ..."
+            + escape(expected.substring(from, Math.min(expected.length(), i + 40)))
+            + "\n   actual: ..."
+            + escape(actual.substring(from, Math.min(actual.length(), i + 40)))
+            + "\nfull expected: "
+            + escape(expected)
+            + "\nfull actual:   "
+            + escape(actual));
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t");
+  }
+}
