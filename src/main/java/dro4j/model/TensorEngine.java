@@ -9,6 +9,10 @@ import java.nio.file.Path;
  * {@code pytorch-native-cpu} jar on the classpath, nothing is downloaded) and with the ~430 MB of
  * extracted native libraries under {@code ~/.cache/dro4j/djl} instead of {@code ~/.djl.ai}.
  *
+ * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code ai.djl.pytorch.num_threads});
+ * one thread is often faster for small models on a busy machine, where spinning worker threads wait for
+ * a core.
+ *
  * <p>Each setting is only a default: {@code -Dai.djl.offline=false}, {@code DJL_CACHE_DIR} or
  * {@code -DDJL_CACHE_DIR=...} (and DJL's {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_FLAVOR} for a GPU
  * libtorch) still win.
@@ -37,6 +41,11 @@ public final class TensorEngine {
     }
     if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
       System.setProperty("DJL_CACHE_DIR", cacheRoot().resolve("djl").toString());
+    }
+    String threads = System.getenv("DRO4J_THREADS");
+    if (threads != null && !threads.isBlank() && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", threads.trim());
+      System.setProperty("ai.djl.pytorch.num_interop_threads", threads.trim());
     }
     configured = true;
   }
