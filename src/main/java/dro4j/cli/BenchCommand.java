@@ -1,7 +1,10 @@
 package dro4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import dro4j.LanguageModel;
+import dro4j.bench.MemoryBenchmark;
 import dro4j.bench.RuntimeBenchmark;
+import java.util.List;
 import dro4j.model.BundledModel;
 import dro4j.model.ModelConfig;
 import dro4j.model.TensorEngine;
@@ -37,9 +40,22 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip-large", description = "Only the small model (skip the Qwen2.5-0.5B shape).")
   boolean skipLarge;
 
+  @Option(names = "--memory-rounds", paramLabel = "N",
+      description = "Instead of throughput: N rounds of generate (8 rollouts) + score from the cache on the model,"
+          + " printing the process RSS (flat when nothing leaks).")
+  Integer memoryRounds;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (memoryRounds != null) {
+      try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
+        List<Double> rss = MemoryBenchmark.run(lm, memoryRounds, 8, out);
+        out.printf("RSS first sample %.1f MiB, after warm-up %.1f MiB, last %.1f MiB%n", rss.get(0),
+            rss.get(Math.min(1, rss.size() - 1)), rss.get(rss.size() - 1));
+      }
+      return 0;
+    }
     try (NDManager manager = TensorEngine.newManager()) {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
