@@ -317,7 +317,9 @@ class LogitsProcessingTest {
     SplittableRandom b = LogitsProcessing.rngFor(123, 0);
     SplittableRandom c = LogitsProcessing.rngFor(123, 1);
     for (int i = 0; i < 200; i++) {
-      first[i] = LogitsProcessing.sample(logits, null, 0, p, a).tokenId();
+      TokenChoice choice = LogitsProcessing.sample(logits, null, 0, p, a);
+      first[i] = choice.tokenId();
+      assertThat(choice.logprob()).isEqualTo(LogitsProcessing.logProb(logits, 0.8, first[i]));
       second[i] = LogitsProcessing.sample(logits, null, 0, p, b).tokenId();
       otherSequence[i] = LogitsProcessing.sample(logits, null, 0, p, c).tokenId();
     }
