@@ -31,7 +31,7 @@ public final class LogitsProcessing {
   /** Ranges at most this long are sorted instead of partitioned further. */
   private static final int SMALL_RANGE = 32;
 
-  /** Reusable per-thread buffers; a 150k vocabulary would otherwise allocate 2 MB per token. */
+  /** Reusable per-thread buffers (about 3 MB for a 150k vocabulary) instead of new ones per token. */
   private static final class Scratch {
     long[] keys = new long[0];
     float[] scores = new float[0];
@@ -123,8 +123,9 @@ public final class LogitsProcessing {
    *   <li>top-p works on the top-k distribution renormalised. Tokens are ordered by probability, ties
    *       by lower token id; a token is kept while the probability of the tokens before it is below
    *       {@code topP} (less a 1e-6 rounding slack). That is the smallest prefix whose mass reaches
-   *       {@code topP}, and always at least the top token. Found by a mass-weighted selection, so no
-   *       full sort of the vocabulary.
+   *       {@code topP}, and always at least the top token. No full sort: the boundary is narrowed to
+   *       the tokens whose probabilities share one binary exponent, then found by a mass-weighted
+   *       selection among those.
    *   <li>min-p keeps tokens with probability &gt;= {@code minP} times the largest probability. The
    *       ratio does not change with renormalisation, so min-p after top-p (transformers' order) is
    *       the intersection of the two sets.
