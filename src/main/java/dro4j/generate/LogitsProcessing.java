@@ -31,11 +31,13 @@ public final class LogitsProcessing {
   /** Ranges at most this long are sorted instead of partitioned further. */
   private static final int SMALL_RANGE = 32;
 
-  /** Reusable per-thread buffers; a 150k vocabulary would otherwise allocate 2 MB per token. */
+  /** Reusable per-thread buffers (about 3 MB for a 150k vocabulary) instead of new ones per token. */
   private static final class Scratch {
     long[] keys = new long[0];
     float[] scores = new float[0];
     double[] probs = new double[0];
+    // top-p's mass per binary exponent of p: p in (0, 1] has Math.getExponent in [-1023, 0]
+    final double[] massByExponent = new double[1024];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -121,8 +123,9 @@ public final class LogitsProcessing {
    *   <li>top-p works on the top-k distribution renormalised. Tokens are ordered by probability, ties
    *       by lower token id; a token is kept while the probability of the tokens before it is below
    *       {@code topP} (less a 1e-6 rounding slack). That is the smallest prefix whose mass reaches
-   *       {@code topP}, and always at least the top token. Found by a mass-weighted selection, so no
-   *       full sort of the vocabulary.
+   *       {@code topP}, and always at least the top token. No full sort: the boundary is narrowed to
+   *       the tokens whose probabilities share one binary exponent, then found by a mass-weighted
+   *       selection among those.
    *   <li>min-p keeps tokens with probability &gt;= {@code minP} times the largest probability. The
    *       ratio does not change with renormalisation, so min-p after top-p (transformers' order) is
    *       the intersection of the two sets.
@@ -143,10 +146,30 @@ public final class LogitsProcessing {
     SamplingParams.checkTopP(topP);
     SamplingParams.checkMinP(minP);
     checkSameLength(logits, probs.length, "probs");
+    warp(logits, argmax(logits), temperature, topK, topP, minP, probs);
+    int kept = 0;
+    for (double q : probs) {
+      if (q > 0) {
+        kept++;
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * {@link #samplingDistribution} without validation; {@code top} is the argmax of the row. Returns
+   * log sum_i exp((logits[i] - max) / temperature) over the whole row, before truncation, so that
+   * the caller gets the untruncated log-probabilities without a second pass of exponentials.
+   */
+  private static double warp(float[] logits, int top, double temperature, int topK, double topP,
+      double minP, double[] probs) {
     int n = logits.length;
-    int top = argmax(logits);
     double max = logits[top];
-    long[] keys = topK > 0 && topK < n || topP < 1 ? keys(n) : null;
+    Scratch scratch = SCRATCH.get();
+    if (scratch.keys.length < n) {
+      scratch.keys = new long[n];
+    }
+    long[] keys = scratch.keys;
 
     // top-k: the k-th largest logit is the threshold (-inf keeps everything)
     float threshold = Float.NEGATIVE_INFINITY;
@@ -158,11 +181,16 @@ public final class LogitsProcessing {
       threshold = logits[(int) keys[topK - 1]];
     }
 
-    // temperature and softmax over the top-k set
+    // temperature and softmax over the top-k set; zAll sums the whole row for the log-prob
     double z = 0;
+    double zAll = 0;
     for (int i = 0; i < n; i++) {
       float v = logits[i];
-      double e = v >= threshold ? Math.exp((v - max) / temperature) : 0.0;
+      double e = Math.exp((v - max) / temperature);
+      zAll += e;
+      if (v < threshold) {
+        e = 0.0;
+      }
       probs[i] = e;
       z += e;
     }
@@ -172,18 +200,9 @@ public final class LogitsProcessing {
     }
 
     if (topP < 1) {
-      int count = 0;
-      for (int i = 0; i < n; i++) {
-        if (probs[i] > 0) {
-          keys[count++] = key(logits[i], i);
-        }
-      }
       // a tiny topP would make the target <= 0; keep the top token then, like min_tokens_to_keep=1
       double target = Math.max(topP - TOP_P_TOLERANCE, Double.MIN_VALUE);
-      int kept = nucleusSize(keys, count, probs, target);
-      for (int j = kept; j < count; j++) {
-        probs[(int) keys[j]] = 0.0;
-      }
+      keepNucleus(logits, probs, target, keys, scratch.massByExponent);
     }
 
     if (minP > 0) {
@@ -195,19 +214,17 @@ public final class LogitsProcessing {
       }
     }
 
-    double sum = 0;
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-      if (probs[i] > 0) {
+    if (topP < 1 || minP > 0) {
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
         sum += probs[i];
-        kept++;
+      }
+      double invSum = 1.0 / sum;
+      for (int i = 0; i < n; i++) {
+        probs[i] *= invSum;
       }
     }
-    double invSum = 1.0 / sum;
-    for (int i = 0; i < n; i++) {
-      probs[i] *= invSum;
-    }
-    return kept;
+    return Math.log(zAll);
   }
 
   /**
@@ -245,10 +262,14 @@ public final class LogitsProcessing {
       int token = argmax(scores);
       return new TokenChoice(token, logProb(logits, 1.0, token));
     }
-    double[] probs = s.probs;
-    samplingDistribution(scores, p.temperature(), p.topK(), p.topP(), p.minP(), probs);
-    int token = draw(probs, rng.nextDouble());
-    return new TokenChoice(token, logProb(logits, p.temperature(), token));
+    SamplingParams.checkTemperature(p.temperature());
+    int top = argmax(scores);
+    double logZ = warp(scores, top, p.temperature(), p.topK(), p.topP(), p.minP(), s.probs);
+    int token = draw(s.probs, rng.nextDouble());
+    if (scores != logits) {
+      return new TokenChoice(token, logProb(logits, p.temperature(), token));
+    }
+    return new TokenChoice(token, (logits[token] - logits[top]) / p.temperature() - logZ);
   }
 
   /**
@@ -320,14 +341,6 @@ public final class LogitsProcessing {
     return last; // u beyond the rounded total: the last kept token
   }
 
-  private static long[] keys(int n) {
-    Scratch s = SCRATCH.get();
-    if (s.keys.length < n) {
-      s.keys = new long[n];
-    }
-    return s.keys;
-  }
-
   /**
    * A sort key that orders by descending logit, then ascending token id, as a signed long: the high
    * half is the float's bits made order-preserving and negated, the low half the id.
@@ -339,15 +352,56 @@ public final class LogitsProcessing {
   }
 
   /**
-   * Top-p on candidates {@code a[0..count)} (keys of tokens with probability &gt; 0): how many of them
-   * form the nucleus, leaving those in {@code a[0..result)} in any order. A token is kept while the
-   * mass of the tokens ranked before it is below target (&gt; 0). Quickselect that steers by mass
-   * instead of by rank: expected linear time.
+   * Top-p on normalised probabilities: zeroes every token outside the nucleus. A token is kept while
+   * the mass of the tokens ranked before it is below target (&gt; 0).
+   *
+   * <p>First one pass sums the mass per binary exponent of p. Exponent classes are ordered like the
+   * tokens, so the classes above the one where the cumulative mass reaches target are kept whole and
+   * those below are dropped; only the boundary class, usually a small part of the vocabulary, goes
+   * through selection.
    */
-  private static int nucleusSize(long[] a, int count, double[] probs, double target) {
+  private static void keepNucleus(
+      float[] logits, double[] probs, double target, long[] keys, double[] massByExponent) {
+    Arrays.fill(massByExponent, 0.0);
+    for (double q : probs) {
+      if (q > 0) {
+        massByExponent[-Math.getExponent(q)] += q;
+      }
+    }
+    double above = 0;
+    int boundary = 0;
+    while (boundary < massByExponent.length - 1 && above + massByExponent[boundary] < target) {
+      above += massByExponent[boundary];
+      boundary++;
+    }
+    int count = 0;
+    for (int i = 0; i < probs.length; i++) {
+      double q = probs[i];
+      if (q > 0) {
+        int e = -Math.getExponent(q);
+        if (e == boundary) {
+          keys[count++] = key(logits[i], i);
+        } else if (e > boundary) {
+          probs[i] = 0.0;
+        }
+      }
+    }
+    int kept = nucleusSize(keys, count, probs, above, target);
+    for (int j = kept; j < count; j++) {
+      probs[(int) keys[j]] = 0.0;
+    }
+  }
+
+  /**
+   * The nucleus among candidates {@code a[0..count)}, given that the tokens ranked before all of
+   * them have mass {@code above} (&lt; target): how many candidates are kept, leaving them in {@code
+   * a[0..result)} in any order. Quickselect that steers by mass instead of by rank: expected linear
+   * time.
+   */
+  private static int nucleusSize(long[] a, int count, double[] probs, double above, double target) {
     int lo = 0;
     int hi = count;
-    double above = 0; // mass of a[0..lo), all kept; always < target
+    // above: mass of everything ranked before a[lo], all kept; always < target
     while (hi - lo > SMALL_RANGE) {
       int p = partition(a, lo, hi);
       double left = 0;
