@@ -136,12 +136,23 @@ public record FinQaProgram(List<Step> steps) {
    * @throws FinQaProgramException when a step cannot be executed
    */
   public FinQaValue execute(List<List<String>> table) {
+    List<FinQaValue> results = executeSteps(table);
+    FinQaValue last = results.get(results.size() - 1);
+    return last instanceof FinQaValue.Numeric n ? new FinQaValue.Numeric(round5(n.value())) : last;
+  }
+
+  /**
+   * Executes the program and returns every step's value, unrounded (the official scorer rounds
+   * only the final value; see {@link #execute}).
+   *
+   * @throws FinQaProgramException when a step cannot be executed
+   */
+  public List<FinQaValue> executeSteps(List<List<String>> table) {
     List<FinQaValue> results = new ArrayList<>();
     for (int i = 0; i < steps.size(); i++) {
       results.add(executeStep(i, steps.get(i), results, table));
     }
-    FinQaValue last = results.get(results.size() - 1);
-    return last instanceof FinQaValue.Numeric n ? new FinQaValue.Numeric(round5(n.value())) : last;
+    return results;
   }
 
   /** Parses and executes {@code program} over {@code table}. */
