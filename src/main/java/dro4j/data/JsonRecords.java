@@ -41,6 +41,9 @@ public final class JsonRecords {
       new ObjectMapper()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  // Reads one element at a time from an open array, so what follows an element is not an error.
+  private static final ObjectMapper ARRAY_MAPPER =
+      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private JsonRecords() {}
 
@@ -130,7 +133,7 @@ public final class JsonRecords {
   }
 
   private static void readArray(Path file, Sink<?> sink) throws IOException {
-    try (JsonParser parser = MAPPER.createParser(file.toFile())) {
+    try (JsonParser parser = ARRAY_MAPPER.createParser(file.toFile())) {
       try {
         parser.nextToken(); // the opening '[' (detect() saw it)
         int index = 0;
@@ -141,7 +144,7 @@ public final class JsonRecords {
                 file, "line " + parser.currentLocation().getLineNr() + ": truncated file: the array is not closed");
           }
           int line = parser.currentTokenLocation().getLineNr();
-          JsonNode node = MAPPER.readTree(parser);
+          JsonNode node = ARRAY_MAPPER.readTree(parser);
           sink.accept(new JsonRecord(file, line, index, node), "record " + index + " at line " + line);
           index++;
         }
