@@ -17,9 +17,9 @@ import java.util.Map;
  * Answer} are required.
  *
  * <p>Each record becomes an example with id {@code svamp/<ID>}, field {@code question} = Body and
- * Question joined by a space (a period is added to a Body that does not end in sentence
- * punctuation, as many SVAMP bodies do not), and as reference the answer as plain text (51.0 gives
- * "51"). Metadata: {@code source} ("svamp"), {@code answer_value} (Double), and {@code equation},
+ * Question, trimmed and joined by one space (a third of the bodies end without a period, e.g. "If
+ * there is a discount of 25 dollars on each pack"; they are left as written rather than guessed
+ * at), and as reference the answer as plain text (51.0 gives "51"). Metadata: {@code source} ("svamp"), {@code answer_value} (Double), and {@code equation},
  * {@code type} when present.
  */
 public final class SvampLoader {
@@ -40,9 +40,6 @@ public final class SvampLoader {
     String body = record.text("Body").trim();
     String question = record.text("Question").trim();
     double answer = record.number("Answer");
-    if (!body.isEmpty() && ".?!".indexOf(body.charAt(body.length() - 1)) < 0) {
-      body = body + ".";
-    }
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("source", "svamp");
     metadata.put("answer_value", answer);
