@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
  * first number.
  */
 public final class AnswerExtractor {
+  // The greedy (?s:.*) prefix makes the match the LAST "answer is", even on the same line.
   private static final Pattern STATED =
-      Pattern.compile("\\banswer\\s*(?:is|:|=)\\s*:?[ \\t]*(?<answer>[^\\n]*)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          "(?s:.*)\\banswer\\s*(?:is|:|=)\\s*:?[ \\t]*(?<answer>[^\\n]*)", Pattern.CASE_INSENSITIVE);
   private static final Pattern ANSWER_TAG =
       Pattern.compile("<answer>(?<answer>.*?)</answer>", Pattern.DOTALL);
 
@@ -69,13 +71,10 @@ public final class AnswerExtractor {
   /** What follows the last "answer is" / "answer:" / "answer =" on its line, cleaned. */
   public static Optional<String> stated(String output) {
     Matcher m = STATED.matcher(output);
-    String last = null;
-    while (m.find()) {
-      last = m.group("answer");
-    }
-    if (last == null) {
+    if (!m.lookingAt()) { // anchored: one linear scan, where find() would retry at every offset
       return Optional.empty();
     }
+    String last = m.group("answer");
     String answer = last.replace("**", "").trim();
     // trailing sentence punctuation is not part of the answer ("3.8." -> "3.8")
     answer = answer.replaceAll("[.,;:!]+$", "").trim();

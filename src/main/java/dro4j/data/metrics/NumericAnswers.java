@@ -21,11 +21,13 @@ import java.util.regex.Pattern;
  * read.
  */
 public final class NumericAnswers {
-  // sign (not after a word character, so "covid-19" is not -19), currency, "(", currency, sign,
-  // the digits, "%" inside the parentheses, ")", "%" or "percent" after them.
+  // A match may not start with a sign right after a word character ("covid-19" is not -19).
+  // Then: sign, currency, "(", currency, sign, the digits, "%" inside the parentheses, ")", and
+  // "%" or "percent" after them.
   private static final Pattern NUMBER =
       Pattern.compile(
-          "(?<neg1>(?<![\\w)])[-\u2212])?"
+          "(?:(?<![\\w)])|(?![-\u2212]))"
+              + "(?<neg1>[-\u2212])?"
               + "(?:\\\\?[$\u20ac\u00a3\u00a5]\\s?)?"
               + "(?<neg2>[-\u2212])?"
               + "(?<open>\\(\\s?)?"
@@ -36,6 +38,9 @@ public final class NumericAnswers {
               + "(?<close>\\s?\\))?"
               + "(?<pct>\\s?(?:\\\\?%|percent\\b|per\\s?cent\\b))?",
           Pattern.CASE_INSENSITIVE);
+
+  // longest text NUMBER allows before the digits: "-", "\\$", " ", "-", "( ", "\\$ ", "-"
+  private static final int MAX_PREFIX = 12;
 
   private NumericAnswers() {}
 
@@ -57,17 +62,35 @@ public final class NumericAnswers {
   /** The first number in {@code text}, or empty when there is none. */
   public static Optional<ParsedNumber> parse(String text) {
     Matcher m = NUMBER.matcher(text);
-    return m.find() ? Optional.of(toNumber(m)) : Optional.empty();
+    return find(m, text, 0) ? Optional.of(toNumber(m)) : Optional.empty();
   }
 
   /** Every number in {@code text}, in order. */
   public static List<ParsedNumber> parseAll(String text) {
     List<ParsedNumber> numbers = new ArrayList<>();
     Matcher m = NUMBER.matcher(text);
-    while (m.find()) {
+    int from = 0;
+    while (find(m, text, from)) {
       numbers.add(toNumber(m));
+      from = m.end();
     }
     return numbers;
+  }
+
+  /**
+   * {@code m.find()} from {@code from}, but starting the regex only a few characters before the
+   * next digit: a number's prefix (signs, currency, parenthesis, spaces) is at most 11 characters,
+   * and trying the pattern at every offset of a long, mostly wordy model output is slow.
+   */
+  private static boolean find(Matcher m, String text, int from) {
+    int digit = from;
+    while (digit < text.length() && !Character.isDigit(text.charAt(digit))) {
+      digit++;
+    }
+    if (digit == text.length()) {
+      return false;
+    }
+    return m.find(Math.max(from, digit - MAX_PREFIX));
   }
 
   /**
