@@ -1,8 +1,12 @@
 package dro4j.data.finqa;
 
 import dro4j.data.metrics.NumericAnswers;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,35 +71,54 @@ public final class SyntheticFinQa {
     }
   }
 
-  /** A kind of table: a title for the text and line items that belong together. */
-  private record Topic(String title, List<String> items) {}
+  /** A line item and its typical size relative to the largest item of its table. */
+  private record Item(String label, double weight) {}
 
+  /** A kind of table: a title for the text and line items that belong together. */
+  private record Topic(String title, List<Item> items) {}
+
+  // Weights keep tables plausible: revenue above net income, total assets above cash.
   private static final List<Topic> TOPICS =
       List.of(
           new Topic(
               "selected income statement data",
-              List.of("net revenue", "cost of revenue", "gross profit", "operating expenses", "operating income", "net income")),
+              List.of(
+                  new Item("net revenue", 1.0),
+                  new Item("cost of revenue", 0.6),
+                  new Item("gross profit", 0.4),
+                  new Item("operating expenses", 0.25),
+                  new Item("operating income", 0.15),
+                  new Item("net income", 0.1))),
           new Topic(
               "a summary of cash flows",
               List.of(
-                  "net cash provided by operating activities",
-                  "capital expenditures",
-                  "free cash flow",
-                  "dividends paid",
-                  "share repurchases")),
+                  new Item("net cash provided by operating activities", 1.0),
+                  new Item("capital expenditures", 0.35),
+                  new Item("free cash flow", 0.65),
+                  new Item("dividends paid", 0.2),
+                  new Item("share repurchases", 0.3))),
           new Topic(
               "selected balance sheet data",
-              List.of("total assets", "total liabilities", "cash and cash equivalents", "long-term debt", "total equity")),
+              List.of(
+                  new Item("total assets", 1.0),
+                  new Item("total liabilities", 0.6),
+                  new Item("total equity", 0.4),
+                  new Item("long-term debt", 0.3),
+                  new Item("cash and cash equivalents", 0.1))),
           new Topic(
               "net sales by geographic segment",
-              List.of("north america", "europe", "asia pacific", "latin america")),
+              List.of(
+                  new Item("north america", 1.0),
+                  new Item("europe", 0.6),
+                  new Item("asia pacific", 0.4),
+                  new Item("latin america", 0.15))),
           new Topic(
               "operating expenses by category",
               List.of(
-                  "research and development",
-                  "selling general and administrative",
-                  "depreciation and amortization",
-                  "restructuring charges")));
+                  new Item("selling general and administrative", 1.0),
+                  new Item("research and development", 0.7),
+                  new Item("depreciation and amortization", 0.3),
+                  new Item("restructuring charges", 0.05))));
 
   private static final List<String> POST_TEXT =
       List.of(
@@ -131,16 +154,19 @@ public final class SyntheticFinQa {
 
   /** Example {@code index} of {@code seed}. */
   public static FinQaRecord example(long seed, int index, Settings settings) {
-    // golden-ratio mixing so nearby (seed, index) pairs get unrelated streams
-    Random random = new Random(seed * 0x9E3779B97F4A7C15L + index);
+    // java.util.Random's first outputs for nearby seeds are correlated (consecutive indices all
+    // drew the same operation count), so the seed is scrambled with SplitMix64's finalizer first.
+    Random random = new Random(mix(seed ^ mix(index)));
     int operations = between(random, settings.minOperations(), settings.maxOperations());
     int rowCount = between(random, settings.minRows(), settings.maxRows());
     int yearCount = between(random, settings.minYears(), settings.maxYears());
 
     Topic topic = TOPICS.get(random.nextInt(TOPICS.size()));
-    List<String> items = new ArrayList<>(topic.items());
-    Collections.shuffle(items, random);
-    items = items.subList(0, rowCount);
+    List<Item> chosen = new ArrayList<>(topic.items());
+    Collections.shuffle(chosen, random);
+    chosen = new ArrayList<>(chosen.subList(0, rowCount));
+    chosen.sort(Comparator.comparingInt(topic.items()::indexOf)); // statement order, as in reports
+    List<String> items = chosen.stream().map(Item::label).toList();
 
     int latestYear = 2008 + random.nextInt(15);
     List<String> years = new ArrayList<>();
@@ -149,11 +175,12 @@ public final class SyntheticFinQa {
     }
     boolean decimals = random.nextInt(4) == 0;
     List<List<String>> values = new ArrayList<>(); // cell text without "$"
+    double companySize = 500 + random.nextInt(50_000); // largest item, in millions
     for (int r = 0; r < rowCount; r++) {
-      double base = 100 + random.nextInt(20_000);
+      double base = companySize * chosen.get(r).weight() * (0.9 + 0.2 * random.nextDouble());
       List<String> row = new ArrayList<>();
       for (int y = 0; y < yearCount; y++) {
-        double v = base * (0.85 + 0.3 * random.nextDouble());
+        double v = Math.max(1, base * (0.85 + 0.3 * random.nextDouble()));
         row.add(decimals ? NumericAnswers.format(Math.round(v * 10) / 10.0) : Long.toString(Math.round(v)));
       }
       values.add(row);
@@ -251,9 +278,25 @@ public final class SyntheticFinQa {
     String answerText(double result) {
       return switch (kind) {
         case PERCENT_CHANGE -> percent(result);
-        case PERCENT_OF -> NumericAnswers.format(Math.round(result * 10) / 10.0) + "%";
-        default -> NumericAnswers.format(Math.round(result * 100) / 100.0);
+        case PERCENT_OF -> readable(result) + "%";
+        default -> readable(result);
       };
+    }
+
+    /**
+     * A number as an annotator would write it: two decimals from 100 up, three significant digits
+     * below, so it is always within 0.5% of the exact value (inside DRO's 2% tolerance).
+     */
+    private static String readable(double value) {
+      if (value == 0) {
+        return "0";
+      }
+      BigDecimal exact = new BigDecimal(value);
+      BigDecimal rounded =
+          Math.abs(value) >= 100
+              ? exact.setScale(2, RoundingMode.HALF_UP)
+              : exact.round(new MathContext(3, RoundingMode.HALF_UP));
+      return rounded.stripTrailingZeros().toPlainString();
     }
 
     private static String show(FinQaValue value) {
@@ -261,7 +304,7 @@ public final class SyntheticFinQa {
     }
 
     private static String percent(double fraction) {
-      return NumericAnswers.format(Math.round(fraction * 1000) / 10.0) + "%";
+      return readable(fraction * 100) + "%";
     }
   }
 
@@ -342,6 +385,14 @@ public final class SyntheticFinQa {
       }
     }
     return text.toString().toLowerCase(Locale.ROOT);
+  }
+
+  /** SplitMix64's finalizer (Steele et al. 2014): a bijection that spreads every input bit. */
+  private static long mix(long z) {
+    z += 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   private static int between(Random random, int min, int max) {
