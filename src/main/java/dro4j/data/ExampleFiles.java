@@ -41,10 +41,8 @@ public final class ExampleFiles {
   /** Turns one record in dro4j's example format into an {@link Example}. */
   public static Example parse(JsonRecord record) {
     String id = record.text("id");
+    record.required("fields"); // textMap reads an absent map as empty; here it is required
     Map<String, String> fields = record.textMap("fields");
-    if (record.optional("fields").filter(n -> !n.isNull()).isEmpty()) {
-      throw record.invalid("missing required field 'fields'");
-    }
     String reference = record.text("reference");
     Map<String, Object> metadata = new LinkedHashMap<>();
     var meta = record.optional("metadata").filter(n -> !n.isNull());

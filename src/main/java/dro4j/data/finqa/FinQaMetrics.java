@@ -1,5 +1,6 @@
 package dro4j.data.finqa;
 
+import dro4j.data.Example;
 import dro4j.data.metrics.NumericAnswers;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,24 @@ public final class FinQaMetrics {
       }
     }
     return false;
+  }
+
+  /**
+   * The gold value of an example made by {@link FinQaRecord#toExample}: its {@code exe_ans}
+   * metadata (a number, or "yes"/"no").
+   *
+   * @throws IllegalArgumentException when the example has no usable {@code exe_ans}
+   */
+  public static FinQaValue gold(Example example) {
+    Object value = example.metadata().get("exe_ans");
+    if (value instanceof Number n) {
+      return new FinQaValue.Numeric(n.doubleValue());
+    }
+    if ("yes".equals(value) || "no".equals(value)) {
+      return new FinQaValue.YesNo("yes".equals(value));
+    }
+    throw new IllegalArgumentException(
+        "example " + example.id() + " has no FinQA exe_ans metadata (found " + value + ")");
   }
 
   /**

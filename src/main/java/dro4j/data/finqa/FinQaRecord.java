@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dro4j.data.Example;
 import dro4j.data.JsonRecord;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ public record FinQaRecord(
     preText = List.copyOf(preText);
     postText = List.copyOf(postText);
     table = table.stream().map(List::copyOf).toList();
-    goldInds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(goldInds));
+    goldInds = Collections.unmodifiableMap(new LinkedHashMap<>(goldInds));
   }
 
   /** Reads one record of a FinQA file, throwing {@link dro4j.data.InvalidRecordException} if malformed. */

@@ -17,7 +17,7 @@ public final class PassAtK {
 
   /** The sample counts of one problem. */
   public record Counts(int samples, int correct) {
-    /** Checks 0 <= correct <= samples and samples >= 1. */
+    /** Checks {@code 0 <= correct <= samples} and {@code samples >= 1}. */
     public Counts {
       if (samples < 1 || correct < 0 || correct > samples) {
         throw new IllegalArgumentException(
@@ -30,7 +30,7 @@ public final class PassAtK {
    * pass@k for one problem. Computed as 1 - prod_{i=n-c+1..n} (1 - k/i), which equals the binomial
    * ratio but never forms large binomial coefficients.
    *
-   * @throws IllegalArgumentException unless 1 <= k <= n and 0 <= c <= n
+   * @throws IllegalArgumentException unless {@code 1 <= k <= n} and {@code 0 <= c <= n}
    */
   public static double estimate(int n, int c, int k) {
     new Counts(n, c);

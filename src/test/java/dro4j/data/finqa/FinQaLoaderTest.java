@@ -48,6 +48,8 @@ class FinQaLoaderTest {
     assertThat(FinQaProgram.run(r.program(), r.table())).isEqualTo(new FinQaValue.Numeric(3.8));
     assertThat(FinQaMetrics.executionMatch(r.program(), r.table(), r.exeAns())).isTrue();
     assertThat(r.goldInds()).containsOnlyKeys("text_1");
+    assertThat(FinQaMetrics.gold(r.toExample())).isEqualTo(r.exeAns());
+    assertThat(FinQaMetrics.droCorrect("$3.8 million", FinQaMetrics.gold(r.toExample()))).isTrue();
   }
 
   @Test
