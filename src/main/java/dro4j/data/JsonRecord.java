@@ -3,7 +3,6 @@ package dro4j.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,8 +89,7 @@ public record JsonRecord(Path file, int line, int index, JsonNode json) {
     if (!node.isObject()) {
       throw wrongType(path, "an object", node);
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      var entry = it.next();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
       String key = path + "." + entry.getKey();
       map.put(entry.getKey(), asText(entry.getValue(), key));
     }
