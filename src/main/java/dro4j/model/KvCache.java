@@ -207,30 +207,10 @@ public final class KvCache implements AutoCloseable {
 
   /**
    * Additive attention bias {@code [batch, 1, 1, count, length + count]} for the {@code count} slots just
-   * reserved: 0 where a query may attend (valid key, not in the future, inside the sliding window),
-   * -inf elsewhere. A padding query attends to itself only, so no row of the softmax is empty.
+   * reserved; see {@link AttentionMask#bias}.
    */
   float[] attentionBias(int count, Integer slidingWindow) {
-    int keysLen = length + count;
-    float[] bias = new float[batch * count * keysLen];
-    Arrays.fill(bias, Float.NEGATIVE_INFINITY);
-    for (int b = 0; b < batch; b++) {
-      for (int t = 0; t < count; t++) {
-        int q = length + t;
-        int base = (b * count + t) * keysLen;
-        if (!valid[b][q]) {
-          bias[base + q] = 0f;
-          continue;
-        }
-        for (int s = 0; s <= q; s++) {
-          if (valid[b][s]
-              && (slidingWindow == null || positions[b][q] - positions[b][s] < slidingWindow)) {
-            bias[base + s] = 0f;
-          }
-        }
-      }
-    }
-    return bias;
+    return AttentionMask.bias(valid, positions, length, count, slidingWindow);
   }
 
   /** Writes the new keys/values of one layer ({@code [batch, kvHeads, count, headDim]}) and returns all of them so far. */

@@ -227,7 +227,27 @@ public final class Transformer implements AutoCloseable {
     }
     int count = tokens[0].length;
     int[][] positions = cache.reserve(tokens, valid);
-    int keysLen = cache.length() + count;
+    NDArray hidden = run(tokens, positions, window -> cache.attentionBias(count, window),
+        cache.length() + count, cache, out);
+    cache.advance(count);
+    return hidden;
+  }
+
+  /**
+   * Runs whole sequences ({@code [batch][length]}, padding marked invalid anywhere) without a cache,
+   * for training: the result keeps its autograd graph when called inside a gradient collector. Returns
+   * the final-norm hidden states {@code [batch, length, hidden]} attached to {@code out}.
+   */
+  public NDArray forward(int[][] tokens, boolean[][] valid, NDManager out) {
+    int count = tokens[0].length;
+    int[][] positions = AttentionMask.positions(valid);
+    return run(tokens, positions, window -> AttentionMask.bias(valid, positions, 0, count, window), count, null, out);
+  }
+
+  private NDArray run(int[][] tokens, int[][] positions, java.util.function.Function<Integer, float[]> maskFor,
+      int keysLen, KvCache cache, NDManager out) {
+    int batch = tokens.length;
+    int count = tokens[0].length;
     NDArray hidden;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
@@ -240,7 +260,7 @@ public final class Transformer implements AutoCloseable {
       for (int l = 0; l < layers.length; l++) {
         Integer window = config.slidingWindowOf(l);
         NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
-            w -> tmp.create(cache.attentionBias(count, window), new Shape(batch, 1, 1, count, keysLen)));
+            w -> tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen)));
         x = block(l, x, rope[0], rope[1], attnBias, cache);
       }
       hidden = rmsNorm(x, finalNorm);
@@ -248,7 +268,6 @@ public final class Transformer implements AutoCloseable {
       NDScope.unregister(hidden);
       tmp.close();
     }
-    cache.advance(count);
     return hidden;
   }
 
@@ -278,7 +297,7 @@ public final class Transformer implements AutoCloseable {
     NDArray v = linear(h, w.v(), w.vBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
     q = applyRotary(q, cos, sin);
     k = applyRotary(k, cos, sin);
-    NDArray[] kv = cache.append(index, k, v);
+    NDArray[] kv = cache == null ? new NDArray[] {k, v} : cache.append(index, k, v);
     NDArray keys = kv[0];
     NDArray values = kv[1];
     long keysLen = keys.getShape().get(2);

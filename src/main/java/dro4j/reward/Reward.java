@@ -1,0 +1,47 @@
+package dro4j.reward;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A reward function over groups of rollouts.
+ *
+ * <p>A reward sees all G rollouts of a prompt together and returns one score per rollout, so rewards
+ * that compare rollouts (R3's per-token variation across the group, group log-mean-exp, agreement) fit
+ * the same interface as per-response rules. Rewards may batch work across the groups of a call (R3
+ * scores every rollout of every group in one batched continuation of the generation's KV cache).
+ *
+ * <p>Implementations are stateless or keep only what their configuration says (a lagged scoring
+ * policy); several rewards are combined by {@code CompositeReward}-style combinators with weights, and
+ * each is logged under its {@link #name()}.
+ */
+public interface Reward {
+
+  /** The name this reward is logged and configured under, e.g. {@code r3} or {@code rouge1}. */
+  String name();
+
+  /** Scores every group; the result list is aligned with {@code groups}. */
+  List<RewardResult> score(List<RolloutGroup> groups, RewardContext context);
+
+  /**
+   * A reward computed independently for each rollout from its text and its example, the common case
+   * of rule-based rewards.
+   */
+  interface PerRollout extends Reward {
+    /** Score of one rollout. */
+    double score(Rollout rollout, RolloutGroup group);
+
+    @Override
+    default List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
+      List<RewardResult> out = new ArrayList<>(groups.size());
+      for (RolloutGroup g : groups) {
+        double[] scores = new double[g.size()];
+        for (int i = 0; i < scores.length; i++) {
+          scores[i] = score(g.rollouts().get(i), g);
+        }
+        out.add(RewardResult.of(scores));
+      }
+      return out;
+    }
+  }
+}
