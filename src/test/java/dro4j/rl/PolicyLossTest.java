@@ -167,6 +167,10 @@ class PolicyLossTest {
     assertThat(masked.high()).isZero();
     assertThat(masked.low()).isCloseTo(1.0 / 5, within(1e-6));
     assertThat(masked.region()).isCloseTo(1.0 / 5, within(1e-6));
+    // a wider upper range (0.6) no longer clips the ratio 1.5; the lower side is unchanged
+    ClipFractions wide = PolicyLoss.clipFractions(logp, old, adv, full, 0.2, 0.6);
+    assertThat(wide.high()).isZero();
+    assertThat(wide.low()).isCloseTo(1.0 / 6, within(1e-6));
     ClipFractions none = PolicyLoss.clipFractions(logp, old, adv, m.zeros(logp.getShape()), 0.2, 0.28);
     assertThat(none.region()).isZero();
   }
@@ -317,6 +321,20 @@ class PolicyLossTest {
   }
 
   @Test
+  void onPolicyGradientIsMinusAOverTokens() {
+    // no old log-probs: ratio = exp(logp - stop_gradient(logp)) = 1, d ratio / d logp = 1
+    NDArray logp = old();
+    NDArray mask = Nd.matrix(m, new double[][] {{1, 1, 1}, {1, 0, 0}});
+    double[][] g =
+        gradient(
+            logp,
+            lp -> LossType.BNPO.aggregate(
+                PolicyLoss.clippedSurrogate(lp, null, Nd.vector(m, 2, -1), 0.2, 0.28), mask, 3));
+    assertThat(g[0]).containsExactly(new double[] {-0.5, -0.5, -0.5}, within(1e-6));
+    assertThat(g[1]).containsExactly(new double[] {0.25, 0, 0}, within(1e-6));
+  }
+
+  @Test
   void grpoGradientWithK3DividesByEachSequenceLength() {
     NDArray old = old();
     double[][] ratios = {{1.1, 0.95, 1.0}, {0.9, 1.05, 1.2}};
@@ -339,6 +357,31 @@ class PolicyLossTest {
         // d/dlogp [-A r + beta (exp(ref - logp) - (ref - logp) - 1)] = -A r + beta (1 - exp(ref - logp))
         double perToken = -a[b] * ratios[b][t] + beta * (1 - Math.exp(refv[b][t] - lp[b][t]));
         assertThat(g[b][t]).as("(%d, %d)", b, t).isCloseTo(perToken * mk[b][t] / (2 * n[b]), within(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void oldAndReferenceLogProbsAreConstantsEvenWhenDerivedFromLogp() {
+    // as in make_reference.py: old = logp - old_delta, ref = logp - ref_delta, built on the graph
+    double[][] oldDelta = {{0.1, -0.05, 0.0}, {-0.1, 0.05, 0.2}};
+    double[][] refDelta = {{0.2, -0.1, 0.05}, {0.0, 0.15, -0.2}};
+    NDArray od = Nd.matrix(m, oldDelta);
+    NDArray rd = Nd.matrix(m, refDelta);
+    NDArray mask = m.ones(od.getShape());
+    double[] a = {1.5, -0.5};
+    double beta = 0.2;
+    double[][] g =
+        gradient(
+            old(),
+            lp -> LossType.BNPO.aggregate(
+                PolicyLoss.perTokenLoss(lp, lp.sub(od), lp.sub(rd), Nd.vector(m, a), 0.3, 0.3, beta, KlEstimator.K3),
+                mask,
+                3));
+    for (int b = 0; b < 2; b++) {
+      for (int t = 0; t < 3; t++) {
+        double perToken = -a[b] * Math.exp(oldDelta[b][t]) + beta * (1 - Math.exp(-refDelta[b][t]));
+        assertThat(g[b][t]).as("(%d, %d)", b, t).isCloseTo(perToken / 6, within(1e-6));
       }
     }
   }
