@@ -185,15 +185,13 @@ public final class AdamW {
   /** First moment m of a parameter, flattened, or null when it has no state. */
   public float[] expAvg(String name) {
     if (pending.containsKey(name)) return pending.get(name)[0].clone();
-    NDArray m = expAvg.get(name);
-    return m == null ? null : m.toType(DataType.FLOAT32, false).toFloatArray();
+    return toFloats(expAvg.get(name));
   }
 
   /** Second moment v of a parameter, flattened, or null when it has no state. */
   public float[] expAvgSq(String name) {
     if (pending.containsKey(name)) return pending.get(name)[1].clone();
-    NDArray v = expAvgSq.get(name);
-    return v == null ? null : v.toType(DataType.FLOAT32, false).toFloatArray();
+    return toFloats(expAvgSq.get(name));
   }
 
   /**
@@ -216,6 +214,14 @@ public final class AdamW {
     if (oldM != null) oldM.close();
     if (oldV != null) oldV.close();
     pending.put(name, new float[][] {expAvg.clone(), expAvgSq.clone()});
+  }
+
+  private static float[] toFloats(NDArray x) {
+    if (x == null) return null;
+    if (x.getDataType() == DataType.FLOAT32) return x.toFloatArray();
+    try (NDArray f = x.toType(DataType.FLOAT32, true)) {
+      return f.toFloatArray();
+    }
   }
 
   /** The moment (0 = m, 1 = v) of {@code p}, created as zeros or from restored state. */

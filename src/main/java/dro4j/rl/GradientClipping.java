@@ -1,6 +1,7 @@
 package dro4j.rl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import dro4j.BadInputException;
 import java.util.List;
 
@@ -29,8 +30,10 @@ public final class GradientClipping {
     if (params == null) throw new BadInputException("gradient norm: no parameters given");
     double sumSq = 0;
     for (NamedParameter p : params) {
-      try (NDArray n = p.grad().norm()) {
-        double v = n.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+      // close both temporaries: they would otherwise pile up in the gradient's manager every step
+      try (NDArray n = p.grad().norm();
+          NDArray d = n.toType(DataType.FLOAT64, true)) {
+        double v = d.getDouble();
         sumSq += v * v;
       }
     }

@@ -200,6 +200,24 @@ class AdamWTest {
   }
 
   @Test
+  void stepsAndClippingLeaveNoArraysBehind() {
+    try (NDManager params = m.newSubManager();
+        NDManager state = m.newSubManager()) {
+      NDArray w = params.create(new float[] {1, 2, 3, 4}, new Shape(2, 2));
+      NDArray g = params.create(new float[] {0.5f, -0.5f, 0.25f, 2f}, new Shape(2, 2));
+      List<NamedParameter> ps = List.of(new NamedParameter("w", w, g));
+      AdamW opt = new AdamW(state, 0.9, 0.999, 1e-8, 0.01);
+      for (int s = 0; s < 5; s++) {
+        GradientClipping.clip(ps, 1.0);
+        opt.step(ps, 1e-3);
+        opt.expAvg("w");
+        assertThat(params.getManagedArrays()).as("step %d", s).hasSize(2);
+        assertThat(state.getManagedArrays()).as("step %d", s).hasSize(2);
+      }
+    }
+  }
+
+  @Test
   void badInputIsRejectedBeforeAnyParameterChanges() {
     NDArray p = Nd.vector(m, 1.0, 2.0);
     NDArray q = Nd.vector(m, 3.0, 4.0);
