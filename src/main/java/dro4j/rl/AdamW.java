@@ -71,6 +71,13 @@ public final class AdamW {
   /**
    * An AdamW that decays only the parameters whose name {@code decays} accepts (see {@link
    * #transformersDecayFilter()}).
+   *
+   * @param stateManager where m and v live (outlives every step)
+   * @param beta1 {@code adam_beta1}, decay of the first moment, in [0, 1)
+   * @param beta2 {@code adam_beta2}, decay of the second moment, in [0, 1)
+   * @param epsilon {@code adam_epsilon}, added to sqrt(v_hat)
+   * @param weightDecay {@code weight_decay}, decoupled: p *= 1 - lr * weight_decay
+   * @param decays which parameter names get weight decay (null: all)
    */
   public AdamW(
       NDManager stateManager,
