@@ -1,0 +1,83 @@
+package dro4j.data.filter;
+
+import java.util.Arrays;
+
+/**
+ * The statistics the filter computes for one prompt from N sampled reasonings, each followed by the
+ * teacher-forced reference answer.
+ *
+ * @param exampleId the example
+ * @param worstRankAverages per sample, the mean of the worst (largest) {@code rho} share of reference
+ *     token ranks (rank 1 = the most likely token)
+ * @param bestWorstRankAverage the smallest of those: how close the best reasoning brings the reference
+ * @param sigma per reference token, the standard deviation over samples of its log-prob
+ * @param maxSigma max_j sigma_j, the prompt's reasoning-variation score
+ */
+public record PromptStatistics(
+    String exampleId, double[] worstRankAverages, double bestWorstRankAverage, double[] sigma, double maxSigma) {
+
+  /**
+   * Computes the statistics from per-sample ranks and log-probs of the same reference tokens.
+   *
+   * @param ranks {@code [samples][referenceTokens]}
+   * @param logprobs {@code [samples][referenceTokens]}
+   */
+  public static PromptStatistics of(String exampleId, int[][] ranks, float[][] logprobs, double worstRankFraction) {
+    if (ranks.length == 0 || ranks.length != logprobs.length) {
+      throw new IllegalArgumentException("need the same non-zero number of samples of ranks and log-probs");
+    }
+    double[] worst = new double[ranks.length];
+    double best = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < ranks.length; i++) {
+      worst[i] = worstAverage(ranks[i], worstRankFraction);
+      best = Math.min(best, worst[i]);
+    }
+    double[] sigma = tokenStd(logprobs);
+    double max = 0;
+    for (double s : sigma) {
+      max = Math.max(max, s);
+    }
+    return new PromptStatistics(exampleId, worst, best, sigma, max);
+  }
+
+  /** Mean of the largest {@code ceil(fraction * n)} ranks (at least one); +inf for an empty reference. */
+  static double worstAverage(int[] ranks, double fraction) {
+    if (ranks.length == 0) {
+      return Double.POSITIVE_INFINITY;
+    }
+    int[] sorted = ranks.clone();
+    Arrays.sort(sorted);
+    int count = Math.max(1, (int) Math.ceil(fraction * sorted.length - 1e-9));
+    double sum = 0;
+    for (int i = sorted.length - count; i < sorted.length; i++) {
+      sum += sorted[i];
+    }
+    return sum / count;
+  }
+
+  /**
+   * Per-token population standard deviation over samples (the same estimator R3 uses for its weights,
+   * so a prompt's filter score and its rewards agree).
+   */
+  static double[] tokenStd(float[][] logprobs) {
+    int samples = logprobs.length;
+    int tokens = logprobs[0].length;
+    double[] sigma = new double[tokens];
+    for (int j = 0; j < tokens; j++) {
+      double mean = 0;
+      for (float[] row : logprobs) {
+        if (row.length != tokens) {
+          throw new IllegalArgumentException("every sample must score the same reference tokens");
+        }
+        mean += row[j];
+      }
+      mean /= samples;
+      double var = 0;
+      for (float[] row : logprobs) {
+        var += (row[j] - mean) * (row[j] - mean);
+      }
+      sigma[j] = Math.sqrt(var / samples);
+    }
+    return sigma;
+  }
+}
