@@ -98,6 +98,7 @@ public final class RewardRegistry {
   public record Param(
       String name, Type type, boolean required, Object defaultValue, String doc, List<String> choices, List<Param> items) {
 
+    /** Copies the lists. */
     public Param {
       choices = List.copyOf(choices);
       items = List.copyOf(items);
@@ -127,6 +128,7 @@ public final class RewardRegistry {
   /** Creates a reward from checked parameters. */
   @FunctionalInterface
   public interface Factory {
+    /** The reward of {@code params}; throws {@link BadInputException} for values it cannot use. */
     Reward create(Params params);
   }
 
@@ -141,6 +143,7 @@ public final class RewardRegistry {
    * @param factory creates the reward
    */
   public record Entry(String name, String doc, List<Param> params, boolean needsModel, Factory factory) {
+    /** Copies the parameter list. */
     public Entry {
       params = List.copyOf(params);
     }

@@ -32,6 +32,7 @@ public record GatedReward(List<Tier> tiers) implements Reward {
    *     tier, which gates nothing)
    */
   public record Tier(Reward reward, double weight, double threshold) {
+    /** Checks the weight. */
     public Tier {
       Objects.requireNonNull(reward, "reward");
       if (!Double.isFinite(weight)) {
@@ -40,6 +41,7 @@ public record GatedReward(List<Tier> tiers) implements Reward {
     }
   }
 
+  /** Copies the tiers and checks that every tier but the last has a threshold. */
   public GatedReward {
     tiers = List.copyOf(tiers);
     if (tiers.isEmpty()) {

@@ -27,6 +27,7 @@ import java.util.Objects;
 public record NormalizedReward(Reward inner, Normalization method, double clipMin, double clipMax, double eps)
     implements Reward {
 
+  /** Checks the clip bounds and eps. */
   public NormalizedReward {
     Objects.requireNonNull(inner, "inner");
     Objects.requireNonNull(method, "method");

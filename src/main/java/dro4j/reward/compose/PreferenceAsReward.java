@@ -32,6 +32,7 @@ public record PreferenceAsReward(Reward inner, String referenceKey) implements R
   /** The default metadata key of the reference responses. */
   public static final String DEFAULT_REFERENCE_KEY = "reference_responses";
 
+  /** Checks the arguments. */
   public PreferenceAsReward {
     Objects.requireNonNull(inner, "inner");
     Objects.requireNonNull(referenceKey, "referenceKey");

@@ -27,6 +27,7 @@ public record WeightedSum(List<Component> components) implements Reward {
    * @param weight its weight (any finite number; negative for a penalty)
    */
   public record Component(Reward reward, double weight) {
+    /** Checks the weight. */
     public Component {
       Objects.requireNonNull(reward, "reward");
       if (!Double.isFinite(weight)) {
@@ -35,6 +36,7 @@ public record WeightedSum(List<Component> components) implements Reward {
     }
   }
 
+  /** Copies the components; at least one. */
   public WeightedSum {
     components = List.copyOf(components);
     if (components.isEmpty()) {

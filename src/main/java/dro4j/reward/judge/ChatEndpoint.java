@@ -26,6 +26,7 @@ public record ChatEndpoint(
     String baseUrl, String model, String apiKeyEnv, Duration timeout, int maxRetries, Duration backoff,
     double temperature, Integer maxTokens) {
 
+  /** Checks every field; problems are {@link BadInputException}s naming the config key. */
   public ChatEndpoint {
     if (baseUrl == null || baseUrl.isBlank()) {
       throw new BadInputException("judge: base_url is required (e.g. http://127.0.0.1:8000/v1)");

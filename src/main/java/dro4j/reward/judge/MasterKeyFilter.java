@@ -48,6 +48,7 @@ public record MasterKeyFilter(int minContentChars, boolean requireAnswer, List<S
       "step by step", "solution", "answer", "final answer", "the answer is", "reasoning", "explanation",
       "thinking", "okay", "ok", "sure", "hmm", "well", "解", "解答", "かいせつ", "解説", "respuesta", "solución");
 
+  /** Checks the minimum and normalises the openers (lower case, longest first). */
   public MasterKeyFilter {
     if (minContentChars < 0) {
       throw new BadInputException("judge: min_content_chars must be >= 0, got " + minContentChars);

@@ -59,6 +59,7 @@ public record PairwiseJudge(
     REFERENCE
   }
 
+  /** Checks the arguments; a null system prompt, template or prompt field takes the default. */
   public PairwiseJudge {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(mode, "mode");

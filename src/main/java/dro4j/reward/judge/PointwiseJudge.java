@@ -48,6 +48,7 @@ public record PointwiseJudge(
     SCORE
   }
 
+  /** Checks the arguments; a null system prompt, template or prompt field takes the default. */
   public PointwiseJudge {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(mode, "mode");

@@ -31,9 +31,13 @@ public record AnswerExtraction(Mode mode, String marker) {
 
   /** How the answer is found; see the class comment. */
   public enum Mode {
+    /** See {@link AnswerExtraction}. */
     AUTO,
+    /** See {@link AnswerExtraction}. */
     BOXED,
+    /** See {@link AnswerExtraction}. */
     MARKER,
+    /** See {@link AnswerExtraction}. */
     WHOLE;
 
     /** The mode named {@code name} (any case), or a clear error listing the modes. */
@@ -52,6 +56,7 @@ public record AnswerExtraction(Mode mode, String marker) {
     }
   }
 
+  /** Checks the mode; a null or empty marker is {@link #DEFAULT_MARKER} (an error for {@link Mode#MARKER}). */
   public AnswerExtraction {
     Objects.requireNonNull(mode, "mode");
     if (marker == null || marker.isEmpty()) {

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param extraction how the answer is taken out of the response
  */
 public record ExactMatchReward(AnswerExtraction extraction) implements Reward {
+  /** Checks the extraction. */
   public ExactMatchReward {
     Objects.requireNonNull(extraction, "extraction");
   }

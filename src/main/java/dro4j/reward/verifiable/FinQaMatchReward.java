@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param extraction how the answer is taken out of the response
  */
 public record FinQaMatchReward(AnswerExtraction extraction) implements Reward {
+  /** Checks the extraction. */
   public FinQaMatchReward {
     Objects.requireNonNull(extraction, "extraction");
   }

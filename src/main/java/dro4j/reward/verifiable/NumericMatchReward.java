@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param tolerance the relative tolerance, at least 0
  */
 public record NumericMatchReward(AnswerExtraction extraction, double tolerance) implements Reward {
+  /** Checks the tolerance. */
   public NumericMatchReward {
     Objects.requireNonNull(extraction, "extraction");
     if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {

@@ -35,6 +35,7 @@ public record OverlongPunishment(int maxLength, int cache) implements Reward {
   /** DAPO's L_cache. */
   public static final int DAPO_CACHE = 4096;
 
+  /** Checks 1 &lt;= cache &lt;= maxLength. */
   public OverlongPunishment {
     if (cache < 1 || maxLength < cache) {
       throw new BadInputException(

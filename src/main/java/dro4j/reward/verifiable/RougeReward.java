@@ -30,8 +30,11 @@ public record RougeReward(Type type, Measure measure, boolean stem, AnswerExtrac
 
   /** The ROUGE variants. */
   public enum Type {
+    /** ROUGE-1: unigram overlap. */
     ROUGE1("rouge1"),
+    /** ROUGE-2: bigram overlap. */
     ROUGE2("rouge2"),
+    /** ROUGE-L: longest common subsequence. */
     ROUGE_L("rougeL");
 
     private final String key;
@@ -48,11 +51,15 @@ public record RougeReward(Type type, Measure measure, boolean stem, AnswerExtrac
 
   /** Which of precision, recall and F1 is the reward. */
   public enum Measure {
+    /** The F1 of precision and recall. */
     F1,
+    /** Precision. */
     PRECISION,
+    /** Recall. */
     RECALL
   }
 
+  /** Checks the arguments. */
   public RougeReward {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(measure, "measure");

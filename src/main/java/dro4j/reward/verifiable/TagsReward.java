@@ -20,6 +20,7 @@ import java.util.List;
  * @param partial whether to give partial credit
  */
 public record TagsReward(List<String> tags, boolean ordered, boolean partial) implements Reward {
+  /** Copies the tags; at least one, none empty. */
   public TagsReward {
     tags = List.copyOf(tags);
     if (tags.isEmpty() || tags.stream().anyMatch(String::isEmpty)) {

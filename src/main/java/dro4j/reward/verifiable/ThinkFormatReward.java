@@ -35,6 +35,7 @@ import java.util.List;
 public record ThinkFormatReward(String open, String close, boolean requireOpen, String answerOpen, String answerClose)
     implements Reward {
 
+  /** Checks the tags; give both answer tags or neither (an empty pair means none). */
   public ThinkFormatReward {
     if (open == null || open.isEmpty() || close == null || close.isEmpty()) {
       throw new BadInputException("think_format: the thinking tags must be non-empty");
