@@ -57,6 +57,7 @@ public record NumericMatchReward(AnswerExtraction extraction, double tolerance) 
     return NumericAnswers.parse(group.reference())
         .map(NumericAnswers.ParsedNumber::value)
         .orElseThrow(() -> new BadInputException("example " + group.example().id()
-            + ": numeric_match needs a number in the reference answer, found '" + group.reference() + "'"));
+            + ": numeric_match needs a number in the reference answer, found '" + group.reference() + "'"
+            + (group.reference().strip().matches("(?i)yes|no") ? " (finqa_match handles yes/no answers)" : "")));
   }
 }

@@ -68,6 +68,8 @@ class AnswerMatchRewardsTest {
     assertThat(scores(new NumericMatchReward(AUTO, 1e-6), group(ex, "answer: 3", "answer: 4"))).containsExactly(1, 0);
     assertThatThrownBy(() -> scores(new NumericMatchReward(AUTO, 0.02), group("n/a", "answer: 3")))
         .isInstanceOf(BadInputException.class).hasMessageContaining("numeric_match needs a number");
+    assertThatThrownBy(() -> scores(new NumericMatchReward(AUTO, 0.02), group("Yes", "answer: yes")))
+        .hasMessageContaining("finqa_match handles yes/no");
     assertThatThrownBy(() -> new NumericMatchReward(AUTO, -1)).hasMessageContaining("tolerance");
   }
 
