@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       RenderCommand.class,
       BenchCommand.class,
+      RewardCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
