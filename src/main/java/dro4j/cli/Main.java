@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ScoreCommand.class,
       RenderCommand.class,
+      AgreementCommand.class,
       BenchCommand.class,
       RewardCommand.class,
       CommandLine.HelpCommand.class

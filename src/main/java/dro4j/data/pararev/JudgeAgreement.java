@@ -1,6 +1,15 @@
 package dro4j.data.pararev;
 
+import dro4j.data.Example;
+import dro4j.reward.Reward;
+import dro4j.reward.RewardContext;
+import dro4j.reward.RewardResult;
+import dro4j.reward.Rollout;
+import dro4j.reward.RolloutGroup;
+import dro4j.reward.verifiable.Rouge;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How often an automatic pairwise judge agrees with ParaReval's human annotators, so a judge
@@ -39,6 +48,49 @@ public final class JudgeAgreement {
     public double rate() {
       return decisive == 0 ? Double.NaN : agreements / decisive;
     }
+  }
+
+  /**
+   * A pairwise judge made from a group reward such as {@code pairwise_judge} in group mode: the two
+   * revisions form a group of two rollouts of a prompt holding the instruction and the original
+   * paragraph (field {@code prompt}), and the reward of revision A is its win probability over B.
+   */
+  public static PairwiseJudge fromReward(Reward reward, RewardContext context) {
+    return (row, a, b) -> {
+      Map<String, String> fields = new LinkedHashMap<>(row.toExample().fields());
+      fields.put("prompt", "Instruction: " + row.instruction() + "\n\nParagraph:\n" + row.original());
+      Example example = new Example(row.id(), fields, row.reference(), Map.of());
+      RolloutGroup group = new RolloutGroup(example, new int[0], List.of(Rollout.ofText(a), Rollout.ofText(b)));
+      RewardResult result = reward.score(List.of(group), context).get(0);
+      double pA = result.scores()[0];
+      double pB = result.scores()[1];
+      return pA > pB ? Verdict.A : pB > pA ? Verdict.B : Verdict.TIE;
+    };
+  }
+
+  /**
+   * A reference-based heuristic: prefer the revision with the higher ROUGE-L F1 against the authors'
+   * revision (DRO's ParaRev baseline metric family), ties when equal.
+   */
+  public static PairwiseJudge closerToReference() {
+    return (row, a, b) -> {
+      List<String> reference = Rouge.tokenize(row.reference(), false);
+      double fa = Rouge.rougeL(reference, Rouge.tokenize(a, false)).f1();
+      double fb = Rouge.rougeL(reference, Rouge.tokenize(b, false)).f1();
+      return fa > fb ? Verdict.A : fb > fa ? Verdict.B : Verdict.TIE;
+    };
+  }
+
+  /** A length heuristic: prefer the longer revision in words ({@code longer}) or the shorter one. */
+  public static PairwiseJudge byLength(boolean longer) {
+    return (row, a, b) -> {
+      int la = a.trim().split("\\s+").length;
+      int lb = b.trim().split("\\s+").length;
+      if (la == lb) {
+        return Verdict.TIE;
+      }
+      return (la > lb) == longer ? Verdict.A : Verdict.B;
+    };
   }
 
   /** Measures {@code judge} against the human verdicts of {@code records}. */

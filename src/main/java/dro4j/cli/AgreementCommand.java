@@ -1,0 +1,103 @@
+package dro4j.cli;
+
+import dro4j.BadInputException;
+import dro4j.data.pararev.JudgeAgreement;
+import dro4j.data.pararev.ParaRevLoader;
+import dro4j.data.pararev.ParaRevRecord;
+import dro4j.reward.Reward;
+import dro4j.reward.RewardContext;
+import dro4j.reward.RewardRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dro4j agreement}: how often a pairwise judge agrees with ParaReval's human annotators. */
+@Command(
+    name = "agreement",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure how often a pairwise judge agrees with the human preferences of ParaReval"
+          + " (129 pairs of LLM revisions of 43 scientific paragraphs, Jourdan et al.).",
+      "Only pairs where the annotator preferred one revision are scored; a judge tie counts half."
+    })
+final class AgreementCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--data", paramLabel = "FILE.jsonl", description = "ParaReval-format JSONL (default: the bundled ParaReval rows).")
+  Path data;
+
+  @Option(names = "--heuristic", paramLabel = "NAME", description = "A built-in judge: rougeL (closer to the authors' revision), longer, shorter.")
+  String heuristic;
+
+  @Option(names = "--judge-config", paramLabel = "FILE.json",
+      description = "A judge reward spec for the reward registry, e.g. {\"name\": \"pairwise_judge\", \"mode\": \"group\", \"base_url\": ..., \"model\": ...}.")
+  Path judgeConfig;
+
+  @Option(names = "--json", description = "Print the result as JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if ((heuristic == null) == (judgeConfig == null)) {
+      throw new BadInputException("give exactly one of --heuristic NAME or --judge-config FILE.json");
+    }
+    List<ParaRevRecord> rows = ParaRevLoader.records(data != null ? data : bundledParaReval());
+    String judgeName;
+    JudgeAgreement.PairwiseJudge judge;
+    if (heuristic != null) {
+      judgeName = heuristic;
+      judge = switch (heuristic) {
+        case "rougeL" -> JudgeAgreement.closerToReference();
+        case "longer" -> JudgeAgreement.byLength(true);
+        case "shorter" -> JudgeAgreement.byLength(false);
+        default -> throw new BadInputException("unknown --heuristic '" + heuristic + "'; use rougeL, longer or shorter");
+      };
+    } else {
+      Map<String, Object> config = RewardRegistry.readConfig(judgeConfig);
+      Reward reward = RewardRegistry.standard().build(config);
+      judgeName = reward.name();
+      judge = JudgeAgreement.fromReward(reward, RewardContext.textOnly());
+    }
+    JudgeAgreement.Result r = JudgeAgreement.measure(rows, judge);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("judge", judgeName);
+      m.put("rows", r.rows());
+      m.put("decisive", r.decisive());
+      m.put("agreement", r.rate());
+      m.put("judge_ties", r.judgeTies());
+      out.println(Json.write(m));
+    } else {
+      out.printf("judge %s: agrees with the human preference on %.1f%% of %d decisive pairs (%d rows, %d judge ties)%n",
+          judgeName, 100 * r.rate(), r.decisive(), r.rows(), r.judgeTies());
+    }
+    return 0;
+  }
+
+  /** The ParaReval rows bundled in the jar (CC0), copied to a temporary file for the loader. */
+  static Path bundledParaReval() {
+    try (InputStream in = AgreementCommand.class.getResourceAsStream("/dro4j/data/pararev/parareval_second_annotation.jsonl")) {
+      if (in == null) {
+        throw new IllegalStateException("bundled ParaReval data missing from the jar");
+      }
+      Path tmp = Files.createTempFile("parareval", ".jsonl");
+      tmp.toFile().deleteOnExit();
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      return tmp;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
