@@ -162,7 +162,11 @@ public final class RlprReward implements Reward, AutoCloseable {
     return out;
   }
 
-  private void filter(List<double[]> scores, List<Map<String, Object>> diags) {
+  /**
+   * Std filtering of one call's groups (in place): flags and flattens groups below the threshold, then
+   * moves the threshold. Package-private for tests.
+   */
+  void filter(List<double[]> scores, List<Map<String, Object>> diags) {
     double sumStd = 0;
     int counted = 0;
     double[] stds = new double[scores.size()];
