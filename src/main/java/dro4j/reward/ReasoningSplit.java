@@ -44,7 +44,9 @@ public final class ReasoningSplit {
 
   /** Which match ends the reasoning when the marker occurs several times. */
   public enum Occurrence {
+    /** The first match ends the reasoning. */
     FIRST,
+    /** The last match ends the reasoning (default). */
     LAST
   }
 
@@ -124,10 +126,12 @@ public final class ReasoningSplit {
     return new ReasoningSplit(literal, regex, occurrence, f);
   }
 
+  /** The {@code occurrence} setting. */
   public Occurrence occurrence() {
     return occurrence;
   }
 
+  /** The {@code fallback} setting. */
   public Fallback fallback() {
     return fallback;
   }

@@ -28,8 +28,10 @@ import dro4j.BadInputException;
  */
 public record ControlledPropagation(boolean enabled, double gamma) {
 
+  /** Default decay per token. */
   public static final double DEFAULT_GAMMA = 0.5;
 
+  /** Validates the settings. */
   public ControlledPropagation {
     if (!(gamma >= 0) || Double.isInfinite(gamma)) {
       throw new BadInputException("controlled propagation decay gamma must be a finite number >= 0, got " + gamma);

@@ -43,6 +43,7 @@ public final class FollowUpLikelihoodReward implements Reward, AutoCloseable {
    *     different lengths weigh alike) or sum them
    */
   public record Config(ScoringOptions scoring, List<String> positive, List<String> negative, boolean perToken) {
+    /** Validates the settings. */
     public Config {
       Objects.requireNonNull(scoring, "scoring");
       positive = positive == null ? List.of() : List.copyOf(positive);
@@ -69,14 +70,17 @@ public final class FollowUpLikelihoodReward implements Reward, AutoCloseable {
       return new Config(ScoringOptions.defaults(), List.of(positiveFollowUp), List.of(), true);
     }
 
+    /** A copy with {@code negative} replaced. */
     public Config withNegative(List<String> v) {
       return new Config(scoring, positive, v, perToken);
     }
 
+    /** A copy with {@code perToken} replaced. */
     public Config withPerToken(boolean v) {
       return new Config(scoring, positive, negative, v);
     }
 
+    /** A copy with {@code scoring} replaced. */
     public Config withScoring(ScoringOptions v) {
       return new Config(v, positive, negative, perToken);
     }
@@ -84,6 +88,7 @@ public final class FollowUpLikelihoodReward implements Reward, AutoCloseable {
 
   private final Config config;
 
+  /** With the given settings. */
   public FollowUpLikelihoodReward(Config config) {
     this.config = config;
   }

@@ -26,11 +26,15 @@ public record MaskedCotBaseline(Mode mode, String filler) {
 
   /** Whether and how the baseline is computed. */
   public enum Mode {
+    /** No baseline. */
     OFF,
+    /** The reference right after the prompt. */
     PROMPT_ONLY,
+    /** The reasoning replaced by the filler text. */
     FILLER
   }
 
+  /** Validates the settings. */
   public MaskedCotBaseline {
     if (mode == null || filler == null) {
       throw new BadInputException("masked-CoT baseline needs a mode and a filler text (may be empty)");

@@ -52,6 +52,7 @@ public final class NoverReward implements Reward, AutoCloseable {
    *     true (NOVER); false scores them through the split's fallback
    */
   public record Config(ScoringOptions scoring, Output output, boolean requireSplit) {
+    /** Validates the settings. */
     public Config {
       Objects.requireNonNull(scoring, "scoring");
       if (output == null) {
@@ -59,18 +60,22 @@ public final class NoverReward implements Reward, AutoCloseable {
       }
     }
 
+    /** The documented defaults. */
     public static Config defaults() {
       return new Config(ScoringOptions.defaults(), Output.RANK, true);
     }
 
+    /** A copy with {@code scoring} replaced. */
     public Config withScoring(ScoringOptions v) {
       return new Config(v, output, requireSplit);
     }
 
+    /** A copy with {@code output} replaced. */
     public Config withOutput(Output v) {
       return new Config(scoring, v, requireSplit);
     }
 
+    /** A copy with {@code requireSplit} replaced. */
     public Config withRequireSplit(boolean v) {
       return new Config(scoring, output, v);
     }
@@ -78,10 +83,12 @@ public final class NoverReward implements Reward, AutoCloseable {
 
   private final Config config;
 
+  /** With the given settings. */
   public NoverReward(Config config) {
     this.config = config;
   }
 
+  /** With default settings. */
   public NoverReward() {
     this(Config.defaults());
   }

@@ -19,6 +19,7 @@ import dro4j.BadInputException;
  */
 public record OutcomeLengthPenalty(double weight, double beta) {
 
+  /** Validates the settings. */
   public OutcomeLengthPenalty {
     if (!(weight >= 0) || Double.isInfinite(weight) || !(beta >= 0) || Double.isInfinite(beta)) {
       throw new BadInputException("length penalty weight and beta must be finite numbers >= 0, got "
@@ -36,6 +37,7 @@ public record OutcomeLengthPenalty(double weight, double beta) {
     return new OutcomeLengthPenalty(weight, beta);
   }
 
+  /** Whether this option is on. */
   public boolean enabled() {
     return weight > 0;
   }

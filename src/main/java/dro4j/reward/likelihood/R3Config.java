@@ -22,6 +22,7 @@ public record R3Config(
     ControlledPropagation propagation,
     OutcomeLengthPenalty lengthPenalty) {
 
+  /** Validates the settings. */
   public R3Config {
     Objects.requireNonNull(scoring, "scoring");
     Objects.requireNonNull(weighting, "weighting");
@@ -36,22 +37,27 @@ public record R3Config(
         ControlledPropagation.off(), OutcomeLengthPenalty.off());
   }
 
+  /** A copy with {@code scoring} replaced. */
   public R3Config withScoring(ScoringOptions v) {
     return new R3Config(v, weighting, baseline, propagation, lengthPenalty);
   }
 
+  /** A copy with {@code weighting} replaced. */
   public R3Config withWeighting(TokenWeighting v) {
     return new R3Config(scoring, v, baseline, propagation, lengthPenalty);
   }
 
+  /** A copy with {@code baseline} replaced. */
   public R3Config withBaseline(MaskedCotBaseline v) {
     return new R3Config(scoring, weighting, v, propagation, lengthPenalty);
   }
 
+  /** A copy with {@code propagation} replaced. */
   public R3Config withPropagation(ControlledPropagation v) {
     return new R3Config(scoring, weighting, baseline, v, lengthPenalty);
   }
 
+  /** A copy with {@code lengthPenalty} replaced. */
   public R3Config withLengthPenalty(OutcomeLengthPenalty v) {
     return new R3Config(scoring, weighting, baseline, propagation, v);
   }

@@ -61,10 +61,12 @@ public final class ReasoningReflectionReward implements Reward, AutoCloseable {
     this(R3Config.defaults());
   }
 
+  /** With the given settings. */
   public ReasoningReflectionReward(R3Config config) {
     this.config = config;
   }
 
+  /** The {@code config} setting. */
   public R3Config config() {
     return config;
   }

@@ -32,10 +32,13 @@ public record ReferenceLogProbReward(ScoringOptions scoring, Aggregation aggrega
 
   /** How token log-probs are combined. */
   public enum Aggregation {
+    /** Sum over reference tokens (DRO-Aggr). */
     SUM,
+    /** Mean over reference tokens. */
     MEAN
   }
 
+  /** Validates the settings. */
   public ReferenceLogProbReward {
     Objects.requireNonNull(scoring, "scoring");
     if (aggregation == null) {

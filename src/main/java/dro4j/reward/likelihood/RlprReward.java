@@ -44,6 +44,7 @@ public final class RlprReward implements Reward, AutoCloseable {
    * @param stdFilterDecay EMA decay of the threshold, in [0, 1); default 0.99
    */
   public record Config(ScoringOptions scoring, boolean debias, boolean stdFilter, double stdFilterDecay) {
+    /** Validates the settings. */
     public Config {
       Objects.requireNonNull(scoring, "scoring");
       if (!(stdFilterDecay >= 0 && stdFilterDecay < 1)) {
@@ -56,14 +57,17 @@ public final class RlprReward implements Reward, AutoCloseable {
       return new Config(ScoringOptions.defaults(), true, false, 0.99);
     }
 
+    /** A copy with {@code scoring} replaced. */
     public Config withScoring(ScoringOptions v) {
       return new Config(v, debias, stdFilter, stdFilterDecay);
     }
 
+    /** A copy with {@code debias} replaced. */
     public Config withDebias(boolean v) {
       return new Config(scoring, v, stdFilter, stdFilterDecay);
     }
 
+    /** A copy with {@code stdFilter} replaced. */
     public Config withStdFilter(boolean v) {
       return new Config(scoring, debias, v, stdFilterDecay);
     }
@@ -72,10 +76,12 @@ public final class RlprReward implements Reward, AutoCloseable {
   private final Config config;
   private double threshold = Double.NaN;
 
+  /** With the given settings. */
   public RlprReward(Config config) {
     this.config = config;
   }
 
+  /** With default settings. */
   public RlprReward() {
     this(Config.defaults());
   }

@@ -27,6 +27,7 @@ import java.util.Objects;
  */
 public record ScoringOptions(ReasoningSplit split, String answerPrefix, double temperature, ScoringPolicy policy) {
 
+  /** Validates the settings. */
   public ScoringOptions {
     Objects.requireNonNull(split, "split");
     Objects.requireNonNull(answerPrefix, "answerPrefix");
@@ -41,18 +42,22 @@ public record ScoringOptions(ReasoningSplit split, String answerPrefix, double t
     return new ScoringOptions(ReasoningSplit.defaults(), "", 1.0, ScoringPolicy.current());
   }
 
+  /** A copy with {@code split} replaced. */
   public ScoringOptions withSplit(ReasoningSplit v) {
     return new ScoringOptions(v, answerPrefix, temperature, policy);
   }
 
+  /** A copy with {@code answerPrefix} replaced. */
   public ScoringOptions withAnswerPrefix(String v) {
     return new ScoringOptions(split, v, temperature, policy);
   }
 
+  /** A copy with {@code temperature} replaced. */
   public ScoringOptions withTemperature(double v) {
     return new ScoringOptions(split, answerPrefix, v, policy);
   }
 
+  /** A copy with {@code policy} replaced. */
   public ScoringOptions withPolicy(ScoringPolicy v) {
     return new ScoringOptions(split, answerPrefix, temperature, v);
   }

@@ -30,8 +30,11 @@ public final class ScoringPolicy implements AutoCloseable {
 
   /** The kind of scoring model. */
   public enum Kind {
+    /** The policy being trained. */
     CURRENT,
+    /** The frozen reference policy. */
     REFERENCE,
+    /** A copy of the policy refreshed every N steps. */
     LAGGED
   }
 
@@ -63,6 +66,7 @@ public final class ScoringPolicy implements AutoCloseable {
     return new ScoringPolicy(Kind.LAGGED, refreshEverySteps);
   }
 
+  /** The {@code kind} setting. */
   public Kind kind() {
     return kind;
   }

@@ -35,17 +35,24 @@ public record TokenWeighting(Scheme scheme, double temperature, int k) {
 
   /** How weights follow sigma. */
   public enum Scheme {
+    /** {@code sigma_j / sum_k sigma_k}. */
     SIGMA,
+    /** {@code softmax(sigma / temperature)}. */
     SOFTMAX,
+    /** Uniform over the k largest sigma. */
     TOP_K,
+    /** {@code 1/m}. */
     UNIFORM
   }
 
+  /** Default softmax temperature. */
   public static final double DEFAULT_TEMPERATURE = 0.1;
   /** Largest sigma (nats) still treated as 0: float32 rounding of log-probs, not reasoning. */
   public static final double SIGMA_EPSILON = 1e-6;
+  /** Default number of tokens kept by top-k. */
   public static final int DEFAULT_K = 8;
 
+  /** Validates the settings. */
   public TokenWeighting {
     if (scheme == null) {
       throw new BadInputException("token weighting scheme must be given");

@@ -25,6 +25,7 @@ import java.util.Objects;
  */
 public record VeriFreeReward(ScoringOptions scoring) implements Reward, AutoCloseable {
 
+  /** Validates the settings. */
   public VeriFreeReward {
     Objects.requireNonNull(scoring, "scoring");
   }
