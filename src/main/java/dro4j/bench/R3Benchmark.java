@@ -27,10 +27,13 @@ import java.util.Map;
  *
  * <p>Every rollout generates exactly {@code newTokens} tokens (EOS is not a stop token here) and the
  * whole rollout is the reasoning, so the reference follows prompt + all new tokens: the case where
- * re-encoding costs most. Times are medians over the repeats, after one warm-up round.
+ * re-encoding costs most. Times are medians over the repeats, after {@link #WARMUP} untimed rounds.
  */
 public final class R3Benchmark {
   private R3Benchmark() {}
+
+  /** Untimed rounds per group size before the timed ones (JIT compilation, allocator warm-up). */
+  static final int WARMUP = 2;
 
   static final String PROMPT =
       "Once upon a time, there was a little girl named Lily. She liked to play outside with her friends.";
@@ -47,8 +50,8 @@ public final class R3Benchmark {
     ReasoningReflectionReward r3 = new ReasoningReflectionReward(R3Config.defaults()
         .withScoring(ScoringOptions.defaults().withSplit(ReasoningSplit.wholeRollout())));
     out.printf("R3 scoring vs generation, %s: prompt %d tokens, %d new tokens per rollout, reference %d tokens,"
-            + " median of %d (after a warm-up), %d processors%n",
-        lm.directory().getFileName(), prompt.length, newTokens, referenceTokens, repeats,
+            + " median of %d (after %d untimed rounds), %d processors%n",
+        lm.directory().getFileName(), prompt.length, newTokens, referenceTokens, repeats, WARMUP,
         Runtime.getRuntime().availableProcessors());
     out.printf("%4s %14s %24s %24s %12s%n", "G", "generate ms", "R3 KV-cache ms (x gen)", "R3 re-encode ms (x gen)",
         "re-enc/cache");
@@ -57,7 +60,7 @@ public final class R3Benchmark {
       double[] gen = new double[repeats];
       double[] cache = new double[repeats];
       double[] reenc = new double[repeats];
-      for (int r = -1; r < repeats; r++) {
+      for (int r = -WARMUP; r < repeats; r++) {
         SamplingParams params = SamplingParams.defaults().withMaxNewTokens(newTokens).withSeed(100 + r)
             .withNumReturnSequences(g);
         long t0 = System.nanoTime();
