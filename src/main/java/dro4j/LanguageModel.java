@@ -165,6 +165,31 @@ public final class LanguageModel implements AutoCloseable {
     return generator.generate(prompts, params.withStopTokenIds(new ArrayList<>(stops)), keepCache);
   }
 
+  /**
+   * An independent copy of this model: the same folder, configuration and tokenizer files, with the
+   * current parameter values duplicated (not re-read from disk, so a copy of a model in training holds
+   * its trained weights). Close it separately. Used for a lagged scoring policy.
+   */
+  public LanguageModel copy() {
+    Tokenizer tok = Tokenizer.load(directory);
+    NDManager m = TensorEngine.newManager();
+    try {
+      return new LanguageModel(directory, m, config, generationConfig, transformer.copy(m), tok);
+    } catch (RuntimeException e) {
+      m.close();
+      tok.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Overwrites this model's parameters, in place, with those of {@code source} (same architecture): how
+   * a lagged copy catches up with the policy.
+   */
+  public void copyWeightsFrom(LanguageModel source) {
+    transformer.copyParametersFrom(source.transformer);
+  }
+
   /** Teacher-forced scores of {@code target} after {@code context}, encoded from scratch. */
   public TokenScores score(int[] context, int[] target) {
     return scorer.score(List.of(context), List.of(target), 1.0, manager).get(0);

@@ -3,6 +3,7 @@ package dro4j.cli;
 import ai.djl.ndarray.NDManager;
 import dro4j.LanguageModel;
 import dro4j.bench.MemoryBenchmark;
+import dro4j.bench.R3Benchmark;
 import dro4j.bench.RuntimeBenchmark;
 import java.util.List;
 import dro4j.model.BundledModel;
@@ -45,9 +46,25 @@ final class BenchCommand implements Callable<Integer> {
           + " printing the process RSS (flat when nothing leaks).")
   Integer memoryRounds;
 
+  @Option(names = "--r3",
+      description = "Instead of throughput: time R3 scoring of G = 8 and 16 rollouts (48 new tokens each) by KV-cache"
+          + " continuation and by re-encoding, each as a fraction of the time to generate them (on --model or"
+          + " the bundled model).")
+  boolean r3;
+
+  @Option(names = "--r3-repeats", defaultValue = "5", paramLabel = "N",
+      description = "Rounds per group size for --r3, median reported (default: ${DEFAULT-VALUE}).")
+  int r3Repeats;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (r3) {
+      try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
+        R3Benchmark.run(lm, new int[] {8, 16}, 48, Math.max(1, r3Repeats), out);
+      }
+      return 0;
+    }
     if (memoryRounds != null) {
       try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
         List<Double> rss = MemoryBenchmark.run(lm, memoryRounds, 8, out);

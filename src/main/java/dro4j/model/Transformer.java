@@ -194,6 +194,47 @@ public final class Transformer implements AutoCloseable {
     return new Transformer(config, manager, params);
   }
 
+  /**
+   * A deep copy of this model: every parameter duplicated into a new sub-manager of {@code parent}, so
+   * the copy keeps its values while this model trains (a lagged scoring policy, a frozen snapshot).
+   */
+  public Transformer copy(NDManager parent) {
+    NDManager m = parent.newSubManager();
+    try {
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+        NDArray array = e.getValue().duplicate();
+        array.attach(m);
+        array.setName(e.getKey());
+        params.put(e.getKey(), array);
+      }
+      return new Transformer(config, m, params);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Overwrites every parameter of this model, in place, with the values of {@code source}, which must
+   * have the same parameter names and shapes (a copy made by {@link #copy} or the same checkpoint).
+   * In place, so forward calls and caches that hold this model keep working.
+   */
+  public void copyParametersFrom(Transformer source) {
+    if (!parameters.keySet().equals(source.parameters.keySet())) {
+      throw new IllegalArgumentException("parameter names differ: cannot copy between different architectures");
+    }
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      NDArray from = source.parameters.get(e.getKey());
+      if (!from.getShape().equals(e.getValue().getShape())) {
+        throw new IllegalArgumentException(
+            "parameter " + e.getKey() + ": shape " + from.getShape() + " != " + e.getValue().getShape());
+      }
+      // An indexed assignment stays on the device (NDArray.copyTo would go through host memory).
+      e.getValue().set(new NDIndex("..."), from);
+    }
+  }
+
   /** The architecture's configuration. */
   public ModelConfig config() {
     return config;
