@@ -467,7 +467,11 @@ public final class SafeTensors implements AutoCloseable {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      // Not Files.createTempFile: that makes an owner-only (0600) file, and a model file should get the
+      // ordinary permissions of a new file (the umask's), like any file transformers writes.
+      tmp = dir.resolve("." + target.getFileName() + "."
+          + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + ".tmp");
+      Files.createFile(tmp);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         writeFully(ch, head);
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
