@@ -76,7 +76,8 @@ final class BenchCommand implements Callable<Integer> {
     try (NDManager manager = TensorEngine.newManager()) {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
-      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s, %d threads%n", peak / 1e9,
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
+          peak / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"),
           Runtime.getRuntime().availableProcessors());
       Path small = model != null ? model : BundledModel.directory();
       try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
