@@ -243,6 +243,9 @@ public final class RewardRegistry {
   }
 
   private static String format(Object value) {
+    if (value instanceof String s && s.isEmpty()) {
+      return "\"\""; // visible, unlike an empty default
+    }
     if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
       return String.valueOf(d.longValue());
     }

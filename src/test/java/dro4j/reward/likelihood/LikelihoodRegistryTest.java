@@ -47,7 +47,7 @@ class LikelihoodRegistryTest {
         .contains("- weighting (string, default sigma, one of sigma|softmax|top_k|uniform)")
         .contains("- baseline (string, default off, one of off|prompt|filler)")
         .contains("- scoring_policy (string, default current, one of current|reference|lagged)")
-        .contains("- split_text (string, default </think>)").contains("- gamma (number, default 0.5)")
+        .contains("- split_text (string, default </think>)").contains("- answer_prefix (string, default \"\"): ").contains("- gamma (number, default 0.5)")
         .contains("arXiv 2505.21493").contains("arXiv 2506.18254").contains("arXiv 2505.16022")
         .contains("arXiv 2409.13948");
   }
