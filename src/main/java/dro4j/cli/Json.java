@@ -17,4 +17,12 @@ final class Json {
       throw new IllegalStateException(e);
     }
   }
+
+  static String writePretty(Object value) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       AgreementCommand.class,
       BenchCommand.class,
       RewardCommand.class,
+      FilterCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.BadInputException;
 import dro4j.reward.compose.CompositeRewards;
 import dro4j.reward.judge.JudgeRewards;
+import dro4j.reward.likelihood.LikelihoodRewards;
 import dro4j.reward.verifiable.VerifiableRewards;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ import java.util.TreeMap;
  *
  * <p>{@link #standard()} registers every built-in reward; each package contributes a static {@code
  * register(RewardRegistry)} ({@code VerifiableRewards}, {@code JudgeRewards}, {@code
- * CompositeRewards}), so adding a family of rewards is one class and one line in {@link
+ * CompositeRewards}, {@code LikelihoodRewards}), so adding a family of rewards is one class and one line in {@link
  * #standard()}.
  */
 public final class RewardRegistry {
@@ -59,6 +60,7 @@ public final class RewardRegistry {
     VerifiableRewards.register(registry);
     JudgeRewards.register(registry);
     CompositeRewards.register(registry);
+    LikelihoodRewards.register(registry);
     return registry;
   }
 
@@ -241,6 +243,9 @@ public final class RewardRegistry {
   }
 
   private static String format(Object value) {
+    if (value instanceof String s && s.isEmpty()) {
+      return "\"\""; // visible, unlike an empty default
+    }
     if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
       return String.valueOf(d.longValue());
     }

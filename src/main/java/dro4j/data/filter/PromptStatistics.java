@@ -1,5 +1,6 @@
 package dro4j.data.filter;
 
+import dro4j.reward.likelihood.ReasoningReflectionReward;
 import java.util.Arrays;
 
 /**
@@ -56,28 +57,22 @@ public record PromptStatistics(
   }
 
   /**
-   * Per-token population standard deviation over samples (the same estimator R3 uses for its weights,
-   * so a prompt's filter score and its rewards agree).
+   * Per-token sigma over samples, computed by R3's own estimator ({@link
+   * ReasoningReflectionReward#tokenStd}, the population std) so that a prompt's filter score and its
+   * rewards agree.
    */
   static double[] tokenStd(float[][] logprobs) {
-    int samples = logprobs.length;
     int tokens = logprobs[0].length;
-    double[] sigma = new double[tokens];
-    for (int j = 0; j < tokens; j++) {
-      double mean = 0;
-      for (float[] row : logprobs) {
-        if (row.length != tokens) {
-          throw new IllegalArgumentException("every sample must score the same reference tokens");
-        }
-        mean += row[j];
+    double[][] l = new double[logprobs.length][];
+    for (int i = 0; i < l.length; i++) {
+      if (logprobs[i].length != tokens) {
+        throw new IllegalArgumentException("every sample must score the same reference tokens");
       }
-      mean /= samples;
-      double var = 0;
-      for (float[] row : logprobs) {
-        var += (row[j] - mean) * (row[j] - mean);
+      l[i] = new double[tokens];
+      for (int j = 0; j < tokens; j++) {
+        l[i][j] = logprobs[i][j];
       }
-      sigma[j] = Math.sqrt(var / samples);
     }
-    return sigma;
+    return ReasoningReflectionReward.tokenStd(l);
   }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The built-in prompts of the tasks dro4j ships loaders for. All ask for the reasoning inside
- * {@code <think>...</think>} followed by the answer, the format of DeepSeek-R1-style models that DRO
+ * The built-in prompts of the tasks dro4j ships loaders for. All but {@link #PLAIN} ask for the
+ * reasoning inside {@code <think>...</think>} followed by the answer, the format of DeepSeek-R1-style models that DRO
  * trains (Xu et al. 2025 start from DeepSeek-R1-Distill-Qwen), so R3 can append the reference answer
  * right after {@code </think>}.
  */
@@ -51,9 +51,16 @@ public final class PromptTemplates {
       "Solve the problem. " + REASONING_FORMAT + " Give the final answer as a number.\n\n{question}",
       THINK_END);
 
+  /**
+   * The example's {@code prompt} field as it is, with no instructions and no reasoning format (no
+   * {@link PromptTemplate#reasoningEnd()}): for base models such as the bundled stories260K and for
+   * hand-made data sets in dro4j's example format.
+   */
+  public static final PromptTemplate PLAIN = new PromptTemplate("plain", null, "{prompt}", null);
+
   private static final Map<String, PromptTemplate> BY_NAME = Map.of(
       FINQA.name(), FINQA, PARAREV.name(), PARAREV, PARAREV_WITH_CONTEXT.name(), PARAREV_WITH_CONTEXT,
-      MATH.name(), MATH);
+      MATH.name(), MATH, PLAIN.name(), PLAIN);
 
   private PromptTemplates() {}
 

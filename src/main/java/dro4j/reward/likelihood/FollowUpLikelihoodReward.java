@@ -93,6 +93,11 @@ public final class FollowUpLikelihoodReward implements Reward, AutoCloseable {
     this.config = config;
   }
 
+  /** The settings. */
+  public Config config() {
+    return config;
+  }
+
   @Override
   public String name() {
     return "follow_up";

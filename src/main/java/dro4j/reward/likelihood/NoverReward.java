@@ -93,6 +93,11 @@ public final class NoverReward implements Reward, AutoCloseable {
     this(Config.defaults());
   }
 
+  /** The settings. */
+  public Config config() {
+    return config;
+  }
+
   @Override
   public String name() {
     return "nover";

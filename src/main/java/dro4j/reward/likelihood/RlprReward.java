@@ -86,6 +86,11 @@ public final class RlprReward implements Reward, AutoCloseable {
     this(Config.defaults());
   }
 
+  /** The settings. */
+  public Config config() {
+    return config;
+  }
+
   @Override
   public String name() {
     return "rlpr";
