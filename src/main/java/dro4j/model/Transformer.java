@@ -343,25 +343,62 @@ public final class Transformer implements AutoCloseable {
     NDArray values = kv[1];
     long keysLen = keys.getShape().get(2);
 
-    // Grouped-query attention without repeating K/V: fold each KV head's query heads into the row axis.
-    NDArray qg = q.reshape(batch, kvHeads, groups * count, headDim);
-    NDArray scores =
-        qg.matMul(keys.transpose(0, 1, 3, 2))
-            .mul(1.0 / Math.sqrt(headDim))
-            .reshape(batch, kvHeads, groups, count, keysLen)
-            .add(attnBias);
-    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, groups * count, keysLen);
-    NDArray attn =
-        probs.matMul(values)
-            .reshape(batch, heads, count, headDim)
-            .transpose(0, 2, 1, 3)
-            .reshape(batch, count, (long) heads * headDim);
+    NDArray attn = attention(q.mul(1.0 / Math.sqrt(headDim)), keys, values, attnBias, count, keysLen);
     x = x.add(linear(attn, w.o(), w.oBias()));
 
     NDArray m = rmsNorm(x, w.postNorm());
     NDArray gate = Activation.swish(linear(m, w.gate(), w.gateBias()), 1f);
     NDArray mlp = linear(gate.mul(linear(m, w.up(), w.upBias())), w.down(), w.downBias());
     return x.add(mlp);
+  }
+
+  /**
+   * Causal attention of {@code count} scaled queries {@code [batch, heads, count, headDim]} over
+   * {@code keysLen} keys, returning {@code [batch, count, heads * headDim]}. Long query blocks are cut
+   * into chunks of {@link #QUERY_CHUNK}: each chunk only needs the keys up to its last query (later
+   * ones are masked anyway), which halves the work of a long prefill and keeps the score matrices
+   * small enough to stay in cache.
+   */
+  private NDArray attention(NDArray q, NDArray keys, NDArray values, NDArray bias, long count, long keysLen) {
+    if (count <= QUERY_CHUNK) {
+      return attentionBlock(q, keys, values, bias, count, keysLen);
+    }
+    long past = keysLen - count;
+    NDList parts = new NDList();
+    for (long t0 = 0; t0 < count; t0 += QUERY_CHUNK) {
+      long t1 = Math.min(count, t0 + QUERY_CHUNK);
+      long keysEnd = past + t1;
+      parts.add(attentionBlock(
+          q.get(new NDIndex(":, :, {}:{}, :", t0, t1)),
+          keys.get(new NDIndex(":, :, :{}, :", keysEnd)),
+          values.get(new NDIndex(":, :, :{}, :", keysEnd)),
+          bias.get(new NDIndex(":, :, :, {}:{}, :{}", t0, t1, keysEnd)),
+          t1 - t0,
+          keysEnd));
+    }
+    return NDArrays.concat(parts, 1);
+  }
+
+  /** Query rows whose attention is computed at once; longer blocks are chunked. */
+  static final long QUERY_CHUNK = 256;
+
+  private NDArray attentionBlock(NDArray q, NDArray keys, NDArray values, NDArray bias, long count, long keysLen) {
+    long batch = q.getShape().get(0);
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    int groups = heads / kvHeads;
+    // Grouped-query attention without repeating K/V: fold each KV head's query heads into the row axis.
+    NDArray qg = q.reshape(batch, kvHeads, groups * count, headDim);
+    NDArray scores =
+        qg.matMul(keys.transpose(0, 1, 3, 2))
+            .reshape(batch, kvHeads, groups, count, keysLen)
+            .add(bias);
+    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, groups * count, keysLen);
+    return probs.matMul(values)
+        .reshape(batch, heads, count, headDim)
+        .transpose(0, 2, 1, 3)
+        .reshape(batch, count, (long) heads * headDim);
   }
 
   private NDArray rmsNorm(NDArray x, NDArray weight) {

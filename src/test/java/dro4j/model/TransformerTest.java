@@ -129,6 +129,49 @@ class TransformerTest {
     }
   }
 
+  /** A prefill longer than the query chunk equals the same tokens fed in short unchunked pieces. */
+  @Test
+  void chunkedLongPrefillEqualsShortPiecesThroughTheCache() {
+    java.util.Random rng = new java.util.Random(3);
+    int n = 700;
+    int[][] tokens = new int[2][n];
+    boolean[][] valid = new boolean[2][n];
+    for (int b = 0; b < 2; b++) {
+      for (int t = 0; t < n; t++) {
+        tokens[b][t] = 3 + rng.nextInt(500);
+        valid[b][t] = !(b == 1 && t < 37); // row 1 is left-padded
+      }
+    }
+    assertThat((long) n).isGreaterThan(2 * Transformer.QUERY_CHUNK);
+    try (NDManager m = manager.newSubManager(); KvCache whole = stories.newCache(m, 2, n); KvCache pieces = stories.newCache(m, 2, n)) {
+      float[] full = stories.logits(stories.forward(whole, tokens, valid, m)).toFloatArray();
+      float[] uncached = stories.logits(stories.forward(tokens, valid, m)).toFloatArray();
+      int piece = 150;
+      for (int t0 = 0; t0 < n; t0 += piece) {
+        int t1 = Math.min(n, t0 + piece);
+        int[][] tk = new int[2][];
+        boolean[][] vk = new boolean[2][];
+        for (int b = 0; b < 2; b++) {
+          tk[b] = Arrays.copyOfRange(tokens[b], t0, t1);
+          vk[b] = Arrays.copyOfRange(valid[b], t0, t1);
+        }
+        float[] part = stories.logits(stories.forward(pieces, tk, vk, m)).toFloatArray();
+        for (int b = 0; b < 2; b++) {
+          for (int t = t0; t < t1; t++) {
+            if (!valid[b][t]) {
+              continue;
+            }
+            int off = (b * n + t) * 512;
+            int partOff = (b * (t1 - t0) + (t - t0)) * 512;
+            float[] expected = Arrays.copyOfRange(part, partOff, partOff + 512);
+            assertThat(maxAbsDiff(Arrays.copyOfRange(full, off, off + 512), expected)).as("row %d position %d", b, t).isLessThan(1e-4);
+            assertThat(maxAbsDiff(Arrays.copyOfRange(uncached, off, off + 512), expected)).isLessThan(1e-4);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void tinyQwen2Bf16LogitsMatchTransformers() {
     JsonNode ref = json(Fixtures.fixture("tiny-qwen2-reference", "reference.json"));
