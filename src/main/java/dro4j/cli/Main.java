@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
       ScoreCommand.class,
       RenderCommand.class,
       BenchCommand.class,
+      TrainCommand.class,
+      SftCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -41,6 +41,19 @@ public final class DemoData {
     return read("sft-colors.jsonl");
   }
 
+  /**
+   * The YAML text of a bundled demo job: {@code train.yaml} (GRPO with the keyword reward) or {@code
+   * sft.yaml} (SFT on the colour questions).
+   */
+  public static String job(String name) {
+    try (InputStream in = DemoData.class.getResourceAsStream("/dro4j/rl/demo/" + name)) {
+      if (in == null) throw new IllegalStateException("bundled job missing from the jar: " + name);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static List<Example> read(String name) {
     Path where = Path.of("<bundled>", name);
     List<Example> out = new ArrayList<>();

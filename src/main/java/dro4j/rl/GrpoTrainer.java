@@ -222,6 +222,11 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return policy;
   }
 
+  /** The training examples. */
+  public List<Example> dataset() {
+    return dataset;
+  }
+
   /** The frozen reference policy, or null when beta is 0. */
   public LanguageModel referencePolicy() {
     return reference;

@@ -47,6 +47,12 @@ public abstract class ConfigBuilder<B extends ConfigBuilder<B, R>, R extends Rec
     return self();
   }
 
+  /** Applies every setting of YAML text; {@code source} names it in error messages. */
+  public B load(String yaml, Path source) {
+    values.putAll(schema.read(yaml, source));
+    return self();
+  }
+
   /** Builds the configuration. */
   public R build() {
     return schema.build(values);

@@ -183,9 +183,21 @@ public final class ConfigSchema<R extends Record> {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file, "configuration file does not exist");
     }
+    try {
+      return read(Files.readString(file), file);
+    } catch (IOException e) {
+      throw new BadInputException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads settings from YAML text ({@link #read(Path)}); {@code source} names it in error messages.
+   */
+  public Map<String, Object> read(String yaml, Path source) {
+    Path file = source;
     JsonNode root;
     try {
-      root = YAML.readTree(file.toFile());
+      root = YAML.readTree(yaml);
     } catch (IOException e) {
       throw new BadInputException(file, "not valid YAML: " + firstLine(e.getMessage()), e);
     }
