@@ -77,7 +77,7 @@ public record GrpoConfig(
     @Setting(help = "Lower clip range of the ratio, 1 - epsilon (PPO, Schulman et al. 2017). Default 0.2.",
         defaultValue = "0.2")
         double epsilon,
-    @Setting(help = "Upper clip range of the ratio, 1 + epsilon_high; ~ uses epsilon. DAPO (Yu et al. 2025,"
+    @Setting(help = "Upper clip range of the ratio, 1 + epsilon_high; default ~, which uses epsilon. DAPO (Yu et al. 2025,"
             + " 'clip-higher') recommends 0.28; DRO uses 0.2.", defaultValue = "~")
         Double epsilonHigh,
     @Setting(help = "How per-token losses are averaged: grpo (per-sequence mean, then mean; Shao et al. 2024)"

@@ -12,24 +12,24 @@ import java.nio.file.Path;
  * Each component's {@link Setting} annotation documents it (meaning, default, paper).
  */
 public record TrainingArguments(
-    @Setting(help = "Folder for checkpoints and logs (transformers output_dir).", defaultValue = "trainer_output")
+    @Setting(help = "Folder for checkpoints and logs (transformers output_dir). Default trainer_output.", defaultValue = "trainer_output")
         Path outputDir,
     @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
             + " ~ for the bundled stories260K. With beta > 0 the frozen reference policy is a second load of"
-            + " this folder.", defaultValue = "~")
+            + " this folder. Default ~.", defaultValue = "~")
         Path model,
     @Setting(help = "Training examples: a dro4j example file (JSON Lines or a JSON array of {id, fields,"
             + " reference, metadata}, see dro4j.data.ExampleFiles); ~ for the small demo data set bundled with"
-            + " the command.", defaultValue = "~")
+            + " the command. Default ~.", defaultValue = "~")
         Path dataset,
     @Setting(help = "How an example becomes the prompt text: {name} placeholders are replaced by the example's"
             + " fields (e.g. 'Question: {question}'). ~ uses the field 'prompt', or the only field when the"
-            + " example has one. With a chat template the text is the user message.", defaultValue = "~")
+            + " example has one. With a chat template the text is the user message. Default ~.", defaultValue = "~")
         String promptTemplate,
     @Setting(help = "System message placed before the user message when the tokenizer has a chat template;"
-            + " ~ for none. Ignored for plain-text prompts.", defaultValue = "~")
+            + " ~ for none. Ignored for plain-text prompts. Default ~.", defaultValue = "~")
         String systemPrompt,
-    @Setting(help = "Peak learning rate of AdamW. 1e-6 for GRPO (TRL GRPOConfig; DRO, Xu et al. 2025, trains"
+    @Setting(help = "Peak learning rate of AdamW. Default 1e-6 for GRPO (TRL GRPOConfig; DRO, Xu et al. 2025, trains"
             + " with 1e-6), 2e-5 for SFT (TRL SFTConfig).", defaultValue = "1e-6")
         double learningRate,
     @Setting(help = "Learning-rate schedule after warmup: constant | constant_with_warmup | linear | cosine"
@@ -58,7 +58,7 @@ public record TrainingArguments(
             + " time without changing the update (transformers). Default 1.", defaultValue = "1")
         int gradientAccumulationSteps,
     @Setting(help = "Number of training steps; -1 derives it from num_train_epochs (transformers). A GRPO step"
-            + " is one generation round (see GrpoConfig.num_iterations).", defaultValue = "-1")
+            + " is one generation round (see GrpoConfig.num_iterations). Default -1.", defaultValue = "-1")
         long maxSteps,
     @Setting(help = "Passes over the data set when max_steps is -1 (transformers). Default 3.", defaultValue = "3.0")
         double numTrainEpochs,
@@ -68,7 +68,7 @@ public record TrainingArguments(
     @Setting(help = "Write a checkpoint every N steps and at the end; 0 writes only the final one"
             + " (transformers save_steps, default 500).", defaultValue = "500")
         int saveSteps,
-    @Setting(help = "Keep only the newest N checkpoints; ~ keeps all (transformers save_total_limit).",
+    @Setting(help = "Keep only the newest N checkpoints; ~ keeps all (transformers save_total_limit). Default ~.",
         defaultValue = "~")
         Integer saveTotalLimit,
     @Setting(help = "Data type of the saved weights: float32 | bfloat16. Training always runs in fp32 master"
