@@ -66,10 +66,14 @@ public final class Optimization implements AutoCloseable {
   /** Zeroes the gradients of every parameter of {@code model} that has one attached. */
   public static void zeroGradients(Transformer model) {
     NDIndex all = new NDIndex("...");
-    for (NDArray p : model.parameters().values()) {
-      if (p.hasGradient()) {
-        try (NDArray g = p.getGradient()) {
-          g.set(all, 0f);
+    // set(index, Number) would leave a scalar array in the parameter's manager on every call
+    try (NDManager scratch = model.manager().newSubManager()) {
+      NDArray zero = scratch.create(0f);
+      for (NDArray p : model.parameters().values()) {
+        if (p.hasGradient()) {
+          try (NDArray g = p.getGradient()) {
+            g.set(all, zero);
+          }
         }
       }
     }
