@@ -252,15 +252,19 @@ public final class Transformer implements AutoCloseable {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDManager tmp = out.newSubManager();
-      NDArray ids = tmp.create(flatten(tokens), new Shape(batch, count));
+      // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
+      // training forward keeps the ids and rotary tables until backward, after tmp is closed (Scalars).
+      NDArray ids = Scalars.torchOwned(tmp.create(flatten(tokens), new Shape(batch, count)));
       NDArray[] rope = rotaryTables(tmp, positions);
+      rope[0] = Scalars.torchOwned(rope[0]);
+      rope[1] = Scalars.torchOwned(rope[1]);
       // One additive mask per distinct attention window (all layers share it unless some slide).
       Map<Integer, NDArray> masks = new HashMap<>();
       NDArray x = embed.get(tmp, new NDIndex("{}", ids.reshape(-1))).reshape(batch, count, config.hiddenSize());
       for (int l = 0; l < layers.length; l++) {
         Integer window = config.slidingWindowOf(l);
         NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
-            w -> tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen)));
+            w -> Scalars.torchOwned(tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
         x = block(l, x, rope[0], rope[1], attnBias, cache);
       }
       hidden = rmsNorm(x, finalNorm);
@@ -306,7 +310,7 @@ public final class Transformer implements AutoCloseable {
     NDArray qg = q.reshape(batch, kvHeads, groups * count, headDim);
     NDArray scores =
         qg.matMul(keys.transpose(0, 1, 3, 2))
-            .mul(1.0 / Math.sqrt(headDim))
+            .mul(Scalars.of(qg, 1.0 / Math.sqrt(headDim)))
             .reshape(batch, kvHeads, groups, count, keysLen)
             .add(attnBias);
     NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, groups * count, keysLen);
@@ -318,7 +322,9 @@ public final class Transformer implements AutoCloseable {
     x = x.add(linear(attn, w.o(), w.oBias()));
 
     NDArray m = rmsNorm(x, w.postNorm());
-    NDArray gate = Activation.swish(linear(m, w.gate(), w.gateBias()), 1f);
+    // SiLU as x * sigmoid(x): DJL's swish multiplies by a Java-backed beta that backward would read
+    NDArray gateIn = linear(m, w.gate(), w.gateBias());
+    NDArray gate = Activation.sigmoid(gateIn).mul(gateIn);
     NDArray mlp = linear(gate.mul(linear(m, w.up(), w.upBias())), w.down(), w.downBias());
     return x.add(mlp);
   }

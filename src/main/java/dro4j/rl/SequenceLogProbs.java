@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dro4j.model.Scalars;
 import dro4j.model.Transformer;
 
 /**
@@ -39,7 +40,7 @@ public final class SequenceLogProbs {
     NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", p - 1, p - 1 + l));
     NDArray logits = model.logits(predicting);
     if (temperature != 1.0) {
-      logits = logits.div(temperature);
+      logits = logits.div(Scalars.of(logits, temperature));
     }
     NDArray logSoftmax = logits.logSoftmax(-1);
     long[] ids = new long[b * l];

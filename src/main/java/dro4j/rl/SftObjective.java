@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dro4j.model.Scalars;
 import dro4j.model.Transformer;
 
 /**
@@ -51,7 +52,7 @@ public final class SftObjective {
     NDArray m = manager.create(mask, new Shape(b, l));
     NDArray nll = logSoftmax.gather(index, 2).reshape(b, l).neg().mul(m);
     NDArray nllSum = nll.sum();
-    NDArray loss = nllSum.div(Math.max(numItemsInBatch, 1.0));
+    NDArray loss = nllSum.div(Scalars.of(nllSum, Math.max(numItemsInBatch, 1.0)));
     NDArray predicted = logSoftmax.stopGradient().argMax(-1).toType(DataType.INT64, false);
     NDArray hits = predicted.eq(index.reshape(b, l)).toType(DataType.FLOAT32, false).mul(m).sum();
     double lossValue = loss.toType(DataType.FLOAT64, false).getDouble();

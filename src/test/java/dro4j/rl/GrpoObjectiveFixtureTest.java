@@ -129,6 +129,93 @@ class GrpoObjectiveFixtureTest {
     assertThat(relative(gradNorm, expected.get("grad_norm").asDouble())).isLessThan(1e-5);
   }
 
+  /**
+   * Gradient accumulation over micro-batches of unequal token counts (rows 0-1: 26 tokens, rows 2-3:
+   * 22): summing the micro-batch gradients gives the whole batch's gradient for grpo, dr_grpo and
+   * dapo (whose divisor is the step's token count), not for bnpo (a token mean per micro-batch), as in
+   * TRL.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"grpo", "bnpo", "dr_grpo", "dapo"})
+  void accumulatedMicroBatchesSumToTheBatchExceptForBnpo(String mode) {
+    int[] prompt = ReferenceData.ints(ref.get("prompt_ids"));
+    List<int[]> completions = new ArrayList<>();
+    for (JsonNode c : ref.get("completion_ids")) completions.add(ReferenceData.ints(c));
+    double[] adv = AdvantageEstimatorTest.doubles(ref.get("advantages"));
+    GrpoObjective.Settings settings = new GrpoObjective.Settings(0.2, 0.28, 0, KlEstimator.K3, LossType.byName(mode), 16, 1.0);
+    PolicyBatch all = PolicyBatch.of(List.of(prompt, prompt, prompt, prompt), completions);
+    double whole = gradientNorm(List.of(all), List.of(adv), settings, all.lossTokens());
+    PolicyBatch a = PolicyBatch.of(List.of(prompt, prompt), completions.subList(0, 2));
+    PolicyBatch b = PolicyBatch.of(List.of(prompt, prompt), completions.subList(2, 4));
+    assertThat(a.lossTokens()).isNotEqualTo(b.lossTokens());
+    double split = gradientNorm(List.of(a, b), List.of(java.util.Arrays.copyOfRange(adv, 0, 2),
+        java.util.Arrays.copyOfRange(adv, 2, 4)), settings, all.lossTokens());
+    double rel = Math.abs(split - whole) / whole;
+    if (mode.equals("bnpo")) {
+      assertThat(rel).isGreaterThan(1e-3);
+    } else {
+      assertThat(rel).isLessThan(1e-5);
+    }
+  }
+
+  /**
+   * The objective's scalars (temperature, beta, the loss_type divisors) must stay valid until backward
+   * even when the garbage collector frees and reuses Java-backed memory in between (see
+   * dro4j.model.Scalars).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"grpo", "bnpo", "dr_grpo", "dapo"})
+  void gradientsSurviveGarbageCollectionBeforeBackward(String mode) {
+    int[] prompt = ReferenceData.ints(ref.get("prompt_ids"));
+    List<int[]> completions = new ArrayList<>();
+    for (JsonNode c : ref.get("completion_ids")) completions.add(ReferenceData.ints(c));
+    PolicyBatch batch = PolicyBatch.of(List.of(prompt, prompt, prompt, prompt), completions);
+    float[][] logp = SequenceLogProbs.toHost(model, batch, 0.7, manager);
+    float[][] old = minus(logp, ref.get("old_logprob_delta"));
+    float[][] refLogp = minus(logp, ref.get("ref_logprob_delta"));
+    double[] adv = AdvantageEstimatorTest.doubles(ref.get("advantages"));
+    GrpoObjective.Settings settings =
+        new GrpoObjective.Settings(0.2, 0.28, 0.04, KlEstimator.K2, LossType.byName(mode), 16, 0.7);
+    float[][] grads = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      Optimization.zeroGradients(model);
+      try (NDManager step = manager.newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = GrpoObjective.microBatch(model, batch, adv, old, refLogp, settings, 2, 100, step).loss();
+        if (run == 1) dro4j.Churn.collectAndOverwrite();
+        collector.backward(loss);
+      }
+      List<Float> all = new ArrayList<>();
+      for (NDArray p : model.parameters().values()) {
+        try (NDArray g = p.getGradient()) {
+          for (float v : g.toFloatArray()) all.add(v);
+        }
+      }
+      grads[run] = new float[all.size()];
+      for (int i = 0; i < all.size(); i++) grads[run][i] = all.get(i);
+    }
+    assertThat(dro4j.Churn.maxAbsDiff(grads[0], grads[1])).isZero();
+  }
+
+  private static double gradientNorm(List<PolicyBatch> chunks, List<double[]> advantages,
+      GrpoObjective.Settings settings, long tokens) {
+    Optimization.zeroGradients(model);
+    for (int i = 0; i < chunks.size(); i++) {
+      try (NDManager step = manager.newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(GrpoObjective.microBatch(model, chunks.get(i), advantages.get(i), null, null, settings,
+            chunks.size(), tokens, step).loss());
+      }
+    }
+    double sumSq = 0;
+    for (NDArray p : model.parameters().values()) {
+      try (NDArray g = p.getGradient()) {
+        for (float v : g.toFloatArray()) sumSq += (double) v * v;
+      }
+    }
+    return Math.sqrt(sumSq);
+  }
+
   private static float[][] minus(float[][] logp, JsonNode delta) {
     float[][] out = new float[logp.length][];
     for (int i = 0; i < logp.length; i++) {
