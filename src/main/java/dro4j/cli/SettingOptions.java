@@ -1,5 +1,6 @@
 package dro4j.cli;
 
+import dro4j.BadInputException;
 import dro4j.rl.config.ConfigBuilder;
 import dro4j.rl.config.ConfigSchema;
 import java.util.ArrayList;
@@ -38,12 +39,19 @@ final class SettingOptions {
     }
   }
 
-  /** Applies the setting flags given on the command line to {@code builder}, in order. */
+  /**
+   * Applies the setting flags given on the command line to {@code builder}, in order. A value that
+   * does not fit its setting is a usage error (exit code 2), like an unknown flag.
+   */
   static void apply(CommandSpec spec, ConfigBuilder<?, ?> builder) {
     CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
     for (OptionSpec option : spec.options()) {
       if (option.userObject() instanceof String key && parsed.hasMatchedOption(option)) {
-        builder.setText(key, option.getValue());
+        try {
+          builder.setText(key, option.getValue());
+        } catch (BadInputException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
       }
     }
   }
