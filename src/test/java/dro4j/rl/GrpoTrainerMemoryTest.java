@@ -46,11 +46,12 @@ class GrpoTrainerMemoryTest {
     // not one array of a step survives it: the count is the same after step 25 and after step 300
     assertThat(arrays).containsOnly(arrays.get(0));
     if (rss.get(0) < 0) return; // no /proc: nothing to measure
-    // after warm-up (allocator pools, JIT), the last 200 steps may not grow the process by more than
-    // a few MiB; a leak of one step's arrays (a KV cache, a graph) would add tens of MiB
-    double warm = rss.get(3);
-    double end = rss.get(rss.size() - 1);
-    assertThat(end - warm).as("RSS growth from step 100 to " + STEPS + " (MiB)").isLessThan(MAX_GROWTH_MIB);
+    // After warm-up (allocator pools, JIT) the baseline must not rise. Single samples spike by tens of
+    // MiB when the allocator or the GC holds on to memory for a while, so compare the lowest sample
+    // of steps 50-125 with the lowest of the last four (steps 225-300).
+    double warm = rss.subList(1, 5).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    double end = rss.subList(rss.size() - 4, rss.size()).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    assertThat(end - warm).as("RSS baseline growth over " + STEPS + " steps (MiB)").isLessThan(MAX_GROWTH_MIB);
   }
 
   static final double MAX_GROWTH_MIB = 40;
