@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       RewardCommand.class,
       FilterCommand.class,
+      TrainCommand.class,
+      SftCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

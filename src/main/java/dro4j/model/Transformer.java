@@ -293,15 +293,19 @@ public final class Transformer implements AutoCloseable {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDManager tmp = out.newSubManager();
-      NDArray ids = tmp.create(flatten(tokens), new Shape(batch, count));
+      // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
+      // training forward keeps the ids and rotary tables until backward, after tmp is closed (Scalars).
+      NDArray ids = Scalars.torchOwned(tmp.create(flatten(tokens), new Shape(batch, count)));
       NDArray[] rope = rotaryTables(tmp, positions);
+      rope[0] = Scalars.torchOwned(rope[0]);
+      rope[1] = Scalars.torchOwned(rope[1]);
       // One additive mask per distinct attention window (all layers share it unless some slide).
       Map<Integer, NDArray> masks = new HashMap<>();
       NDArray x = embed.get(tmp, new NDIndex("{}", ids.reshape(-1))).reshape(batch, count, config.hiddenSize());
       for (int l = 0; l < layers.length; l++) {
         Integer window = config.slidingWindowOf(l);
         NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
-            w -> tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen)));
+            w -> Scalars.torchOwned(tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
         x = block(l, x, rope[0], rope[1], attnBias, cache);
       }
       hidden = rmsNorm(x, finalNorm);
@@ -330,7 +334,6 @@ public final class Transformer implements AutoCloseable {
     int heads = config.numHeads();
     int kvHeads = config.numKvHeads();
     int headDim = config.headDim();
-    int groups = heads / kvHeads;
 
     NDArray h = rmsNorm(x, w.inputNorm());
     NDArray q = linear(h, w.q(), w.qBias()).reshape(batch, count, heads, headDim).transpose(0, 2, 1, 3);
@@ -343,11 +346,13 @@ public final class Transformer implements AutoCloseable {
     NDArray values = kv[1];
     long keysLen = keys.getShape().get(2);
 
-    NDArray attn = attention(q.mul(1.0 / Math.sqrt(headDim)), keys, values, attnBias, count, keysLen);
+    NDArray attn = attention(q.mul(Scalars.of(q, 1.0 / Math.sqrt(headDim))), keys, values, attnBias, count, keysLen);
     x = x.add(linear(attn, w.o(), w.oBias()));
 
     NDArray m = rmsNorm(x, w.postNorm());
-    NDArray gate = Activation.swish(linear(m, w.gate(), w.gateBias()), 1f);
+    // SiLU as x * sigmoid(x): DJL's swish multiplies by a Java-backed beta that backward would read
+    NDArray gateIn = linear(m, w.gate(), w.gateBias());
+    NDArray gate = Activation.sigmoid(gateIn).mul(gateIn);
     NDArray mlp = linear(gate.mul(linear(m, w.up(), w.upBias())), w.down(), w.downBias());
     return x.add(mlp);
   }

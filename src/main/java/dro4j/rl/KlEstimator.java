@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import ai.djl.ndarray.NDArray;
 import dro4j.BadInputException;
+import dro4j.model.Scalars;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -32,7 +33,8 @@ public enum KlEstimator {
     @Override
     public NDArray apply(NDArray logp, NDArray refLogp) {
       check(logp, refLogp);
-      return logp.sub(refLogp.stopGradient()).square().muli(0.5);
+      NDArray sq = logp.sub(refLogp.stopGradient()).square();
+      return sq.muli(Scalars.of(sq, 0.5));
     }
   },
   K3("k3") {

@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import ai.djl.ndarray.NDArray;
 import dro4j.BadInputException;
+import dro4j.model.Scalars;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -103,19 +104,25 @@ public enum LossType {
       case GRPO:
         {
           NDArray perSeq = masked.sum(new int[] {1}).divi(m.sum(new int[] {1}).maximum(1));
-          return perSeq.mean().divi(accumulationSteps);
+          NDArray mean = perSeq.mean();
+          return mean.divi(Scalars.of(mean, accumulationSteps));
         }
       case BNPO:
-        return masked.sum().divi(m.sum().maximum(1)).divi(accumulationSteps);
+        {
+          NDArray tokenMean = masked.sum().divi(m.sum().maximum(1));
+          return tokenMean.divi(Scalars.of(tokenMean, accumulationSteps));
+        }
       case DR_GRPO:
         {
           long b = l.getShape().get(0);
-          return masked.sum().divi((double) b * maxLen).divi(accumulationSteps);
+          NDArray sum = masked.sum();
+          return sum.divi(Scalars.of(sum, (double) b * maxLen)).divi(Scalars.of(sum, accumulationSteps));
         }
       case DAPO:
-        return numItems < 0
-            ? masked.sum().divi(m.sum().maximum(1))
-            : masked.sum().divi(Math.max(numItems, 1.0));
+        {
+          NDArray sum = masked.sum();
+          return numItems < 0 ? sum.divi(m.sum().maximum(1)) : sum.divi(Scalars.of(sum, Math.max(numItems, 1.0)));
+        }
       default:
         throw new IllegalStateException(name());
     }

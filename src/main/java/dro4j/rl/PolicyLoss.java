@@ -3,6 +3,7 @@ package dro4j.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dro4j.BadInputException;
+import dro4j.model.Scalars;
 
 /**
  * The clipped surrogate objective of PPO (Schulman et al. 2017, arXiv 1707.06347) as used by GRPO
@@ -78,7 +79,8 @@ public final class PolicyLoss {
     if (refLogp == null || kl == null) {
       throw new BadInputException("beta = " + beta + " needs reference log-probs and a KL estimator");
     }
-    return loss.addi(kl.apply(logp, refLogp).muli(beta));
+    NDArray perTokenKl = kl.apply(logp, refLogp);
+    return loss.addi(perTokenKl.muli(Scalars.of(perTokenKl, beta)));
   }
 
   /**

@@ -1,0 +1,37 @@
+package dro4j.cli;
+
+import dro4j.BadInputException;
+import dro4j.rl.CheckpointSink;
+import dro4j.rl.CheckpointSource;
+import dro4j.rl.ResumeState;
+import java.nio.file.Path;
+
+/**
+ * How the {@code train} and {@code sft} commands write and find checkpoints. The writer and reader
+ * are the seams {@link CheckpointSink} and {@link CheckpointSource}; this build has neither yet
+ * ({@code dro4j.rl.checkpoint} plugs in here: {@link #available()} is the one place to wire it), so
+ * runs print that no checkpoint is written and {@code --resume} says it cannot resume.
+ *
+ * @param sink writes checkpoints, or null
+ * @param source finds and reads them, or null
+ */
+record Checkpointing(CheckpointSink sink, CheckpointSource source) {
+
+  /** The checkpoint implementation of this build. */
+  static Checkpointing available() {
+    return new Checkpointing(null, null);
+  }
+
+  /** A checkpoint to resume from: its folder (the policy's weights) and the trainer state. */
+  record Resume(Path directory, ResumeState state) {}
+
+  /** The newest checkpoint under {@code outputDir}, for {@code --resume}. */
+  Resume latest(Path outputDir) {
+    if (source == null) {
+      throw new BadInputException("--resume: this build cannot read checkpoints yet (dro4j.rl.checkpoint is not wired in)");
+    }
+    Path dir = source.latest(outputDir)
+        .orElseThrow(() -> new BadInputException(outputDir, "--resume: no checkpoint found in this output_dir"));
+    return new Resume(dir, source.load(dir));
+  }
+}

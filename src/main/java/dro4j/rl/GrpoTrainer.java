@@ -1,0 +1,374 @@
+package dro4j.rl;
+
+import dro4j.BadInputException;
+import dro4j.LanguageModel;
+import dro4j.data.Example;
+import dro4j.data.ExampleFiles;
+import dro4j.generate.Completion;
+import dro4j.generate.FinishReason;
+import dro4j.generate.Generation;
+import dro4j.generate.SamplingParams;
+import dro4j.reward.Reward;
+import dro4j.reward.RewardContext;
+import dro4j.reward.Rollout;
+import dro4j.reward.RolloutGroup;
+import dro4j.rl.config.GrpoConfig;
+import dro4j.rl.config.RewardSpec;
+import dro4j.rl.config.TrainingArguments;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GRPO-family policy optimisation (GRPO, Dr. GRPO, DAPO, and DRO once its R3 reward is configured),
+ * as thin orchestration over the pure pieces of {@code dro4j.rl}. Each step:
+ *
+ * <ol>
+ *   <li>takes the next {@code per_step_prompts} examples ({@link DataOrder}: a pure function of seed and
+ *       step) and builds their prompts ({@link PromptBuilder});
+ *   <li>samples {@code num_generations} rollouts per prompt, keeping the KV cache for rewards that score
+ *       continuations; every rollout's random stream derives from (seed, step, row) ({@link Seeds});
+ *   <li>scores them with the weighted rewards, each logged ({@link RewardScoring});
+ *   <li>turns the total into advantages ({@link AdvantageEstimator}, {@code scale_rewards}, optional
+ *       dynamic sampling), masks truncated rollouts when asked;
+ *   <li>runs {@code num_iterations} updates of micro-batches with gradient accumulation ({@link
+ *       GrpoUpdate}, {@link GrpoObjective}, {@link Optimization}).
+ * </ol>
+ *
+ * <p>Non-finite guard: a NaN or infinite reward skips the step's updates, a non-finite loss or
+ * gradient norm skips that update; both are counted in {@code skipped_updates} and training goes on.
+ *
+ * <p>Usage:
+ *
+ * <pre>{@code
+ * try (GrpoTrainer trainer = GrpoTrainer.builder(config).build()) {
+ *   TrainingSummary summary = trainer.train();
+ * }
+ * }</pre>
+ */
+public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
+  private final GrpoConfig config;
+  private final TrainingArguments args;
+  private final LanguageModel policy;
+  private final LanguageModel reference;
+  private final List<AutoCloseable> owned;
+  private final List<Example> dataset;
+  private final DataOrder order;
+  private final PromptBuilder prompts;
+  private final RewardScoring rewards;
+  private final Optimization optimization;
+  private final GrpoUpdate update;
+  private final SamplingParams sampling;
+  private final List<StepListener> listeners;
+  private final CheckpointSink checkpoints;
+  private final long totalSteps;
+  private long completedSteps;
+  private long skippedUpdates;
+
+  private GrpoTrainer(Builder b, LanguageModel policy, LanguageModel reference, List<AutoCloseable> owned,
+      List<Example> dataset, List<RewardScoring.Weighted> rewards) {
+    this.config = b.config;
+    this.args = config.training();
+    this.policy = policy;
+    this.reference = reference;
+    this.owned = owned;
+    this.dataset = List.copyOf(dataset);
+    this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
+    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.rewards = new RewardScoring(rewards);
+    this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
+    this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
+    this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
+        config.numIterations(), args.gradientAccumulationSteps());
+    this.sampling = SamplingParams.defaults()
+        .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
+        .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
+        .withMaxNewTokens(config.maxCompletionLength()).withNumReturnSequences(config.numGenerations());
+    this.listeners = List.copyOf(b.listeners);
+    this.checkpoints = b.checkpoints;
+    if (b.resume != null) {
+      optimization.restore(b.resume);
+      this.completedSteps = b.resume.step();
+      this.skippedUpdates = b.resume.skippedUpdates();
+    }
+  }
+
+  /** A builder for a run with {@code config}. */
+  public static Builder builder(GrpoConfig config) {
+    return new Builder(config);
+  }
+
+  /** Runs the remaining steps up to the configured total, reporting and checkpointing on the way. */
+  public TrainingSummary train() {
+    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints);
+  }
+
+  /** Runs the next step and returns its metrics (listeners and checkpoints are {@link #train()}'s job). */
+  @Override
+  public Map<String, Object> step() {
+    long index = completedSteps;
+    long stepStart = System.nanoTime();
+    int g = config.numGenerations();
+    int[] picked = order.indices(index * config.perStepPrompts(), config.perStepPrompts());
+    List<Example> examples = new ArrayList<>();
+    List<int[]> promptIds = new ArrayList<>();
+    for (int i : picked) {
+      examples.add(dataset.get(i));
+      promptIds.add(prompts.ids(dataset.get(i)));
+    }
+
+    long t0 = System.nanoTime();
+    List<Completion> completions;
+    RewardScoring.Scores scores;
+    double generationSeconds;
+    try (Generation generation =
+        policy.generate(promptIds, sampling.withSeed(Seeds.rollouts(args.seed(), index)), true)) {
+      generationSeconds = (System.nanoTime() - t0) / 1e9;
+      completions = generation.completions();
+      List<RolloutGroup> groups = new ArrayList<>();
+      for (int q = 0; q < examples.size(); q++) {
+        List<Rollout> rollouts = new ArrayList<>(g);
+        for (int j = 0; j < g; j++) rollouts.add(Rollout.of(completions.get(q * g + j), q * g + j));
+        groups.add(new RolloutGroup(examples.get(q), promptIds.get(q), rollouts));
+      }
+      t0 = System.nanoTime();
+      scores = rewards.score(groups, new RewardContext(policy, reference, generation, index));
+    }
+    double rewardSeconds = (System.nanoTime() - t0) / 1e9;
+
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("step", index + 1);
+    metrics.put("epoch", order.epoch((index + 1) * config.perStepPrompts()));
+    StepMetrics.rewards(metrics, scores);
+    StepMetrics.completions(metrics, completions);
+
+    GrpoUpdate.Result result = null;
+    double trainSeconds = 0;
+    int nonFinite = scores.nonFinite();
+    metrics.put("nonfinite_rewards", nonFinite);
+    if (nonFinite > 0) {
+      // guard: advantages of a NaN reward are meaningless; skip this step's updates, go on with the next
+      skippedUpdates += config.numIterations();
+    } else {
+      int[] groupIds = new int[completions.size()];
+      for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
+      Advantages adv = config.advantageEstimator().compute(
+          scores.total(), groupIds, config.scaleRewards(), config.dynamicSampling());
+      StepMetrics.advantages(metrics, adv);
+      int[] rows = adv.keptRows();
+      if (rows.length > 0) {
+        List<int[]> rowPrompts = new ArrayList<>();
+        List<int[]> rowCompletions = new ArrayList<>();
+        boolean[] countsInLoss = new boolean[rows.length];
+        double[] rowAdvantages = new double[rows.length];
+        for (int k = 0; k < rows.length; k++) {
+          Completion c = completions.get(rows[k]);
+          rowPrompts.add(promptIds.get(rows[k] / g));
+          rowCompletions.add(c.ids());
+          countsInLoss[k] = !(config.maskTruncatedCompletions() && c.finishReason() == FinishReason.LENGTH);
+          rowAdvantages[k] = adv.get(rows[k]);
+        }
+        long t1 = System.nanoTime();
+        result = update.run(rowPrompts, rowCompletions, countsInLoss, rowAdvantages, index * config.numIterations());
+        trainSeconds = (System.nanoTime() - t1) / 1e9;
+        skippedUpdates += result.skipped();
+      }
+      metrics.put("rows_trained", rows.length);
+    }
+    StepMetrics.update(metrics, result, config.beta() > 0);
+    metrics.put("skipped_updates", skippedUpdates);
+    metrics.put("learning_rate", result != null ? result.learningRate()
+        : optimization.learningRate(index * config.numIterations()));
+    long generated = 0;
+    for (Completion c : completions) generated += c.ids().length;
+    metrics.put("tokens_per_second", generated / Math.max(generationSeconds, 1e-9));
+    if (result != null) metrics.put("train_tokens_per_second", result.inputTokens() / Math.max(trainSeconds, 1e-9));
+    metrics.put("time/generation", generationSeconds);
+    metrics.put("time/reward", rewardSeconds);
+    metrics.put("time/training", trainSeconds);
+    metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
+    completedSteps++;
+    return metrics;
+  }
+
+  /** The run's state now: what a checkpoint saves. */
+  @Override
+  public TrainingSnapshot snapshot() {
+    return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
+        skippedUpdates, completedSteps * config.perStepPrompts(), args.seed(), config.toMap(), args.outputDir(),
+        args.saveTotalLimit(), args.saveDtype());
+  }
+
+  /** Steps completed (including those before a resume). */
+  @Override
+  public long completedSteps() {
+    return completedSteps;
+  }
+
+  /** Updates skipped by the non-finite guard. */
+  @Override
+  public long skippedUpdates() {
+    return skippedUpdates;
+  }
+
+  /** Steps of the whole run ({@code max_steps} or derived from {@code num_train_epochs}). */
+  public long totalSteps() {
+    return totalSteps;
+  }
+
+  /** The policy being trained. */
+  public LanguageModel policy() {
+    return policy;
+  }
+
+  /** The training examples. */
+  public List<Example> dataset() {
+    return dataset;
+  }
+
+  /** The frozen reference policy, or null when beta is 0. */
+  public LanguageModel referencePolicy() {
+    return reference;
+  }
+
+  /** The configuration. */
+  public GrpoConfig config() {
+    return config;
+  }
+
+  /** The logged names of the rewards, in configuration order. */
+  public List<String> rewardNames() {
+    return rewards.names();
+  }
+
+  /** Frees the optimizer state and the models this trainer loaded itself. */
+  @Override
+  public void close() {
+    optimization.close();
+    closeAll(owned);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // closing native memory: nothing useful to do with a failure here
+      }
+    }
+  }
+
+  /** Assembles a {@link GrpoTrainer}; everything not given is loaded from the configuration. */
+  public static final class Builder {
+    private final GrpoConfig config;
+    private LanguageModel policy;
+    private LanguageModel reference;
+    private final List<RewardScoring.Weighted> rewards = new ArrayList<>();
+    private RewardFactory rewardFactory = RewardFactory.builtIn();
+    private List<Example> dataset;
+    private final List<StepListener> listeners = new ArrayList<>();
+    private CheckpointSink checkpoints;
+    private ResumeState resume;
+
+    private Builder(GrpoConfig config) {
+      if (config == null) throw new BadInputException("GrpoTrainer: no configuration given");
+      this.config = config;
+    }
+
+    /** The policy to train (default: loaded from {@code model}); the caller keeps ownership. */
+    public Builder policy(LanguageModel model) {
+      this.policy = model;
+      return this;
+    }
+
+    /**
+     * The frozen reference policy for the KL penalty, a different instance from the policy (default
+     * when beta > 0: a second load of {@code model}); the caller keeps ownership.
+     */
+    public Builder referencePolicy(LanguageModel model) {
+      this.reference = model;
+      return this;
+    }
+
+    /** Adds a reward with its weight; once any is added, the configuration's {@code rewards} are ignored. */
+    public Builder reward(Reward reward, double weight) {
+      rewards.add(new RewardScoring.Weighted(reward, weight));
+      return this;
+    }
+
+    /** How configured rewards are created by name (default: {@link RewardFactory#builtIn()}). */
+    public Builder rewardFactory(RewardFactory factory) {
+      this.rewardFactory = factory;
+      return this;
+    }
+
+    /** The training examples (default: read from {@code dataset}, or the bundled demo prompts). */
+    public Builder dataset(List<Example> examples) {
+      this.dataset = examples;
+      return this;
+    }
+
+    /** Adds a listener for the reported steps. */
+    public Builder listener(StepListener listener) {
+      listeners.add(listener);
+      return this;
+    }
+
+    /** Where checkpoints go (default: none are written). */
+    public Builder checkpoints(CheckpointSink sink) {
+      this.checkpoints = sink;
+      return this;
+    }
+
+    /**
+     * Continues a run: the policy must hold the checkpoint's weights; the optimizer state, step and
+     * counters come from {@code state}.
+     */
+    public Builder resumeFrom(ResumeState state) {
+      this.resume = state;
+      return this;
+    }
+
+    /** Loads what was not given and checks that the pieces fit together. */
+    public GrpoTrainer build() {
+      List<AutoCloseable> owned = new ArrayList<>();
+      try {
+        TrainingArguments args = config.training();
+        List<Example> examples = dataset != null ? dataset
+            : args.dataset() != null ? ExampleFiles.read(args.dataset()) : DemoData.keywordPrompts();
+        if (examples.isEmpty()) throw new BadInputException("the data set is empty");
+        List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);
+        if (weighted.isEmpty()) {
+          for (RewardSpec spec : config.rewards()) {
+            weighted.add(new RewardScoring.Weighted(rewardFactory.create(spec.name(), spec.params()), spec.weight()));
+          }
+        }
+        LanguageModel p = policy;
+        if (p == null) {
+          p = LanguageModel.loadOrDefault(args.model());
+          owned.add(p);
+        }
+        LanguageModel r = null;
+        if (config.beta() > 0) {
+          r = reference;
+          if (r == null) {
+            r = LanguageModel.loadOrDefault(args.model());
+            owned.add(r);
+          }
+          if (r == p) throw new BadInputException("the reference policy must be a separate instance from the policy");
+        }
+        if (resume != null) {
+          long total = args.totalSteps(examples.size(), config.perStepPrompts());
+          if (resume.step() > total) {
+            throw new BadInputException("cannot resume at step " + resume.step() + ": the run has only " + total + " steps");
+          }
+        }
+        return new GrpoTrainer(this, p, r, owned, examples, weighted);
+      } catch (RuntimeException e) {
+        closeAll(owned);
+        throw e;
+      }
+    }
+  }
+}

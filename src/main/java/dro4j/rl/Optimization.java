@@ -1,0 +1,134 @@
+package dro4j.rl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dro4j.model.Transformer;
+import dro4j.rl.config.TrainingArguments;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The optimizer machinery GRPO and SFT share: gradients on every parameter of the model (fp32
+ * master weights), zeroing them before each accumulation window, global-norm clipping, the
+ * non-finite guard, and AdamW with the learning-rate schedule.
+ *
+ * <p>The guard: when the gradient norm is NaN or infinite the update is skipped (parameters and
+ * AdamW state untouched) and reported as not applied; the caller counts it and training goes on.
+ * The schedule advances with the update index the caller passes, applied or not, so it stays aligned
+ * with the data; AdamW's own step count (its bias correction) counts applied updates only.
+ *
+ * <p>Memory: AdamW's moments live in a sub-manager of the model's, outside every step. DJL hands
+ * out a new handle for a gradient on each {@code getGradient()} call; every handle taken here is
+ * closed again, so the parameter manager does not grow step after step.
+ */
+public final class Optimization implements AutoCloseable {
+  private final Transformer model;
+  private final NDManager stateManager;
+  private final AdamW adam;
+  private final LrSchedule schedule;
+  private final double maxGradNorm;
+
+  /**
+   * Attaches gradients to every parameter of {@code model} and prepares AdamW and the schedule.
+   *
+   * @param totalUpdates optimizer updates of the whole run (the schedule's horizon)
+   */
+  public Optimization(Transformer model, TrainingArguments args, long totalUpdates) {
+    this.model = model;
+    for (NDArray p : model.parameters().values()) {
+      p.setRequiresGradient(true);
+    }
+    this.stateManager = model.manager().newSubManager();
+    this.adam = new AdamW(stateManager, args.adamBeta1(), args.adamBeta2(), args.adamEpsilon(), args.weightDecay(),
+        AdamW.transformersDecayFilter());
+    this.schedule = LrSchedule.of(args.lrSchedulerType(), args.learningRate(), Math.max(1, totalUpdates),
+        args.warmupSteps(), args.warmupRatio());
+    this.maxGradNorm = args.maxGradNorm();
+    zeroGradients(model);
+  }
+
+  /**
+   * The outcome of one update.
+   *
+   * @param applied false when the non-finite guard skipped it
+   * @param gradNorm global gradient norm before clipping
+   * @param learningRate the scheduled learning rate of this update
+   */
+  public record Update(boolean applied, double gradNorm, double learningRate) {}
+
+  /** Zeroes every gradient (NaN-safe: the values are overwritten, not multiplied). */
+  public void zeroGradients() {
+    zeroGradients(model);
+  }
+
+  /** Zeroes the gradients of every parameter of {@code model} that has one attached. */
+  public static void zeroGradients(Transformer model) {
+    NDIndex all = new NDIndex("...");
+    // set(index, Number) would leave a scalar array in the parameter's manager on every call
+    try (NDManager scratch = model.manager().newSubManager()) {
+      NDArray zero = scratch.create(0f);
+      for (NDArray p : model.parameters().values()) {
+        if (p.hasGradient()) {
+          try (NDArray g = p.getGradient()) {
+            g.set(all, zero);
+          }
+        }
+      }
+    }
+  }
+
+  /** The learning rate of update {@code updateIndex} (0-based). */
+  public double learningRate(long updateIndex) {
+    return schedule.lr(updateIndex);
+  }
+
+  /**
+   * Clips the accumulated gradients (when {@code max_grad_norm} > 0) and applies AdamW at the
+   * scheduled rate, unless the gradient norm is not finite. Gradients are left as they are; zero them
+   * before the next window.
+   *
+   * @param updateIndex 0-based index of this update in the run (for the schedule)
+   */
+  public Update update(long updateIndex) {
+    double lr = schedule.lr(updateIndex);
+    List<NamedParameter> params = new ArrayList<>();
+    try {
+      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+        params.add(NamedParameter.withAutogradGradient(e.getKey(), e.getValue()));
+      }
+      double norm = maxGradNorm > 0 ? GradientClipping.clip(params, maxGradNorm) : GradientClipping.globalNorm(params);
+      if (!Double.isFinite(norm)) {
+        return new Update(false, norm, lr);
+      }
+      adam.step(params, lr);
+      return new Update(true, norm, lr);
+    } finally {
+      for (NamedParameter p : params) p.grad().close();
+    }
+  }
+
+  /** The optimizer (its moments and step count are what a checkpoint saves). */
+  public AdamW optimizer() {
+    return adam;
+  }
+
+  /** Restores AdamW from a checkpoint's state. */
+  public void restore(ResumeState state) {
+    adam.setStepCount(state.optimizerSteps());
+    for (Map.Entry<String, float[]> e : state.expAvg().entrySet()) {
+      float[] v = state.expAvgSq().get(e.getKey());
+      if (v == null) {
+        throw new dro4j.BadInputException("resume state: parameter " + e.getKey() + " has exp_avg but no exp_avg_sq");
+      }
+      adam.setState(e.getKey(), e.getValue(), v);
+    }
+  }
+
+  /** Frees the optimizer state. */
+  @Override
+  public void close() {
+    stateManager.close();
+  }
+}

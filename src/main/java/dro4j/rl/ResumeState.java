@@ -1,0 +1,40 @@
+package dro4j.rl;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a trainer needs, besides the weights, to continue a run exactly where it stopped. Every random
+ * choice derives from (seed, step, row) and the data order from (seed, epoch), so no random-generator
+ * state is needed: the step number places the run in the data and in the sampling streams. The
+ * weights themselves come from the checkpoint's model folder, loaded as the policy.
+ *
+ * @param step steps completed (the next step run is {@code step + 1})
+ * @param optimizerSteps AdamW's step count (applied updates, its bias correction)
+ * @param expAvg AdamW first moments by parameter name, flattened
+ * @param expAvgSq AdamW second moments by parameter name, flattened
+ * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
+ */
+public record ResumeState(
+    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+
+  public ResumeState {
+    if (step < 0 || optimizerSteps < 0 || skippedUpdates < 0) {
+      throw new dro4j.BadInputException("resume state: negative step count");
+    }
+    expAvg = Collections.unmodifiableMap(new LinkedHashMap<>(expAvg));
+    expAvgSq = Collections.unmodifiableMap(new LinkedHashMap<>(expAvgSq));
+  }
+
+  /** A copy of an optimizer's state after {@code step} steps. */
+  public static ResumeState capture(long step, AdamW optimizer, long skippedUpdates) {
+    Map<String, float[]> m = new LinkedHashMap<>();
+    Map<String, float[]> v = new LinkedHashMap<>();
+    for (String name : optimizer.stateNames()) {
+      m.put(name, optimizer.expAvg(name));
+      v.put(name, optimizer.expAvgSq(name));
+    }
+    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates);
+  }
+}

@@ -1,0 +1,34 @@
+package dro4j.rl;
+
+/**
+ * Derives independent seeds from a run's seed and coordinates such as (step) or (epoch), so that
+ * every random choice of training is a pure function of the configuration and the step: a resumed
+ * run reproduces a straight one without saving any random-generator state. Uses SplitMix64's
+ * finalizer (Steele et al. 2014), a bijection that spreads every input bit, so nearby coordinates
+ * give unrelated streams.
+ */
+public final class Seeds {
+  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+  private Seeds() {}
+
+  /** A seed for {@code (seed, purpose, coordinates...)}; {@code purpose} keeps streams of different uses apart. */
+  public static long derive(long seed, String purpose, long... coordinates) {
+    long h = mix(seed ^ purpose.hashCode() * GOLDEN);
+    for (long c : coordinates) {
+      h = mix(h + GOLDEN * (c + 1));
+    }
+    return h;
+  }
+
+  /** The seed of the rollouts of step {@code step}; the generator derives one stream per row from it. */
+  public static long rollouts(long seed, long step) {
+    return derive(seed, "rollouts", step);
+  }
+
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}

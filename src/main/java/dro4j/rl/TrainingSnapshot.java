@@ -1,0 +1,42 @@
+package dro4j.rl;
+
+import dro4j.model.Transformer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The state of a run at a step boundary, as a {@link CheckpointSink} sees it. The model and the
+ * optimizer are live objects: read them during {@code save}, do not keep them.
+ *
+ * @param step steps completed
+ * @param model the policy being trained (its parameters are the weights to save)
+ * @param sourceModelDir the folder the policy was loaded from (tokenizer files, config.json and
+ *     generation_config.json to copy beside the weights)
+ * @param optimizer AdamW, whose moments and step count are the optimizer state
+ * @param skippedUpdates updates skipped by the non-finite guard so far
+ * @param dataPosition examples consumed so far (the next example read is at this position of {@link
+ *     DataOrder})
+ * @param seed the run's seed
+ * @param config the resolved configuration, by key
+ * @param outputDir {@code output_dir}
+ * @param saveTotalLimit {@code save_total_limit} (null: keep all)
+ * @param saveDtype {@code save_dtype}: float32 or bfloat16
+ */
+public record TrainingSnapshot(
+    long step,
+    Transformer model,
+    Path sourceModelDir,
+    AdamW optimizer,
+    long skippedUpdates,
+    long dataPosition,
+    long seed,
+    Map<String, Object> config,
+    Path outputDir,
+    Integer saveTotalLimit,
+    String saveDtype) {
+
+  /** The optimizer state and counters a resumed run restores. */
+  public ResumeState resumeState() {
+    return ResumeState.capture(step, optimizer, skippedUpdates);
+  }
+}

@@ -1,0 +1,245 @@
+package dro4j.rl.config;
+
+import dro4j.BadInputException;
+import dro4j.rl.AdvantageEstimator;
+import dro4j.rl.KlEstimator;
+import dro4j.rl.LossType;
+import dro4j.rl.ScaleRewards;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings of a GRPO-family training run ({@code dro4j train}, {@link dro4j.rl.GrpoTrainer}), named
+ * after TRL's {@code GRPOConfig} in snake_case. Each paper idea is one documented field: DAPO's
+ * clip-higher ({@code epsilon_high}), dynamic sampling and token-level loss ({@code loss_type:
+ * dapo}); Dr. GRPO's unscaled advantages ({@code scale_rewards: none}) and length-unbiased loss
+ * ({@code loss_type: dr_grpo}); DRO's recipe values are quoted where they differ from the defaults.
+ * The shared settings (model, data, optimizer, schedule, steps, saving) are in {@link
+ * TrainingArguments} and appear in YAML at the same level.
+ *
+ * <p>Load from YAML with {@link #builder()}{@code .load(file)}, override single keys with {@code
+ * set}/{@code setText}, or build in Java:
+ *
+ * <pre>{@code
+ * GrpoConfig config = GrpoConfig.builder()
+ *     .learningRate(1e-3).perStepPrompts(4).numGenerations(8).maxCompletionLength(32).maxSteps(40)
+ *     .rewards(List.of(RewardSpec.of("keyword", 1.0, Map.of("words", List.of("ball")))))
+ *     .build();
+ * }</pre>
+ */
+public record GrpoConfig(
+    TrainingArguments training,
+    @Setting(help = "Distinct prompts per step; each gets num_generations rollouts, so a step trains on"
+            + " per_step_prompts * num_generations completions, split into gradient_accumulation_steps"
+            + " micro-batches for one optimizer update. In TRL terms (one process, steps_per_generation ="
+            + " gradient_accumulation_steps): per_device_train_batch_size * gradient_accumulation_steps ="
+            + " per_step_prompts * num_generations. Default 4.", defaultValue = "4")
+        int perStepPrompts,
+    @Setting(help = "Rollouts sampled per prompt, the group G whose rewards are compared (GRPO, Shao et al."
+            + " 2024). At least 2. Default 8 (TRL); DRO uses 16.", defaultValue = "8")
+        int numGenerations,
+    @Setting(help = "Optimizer updates per generation round (the mu of the GRPO paper, PPO epochs). With more"
+            + " than one, the sampling policy's log-probs are recomputed once before the first update (a"
+            + " no-grad forward at the sampling temperature, as TRL) and the ratio is clipped against them;"
+            + " with 1 the ratio is exactly 1 (TRL). max_steps counts generation rounds, so a run makes"
+            + " max_steps * num_iterations updates (TRL counts updates). Default 1.", defaultValue = "1")
+        int numIterations,
+    @Setting(help = "Prompts longer than this many tokens keep their last max_prompt_length tokens (left"
+            + " truncation, as TRL; a BOS at the start is cut too). ~ never truncates. Default 512.",
+        defaultValue = "512")
+        Integer maxPromptLength,
+    @Setting(help = "Most tokens sampled per rollout; rollouts that reach it are truncated (finish reason"
+            + " length). Also the constant denominator of loss_type dr_grpo. Default 256.", defaultValue = "256")
+        int maxCompletionLength,
+    @Setting(help = "Sampling temperature of the rollouts. Training log-probs (policy, old, reference) are"
+            + " computed from logits divided by the same temperature, as TRL does, so the ratio compares"
+            + " the distribution that was sampled. Default 1.0 (TRL, DRO).", defaultValue = "1.0")
+        double temperature,
+    @Setting(help = "Nucleus sampling of the rollouts: keep the smallest set of tokens with probability >="
+            + " top_p; 1 is off. Default 1.0 (TRL); DRO uses 0.95.", defaultValue = "1.0")
+        double topP,
+    @Setting(help = "Keep only the top_k most likely tokens when sampling; 0 is off. Default 0 (TRL).",
+        defaultValue = "0")
+        int topK,
+    @Setting(help = "Keep only tokens with probability >= min_p times the most likely one; 0 is off. Default 0.",
+        defaultValue = "0.0")
+        double minP,
+    @Setting(help = "CTRL repetition penalty when sampling; 1 is off. Default 1.0 (TRL).", defaultValue = "1.0")
+        double repetitionPenalty,
+    @Setting(help = "Weight of the KL penalty to a frozen reference policy, per token. 0 loads no reference"
+            + " model. Default 0 (TRL, following Dr. GRPO and DAPO); the GRPO paper uses 0.04, DRO 0.001.",
+        defaultValue = "0.0")
+        double beta,
+    @Setting(help = "KL estimator of the penalty (Schulman 2020): k1 | k2 | k3. Default k3 (GRPO, TRL).",
+        defaultValue = "k3")
+        KlEstimator klEstimator,
+    @Setting(help = "Lower clip range of the ratio, 1 - epsilon (PPO, Schulman et al. 2017). Default 0.2.",
+        defaultValue = "0.2")
+        double epsilon,
+    @Setting(help = "Upper clip range of the ratio, 1 + epsilon_high; default ~, which uses epsilon. DAPO (Yu et al. 2025,"
+            + " 'clip-higher') recommends 0.28; DRO uses 0.2.", defaultValue = "~")
+        Double epsilonHigh,
+    @Setting(help = "How per-token losses are averaged: grpo (per-sequence mean, then mean; Shao et al. 2024)"
+            + " | bnpo (token mean of the micro-batch) | dr_grpo (token sum / (rows * max_completion_length);"
+            + " Dr. GRPO, Liu et al. 2025) | dapo (token mean over the whole step; DAPO). Default dapo (TRL);"
+            + " DRO uses dr_grpo.", defaultValue = "dapo")
+        LossType lossType,
+    @Setting(help = "Divisor of the centred rewards: group (group std + 1e-4; GRPO) | batch (std of the batch;"
+            + " PPO Lite) | none (Dr. GRPO, which argues std scaling biases towards too easy or too hard"
+            + " prompts). Default group (TRL); DRO scales rewards.", defaultValue = "group")
+        ScaleRewards scaleRewards,
+    @Setting(help = "Baseline of the advantages: grpo (group mean) | rloo (mean of the other rollouts; Ahmadian"
+            + " et al. 2024). Default grpo.", defaultValue = "grpo")
+        AdvantageEstimator advantageEstimator,
+    @Setting(help = "Exclude rollouts cut at max_completion_length from the loss (their reward judges an"
+            + " unfinished answer). Default false (TRL); DAPO and DRO turn it on.", defaultValue = "false")
+        boolean maskTruncatedCompletions,
+    @Setting(help = "Drop the prompts whose rollouts all got the same reward (zero advantage, no signal) from"
+            + " the update; their share is logged as frac_reward_zero_std either way. DAPO (Yu et al. 2025)"
+            + " also re-samples to refill the batch; here the step simply trains on fewer rows. Default false.",
+        defaultValue = "false")
+        boolean dynamicSampling,
+    @Setting(help = "The rewards and their weights (TRL reward_funcs + reward_weights); the total is their"
+            + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
+            + " Default none: give them here or as Reward objects through the Java API.", defaultValue = "[]")
+        List<RewardSpec> rewards) {
+
+  private static final ConfigSchema<GrpoConfig> SCHEMA = ConfigSchema.of(GrpoConfig.class);
+
+  /** Checks every range and names the offending key. */
+  public GrpoConfig {
+    if (training == null) throw new BadInputException("training arguments must be given");
+    if (perStepPrompts < 1) throw new BadInputException("per_step_prompts must be >= 1, got " + perStepPrompts);
+    if (numGenerations < 2) {
+      throw new BadInputException(
+          "num_generations must be >= 2 (a group of one rollout has no baseline), got " + numGenerations);
+    }
+    if (numIterations < 1) throw new BadInputException("num_iterations must be >= 1, got " + numIterations);
+    if (maxPromptLength != null && maxPromptLength < 1) {
+      throw new BadInputException("max_prompt_length must be >= 1 or ~, got " + maxPromptLength);
+    }
+    if (maxCompletionLength < 1) {
+      throw new BadInputException("max_completion_length must be >= 1, got " + maxCompletionLength);
+    }
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new BadInputException("temperature must be a finite number > 0, got " + temperature);
+    }
+    if (!(topP > 0 && topP <= 1)) throw new BadInputException("top_p must be in (0, 1], got " + topP);
+    if (topK < 0) throw new BadInputException("top_k must be >= 0, got " + topK);
+    if (!(minP >= 0 && minP <= 1)) throw new BadInputException("min_p must be in [0, 1], got " + minP);
+    if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+      throw new BadInputException("repetition_penalty must be a finite number > 0, got " + repetitionPenalty);
+    }
+    TrainingArguments.finite("beta", beta, 0);
+    if (klEstimator == null) throw new BadInputException("kl_estimator must be given");
+    if (!(epsilon >= 0 && epsilon < 1)) throw new BadInputException("epsilon must be in [0, 1), got " + epsilon);
+    if (epsilonHigh != null) TrainingArguments.finite("epsilon_high", epsilonHigh, 0);
+    if (lossType == null) throw new BadInputException("loss_type must be given");
+    if (scaleRewards == null) throw new BadInputException("scale_rewards must be given");
+    if (advantageEstimator == null) throw new BadInputException("advantage_estimator must be given");
+    rewards = rewards == null ? List.of() : List.copyOf(rewards);
+  }
+
+  /** The upper clip range actually used: {@code epsilon_high}, or {@code epsilon} when unset. */
+  public double effectiveEpsilonHigh() {
+    return epsilonHigh != null ? epsilonHigh : epsilon;
+  }
+
+  /** Rollouts per step: {@code per_step_prompts * num_generations}. */
+  public int rolloutsPerStep() {
+    return perStepPrompts * numGenerations;
+  }
+
+  /** The settings of this record (keys, types, defaults, help). */
+  public static ConfigSchema<GrpoConfig> schema() {
+    return SCHEMA;
+  }
+
+  /** Every setting as a plain value by key: the resolved configuration, for logs and checkpoints. */
+  public Map<String, Object> toMap() {
+    return SCHEMA.toMap(this);
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults (no rewards). */
+  public static GrpoConfig defaults() {
+    return SCHEMA.defaults();
+  }
+
+  /** Builds a {@link GrpoConfig}; the shared setters come from {@link TrainingArguments.Builder}. */
+  public static final class Builder extends TrainingArguments.Builder<Builder, GrpoConfig> {
+    private Builder() {
+      super(SCHEMA);
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    /** @see GrpoConfig#perStepPrompts() */
+    public Builder perStepPrompts(int v) { return set("per_step_prompts", v); }
+
+    /** @see GrpoConfig#numGenerations() */
+    public Builder numGenerations(int v) { return set("num_generations", v); }
+
+    /** @see GrpoConfig#numIterations() */
+    public Builder numIterations(int v) { return set("num_iterations", v); }
+
+    /** @see GrpoConfig#maxPromptLength() */
+    public Builder maxPromptLength(Integer v) { return set("max_prompt_length", v); }
+
+    /** @see GrpoConfig#maxCompletionLength() */
+    public Builder maxCompletionLength(int v) { return set("max_completion_length", v); }
+
+    /** @see GrpoConfig#temperature() */
+    public Builder temperature(double v) { return set("temperature", v); }
+
+    /** @see GrpoConfig#topP() */
+    public Builder topP(double v) { return set("top_p", v); }
+
+    /** @see GrpoConfig#topK() */
+    public Builder topK(int v) { return set("top_k", v); }
+
+    /** @see GrpoConfig#minP() */
+    public Builder minP(double v) { return set("min_p", v); }
+
+    /** @see GrpoConfig#repetitionPenalty() */
+    public Builder repetitionPenalty(double v) { return set("repetition_penalty", v); }
+
+    /** @see GrpoConfig#beta() */
+    public Builder beta(double v) { return set("beta", v); }
+
+    /** @see GrpoConfig#klEstimator() */
+    public Builder klEstimator(KlEstimator v) { return set("kl_estimator", v); }
+
+    /** @see GrpoConfig#epsilon() */
+    public Builder epsilon(double v) { return set("epsilon", v); }
+
+    /** @see GrpoConfig#epsilonHigh() */
+    public Builder epsilonHigh(Double v) { return set("epsilon_high", v); }
+
+    /** @see GrpoConfig#lossType() */
+    public Builder lossType(LossType v) { return set("loss_type", v); }
+
+    /** @see GrpoConfig#scaleRewards() */
+    public Builder scaleRewards(ScaleRewards v) { return set("scale_rewards", v); }
+
+    /** @see GrpoConfig#advantageEstimator() */
+    public Builder advantageEstimator(AdvantageEstimator v) { return set("advantage_estimator", v); }
+
+    /** @see GrpoConfig#maskTruncatedCompletions() */
+    public Builder maskTruncatedCompletions(boolean v) { return set("mask_truncated_completions", v); }
+
+    /** @see GrpoConfig#dynamicSampling() */
+    public Builder dynamicSampling(boolean v) { return set("dynamic_sampling", v); }
+
+    /** @see GrpoConfig#rewards() */
+    public Builder rewards(List<RewardSpec> v) { return set("rewards", v); }
+  }
+}

@@ -1,0 +1,216 @@
+package dro4j.rl.config;
+
+import dro4j.BadInputException;
+import dro4j.rl.LrSchedulerType;
+import java.nio.file.Path;
+
+/**
+ * The settings GRPO and SFT share: the job (model, data, prompts, output), the optimizer, the
+ * learning-rate schedule and the step loop. Names and defaults follow transformers'
+ * {@code TrainingArguments}, which TRL's GRPOConfig and SFTConfig extend; {@link GrpoConfig} and
+ * {@link SftConfig} embed this record and flatten its keys into theirs, overriding a few defaults.
+ * Each component's {@link Setting} annotation documents it (meaning, default, paper).
+ */
+public record TrainingArguments(
+    @Setting(help = "Folder for checkpoints and logs (transformers output_dir). Default trainer_output.", defaultValue = "trainer_output")
+        Path outputDir,
+    @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
+            + " ~ for the bundled stories260K. With beta > 0 the frozen reference policy is a second load of"
+            + " this folder. Default ~.", defaultValue = "~")
+        Path model,
+    @Setting(help = "Training examples: a dro4j example file (JSON Lines or a JSON array of {id, fields,"
+            + " reference, metadata}, see dro4j.data.ExampleFiles); ~ for the small demo data set bundled with"
+            + " the command. Default ~.", defaultValue = "~")
+        Path dataset,
+    @Setting(help = "How an example becomes the prompt text: {name} placeholders are replaced by the example's"
+            + " fields (e.g. 'Question: {question}'). ~ uses the field 'prompt', or the only field when the"
+            + " example has one. With a chat template the text is the user message. Default ~.", defaultValue = "~")
+        String promptTemplate,
+    @Setting(help = "System message placed before the user message when the tokenizer has a chat template;"
+            + " ~ for none. Ignored for plain-text prompts. Default ~.", defaultValue = "~")
+        String systemPrompt,
+    @Setting(help = "Peak learning rate of AdamW. Default 1e-6 for GRPO (TRL GRPOConfig; DRO, Xu et al. 2025, trains"
+            + " with 1e-6), 2e-5 for SFT (TRL SFTConfig).", defaultValue = "1e-6")
+        double learningRate,
+    @Setting(help = "Learning-rate schedule after warmup: constant | constant_with_warmup | linear | cosine"
+            + " (transformers get_scheduler; default linear). DRO uses a constant rate after warmup.",
+        defaultValue = "linear")
+        LrSchedulerType lrSchedulerType,
+    @Setting(help = "Share of the optimizer updates spent warming up linearly from 0 (transformers). Default 0;"
+            + " DRO uses 0.2.", defaultValue = "0.0")
+        double warmupRatio,
+    @Setting(help = "Warmup updates; when > 0 it wins over warmup_ratio (transformers). Default 0.",
+        defaultValue = "0")
+        long warmupSteps,
+    @Setting(help = "Decoupled weight decay of AdamW (Loshchilov & Hutter 2019); biases and norm weights are"
+            + " not decayed, as in transformers. Default 0.", defaultValue = "0.0")
+        double weightDecay,
+    @Setting(help = "AdamW beta1, decay of the first moment. Default 0.9.", defaultValue = "0.9")
+        double adamBeta1,
+    @Setting(help = "AdamW beta2, decay of the second moment. Default 0.999.", defaultValue = "0.999")
+        double adamBeta2,
+    @Setting(help = "AdamW epsilon added to sqrt(v). Default 1e-8.", defaultValue = "1e-8")
+        double adamEpsilon,
+    @Setting(help = "Global L2 norm the gradients are clipped to before each update (Pascanu et al. 2013);"
+            + " 0 turns clipping off. Default 1.0.", defaultValue = "1.0")
+        double maxGradNorm,
+    @Setting(help = "Micro-batches whose gradients are summed into one optimizer update: trades memory for"
+            + " time without changing the update (transformers). Default 1.", defaultValue = "1")
+        int gradientAccumulationSteps,
+    @Setting(help = "Number of training steps; -1 derives it from num_train_epochs (transformers). A GRPO step"
+            + " is one generation round (see GrpoConfig.num_iterations). Default -1.", defaultValue = "-1")
+        long maxSteps,
+    @Setting(help = "Passes over the data set when max_steps is -1 (transformers). Default 3.", defaultValue = "3.0")
+        double numTrainEpochs,
+    @Setting(help = "Report metrics to the step listeners every N steps (the last step is always reported)."
+            + " Default 1 (transformers: 10), because a step here is a whole generation round.", defaultValue = "1")
+        int loggingSteps,
+    @Setting(help = "Write a checkpoint every N steps and at the end; 0 writes only the final one"
+            + " (transformers save_steps, default 500).", defaultValue = "500")
+        int saveSteps,
+    @Setting(help = "Keep only the newest N checkpoints; ~ keeps all (transformers save_total_limit). Default ~.",
+        defaultValue = "~")
+        Integer saveTotalLimit,
+    @Setting(help = "Data type of the saved weights: float32 | bfloat16. Training always runs in fp32 master"
+            + " weights. Default float32.", defaultValue = "float32")
+        String saveDtype,
+    @Setting(help = "Seed of every random choice: the data order of each epoch and the sampling stream of each"
+            + " rollout are derived from (seed, step, row), so a resumed run needs no random state. Default 42"
+            + " (transformers).", defaultValue = "42")
+        long seed,
+    @Setting(help = "Shuffle the data set each epoch (with the seed); false keeps file order. Default true"
+            + " (TRL GRPOConfig); SFT defaults to false (TRL SFTConfig).", defaultValue = "true")
+        boolean shuffleDataset) {
+
+  /** Checks every range and names the offending key. */
+  public TrainingArguments {
+    if (outputDir == null) throw new BadInputException("output_dir must be given");
+    finite("learning_rate", learningRate, 0);
+    if (lrSchedulerType == null) throw new BadInputException("lr_scheduler_type must be given");
+    if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
+      throw new BadInputException("warmup_ratio must be in [0, 1], got " + warmupRatio);
+    }
+    if (warmupSteps < 0) throw new BadInputException("warmup_steps must be >= 0, got " + warmupSteps);
+    finite("weight_decay", weightDecay, 0);
+    if (!(adamBeta1 >= 0 && adamBeta1 < 1)) throw new BadInputException("adam_beta1 must be in [0, 1), got " + adamBeta1);
+    if (!(adamBeta2 >= 0 && adamBeta2 < 1)) throw new BadInputException("adam_beta2 must be in [0, 1), got " + adamBeta2);
+    finite("adam_epsilon", adamEpsilon, 0);
+    finite("max_grad_norm", maxGradNorm, 0);
+    if (gradientAccumulationSteps < 1) {
+      throw new BadInputException("gradient_accumulation_steps must be >= 1, got " + gradientAccumulationSteps);
+    }
+    if (maxSteps == 0 || maxSteps < -1) {
+      throw new BadInputException("max_steps must be >= 1, or -1 to use num_train_epochs; got " + maxSteps);
+    }
+    if (maxSteps == -1 && !(numTrainEpochs > 0 && Double.isFinite(numTrainEpochs))) {
+      throw new BadInputException("num_train_epochs must be > 0 when max_steps is -1, got " + numTrainEpochs);
+    }
+    if (loggingSteps < 1) throw new BadInputException("logging_steps must be >= 1, got " + loggingSteps);
+    if (saveSteps < 0) throw new BadInputException("save_steps must be >= 0, got " + saveSteps);
+    if (saveTotalLimit != null && saveTotalLimit < 1) {
+      throw new BadInputException("save_total_limit must be >= 1 or ~ (keep all), got " + saveTotalLimit);
+    }
+    if (!"float32".equals(saveDtype) && !"bfloat16".equals(saveDtype)) {
+      throw new BadInputException("save_dtype must be float32 or bfloat16, got " + saveDtype);
+    }
+  }
+
+  /**
+   * The number of steps to run: {@code max_steps}, or {@code ceil(num_train_epochs * examples /
+   * examplesPerStep)} when it is -1.
+   */
+  public long totalSteps(int datasetSize, int examplesPerStep) {
+    if (maxSteps > 0) return maxSteps;
+    if (datasetSize < 1) throw new BadInputException("the data set is empty");
+    return Math.max(1, (long) Math.ceil(numTrainEpochs * datasetSize / examplesPerStep));
+  }
+
+  static void finite(String key, double value, double min) {
+    if (!(value >= min) || Double.isInfinite(value)) {
+      throw new BadInputException(key + " must be a finite number >= " + min + ", got " + value);
+    }
+  }
+
+  /**
+   * Typed setters for the shared settings, inherited by the builders of {@link GrpoConfig} and
+   * {@link SftConfig}.
+   *
+   * @param <B> the concrete builder
+   * @param <R> the configuration record
+   */
+  public abstract static class Builder<B extends Builder<B, R>, R extends Record> extends ConfigBuilder<B, R> {
+    /** A builder over {@code schema}. */
+    protected Builder(ConfigSchema<R> schema) {
+      super(schema);
+    }
+
+    /** @see TrainingArguments#outputDir() */
+    public B outputDir(Path v) { return set("output_dir", v); }
+
+    /** @see TrainingArguments#model() */
+    public B model(Path v) { return set("model", v); }
+
+    /** @see TrainingArguments#dataset() */
+    public B dataset(Path v) { return set("dataset", v); }
+
+    /** @see TrainingArguments#promptTemplate() */
+    public B promptTemplate(String v) { return set("prompt_template", v); }
+
+    /** @see TrainingArguments#systemPrompt() */
+    public B systemPrompt(String v) { return set("system_prompt", v); }
+
+    /** @see TrainingArguments#learningRate() */
+    public B learningRate(double v) { return set("learning_rate", v); }
+
+    /** @see TrainingArguments#lrSchedulerType() */
+    public B lrSchedulerType(LrSchedulerType v) { return set("lr_scheduler_type", v); }
+
+    /** @see TrainingArguments#warmupRatio() */
+    public B warmupRatio(double v) { return set("warmup_ratio", v); }
+
+    /** @see TrainingArguments#warmupSteps() */
+    public B warmupSteps(long v) { return set("warmup_steps", v); }
+
+    /** @see TrainingArguments#weightDecay() */
+    public B weightDecay(double v) { return set("weight_decay", v); }
+
+    /** @see TrainingArguments#adamBeta1() */
+    public B adamBeta1(double v) { return set("adam_beta1", v); }
+
+    /** @see TrainingArguments#adamBeta2() */
+    public B adamBeta2(double v) { return set("adam_beta2", v); }
+
+    /** @see TrainingArguments#adamEpsilon() */
+    public B adamEpsilon(double v) { return set("adam_epsilon", v); }
+
+    /** @see TrainingArguments#maxGradNorm() */
+    public B maxGradNorm(double v) { return set("max_grad_norm", v); }
+
+    /** @see TrainingArguments#gradientAccumulationSteps() */
+    public B gradientAccumulationSteps(int v) { return set("gradient_accumulation_steps", v); }
+
+    /** @see TrainingArguments#maxSteps() */
+    public B maxSteps(long v) { return set("max_steps", v); }
+
+    /** @see TrainingArguments#numTrainEpochs() */
+    public B numTrainEpochs(double v) { return set("num_train_epochs", v); }
+
+    /** @see TrainingArguments#loggingSteps() */
+    public B loggingSteps(int v) { return set("logging_steps", v); }
+
+    /** @see TrainingArguments#saveSteps() */
+    public B saveSteps(int v) { return set("save_steps", v); }
+
+    /** @see TrainingArguments#saveTotalLimit() */
+    public B saveTotalLimit(Integer v) { return set("save_total_limit", v); }
+
+    /** @see TrainingArguments#saveDtype() */
+    public B saveDtype(String v) { return set("save_dtype", v); }
+
+    /** @see TrainingArguments#seed() */
+    public B seed(long v) { return set("seed", v); }
+
+    /** @see TrainingArguments#shuffleDataset() */
+    public B shuffleDataset(boolean v) { return set("shuffle_dataset", v); }
+  }
+}

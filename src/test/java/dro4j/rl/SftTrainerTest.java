@@ -1,0 +1,112 @@
+package dro4j.rl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dro4j.LanguageModel;
+import dro4j.data.Example;
+import dro4j.rl.config.SftConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** SFT end to end on stories260K (held-out NLL falls) and its loss's invariants. */
+class SftTrainerTest {
+
+  @Test
+  void heldOutNllFallsOnTheColourQuestions() {
+    List<Example> all = DemoData.colorQuestions();
+    List<Example> train = all.subList(0, 72);
+    List<Example> heldOut = all.subList(72, 96); // name, colour and object combinations not trained on
+    SftConfig config = SftConfig.builder().load(DemoData.job("sft.yaml"), Path.of("sft.yaml")).build();
+    List<Double> losses = new ArrayList<>();
+    double before;
+    double after;
+    long start = System.nanoTime();
+    try (SftTrainer t = SftTrainer.builder(config).dataset(train).listener((s, m) -> losses.add((double) m.get("loss")))
+        .build()) {
+      before = t.evaluate(heldOut);
+      t.train();
+      after = t.evaluate(heldOut);
+    }
+    System.out.printf("SFT held-out NLL per token: %.4f -> %.4f (%d steps, %.1f s); train loss %.3f -> %.3f%n",
+        before, after, losses.size(), (System.nanoTime() - start) / 1e9, losses.get(0), losses.get(losses.size() - 1));
+    // measured: about 4.36 -> 0.06 nats per token
+    assertThat(before).isGreaterThan(2.0);
+    assertThat(after).isLessThan(0.5);
+  }
+
+  @Test
+  void accumulationDoesNotChangeTheStepAndTheGuardCountsNothingWhenFinite() {
+    List<Example> data = DemoData.colorQuestions().subList(0, 8);
+    List<Double> norms = new ArrayList<>();
+    for (int[] shape : new int[][] {{8, 1}, {4, 2}, {3, 3}}) {
+      SftConfig c = SftConfig.builder().perDeviceTrainBatchSize(shape[0]).gradientAccumulationSteps(shape[1])
+          .maxSteps(1).build();
+      try (LanguageModel lm = LanguageModel.loadDefault();
+          SftTrainer t = SftTrainer.builder(c).policy(lm).dataset(data).build()) {
+        Map<String, Object> m = t.step();
+        assertThat(m).containsEntry("skipped_updates", 0L);
+        norms.add((double) m.get("grad_norm"));
+      }
+    }
+    // 9 examples per step for 3 x 3 (one repeats), so only the first two are the same batch
+    assertThat(Math.abs(norms.get(1) - norms.get(0)) / norms.get(0)).isLessThan(1e-5);
+    assertThat(norms.get(2)).isNotEqualTo(norms.get(0));
+  }
+
+  @Test
+  void promptTokensAreNotTrainedOnUnlessAsked() {
+    Example e = DemoData.colorQuestions().get(0);
+    try (LanguageModel lm = LanguageModel.loadDefault()) {
+      SftConfig onlyCompletion = SftConfig.builder().perDeviceTrainBatchSize(1).build();
+      SftConfig everything = SftConfig.builder().perDeviceTrainBatchSize(1).completionOnlyLoss(false).build();
+      double a;
+      double b;
+      try (SftTrainer t = SftTrainer.builder(onlyCompletion).policy(lm).dataset(List.of(e)).build()) {
+        a = (long) t.step().get("num_target_tokens");
+      }
+      try (SftTrainer t = SftTrainer.builder(everything).policy(lm).dataset(List.of(e)).build()) {
+        b = (long) t.step().get("num_target_tokens");
+      }
+      int prompt = lm.tokenizer().encode(e.field("prompt"), true).length;
+      int completion = lm.tokenizer().encode(e.reference(), false).length + 1; // + EOS
+      assertThat(a).isEqualTo(completion);
+      assertThat(b).isEqualTo(prompt + completion - 1);
+    }
+  }
+
+  @Test
+  void gradientsSurviveGarbageCollectionBeforeBackward() {
+    List<Example> data = DemoData.colorQuestions().subList(0, 4);
+    try (LanguageModel lm = LanguageModel.loadDefault()) {
+      List<int[]> prompts = new ArrayList<>();
+      List<int[]> completions = new ArrayList<>();
+      for (Example e : data) {
+        prompts.add(lm.tokenizer().encode(e.field("prompt"), true));
+        completions.add(lm.tokenizer().encode(e.reference(), false));
+      }
+      SftBatch batch = SftBatch.of(prompts, completions, true);
+      for (NDArray p : lm.transformer().parameters().values()) p.setRequiresGradient(true);
+      float[][] grads = new float[2][];
+      for (int run = 0; run < 2; run++) {
+        Optimization.zeroGradients(lm.transformer());
+        try (NDManager m = lm.manager().newSubManager();
+            GradientCollector c = Engine.getInstance().newGradientCollector()) {
+          NDArray loss = SftObjective.microBatch(lm.transformer(), batch, 37, m).loss();
+          if (run == 1) dro4j.Churn.collectAndOverwrite();
+          c.backward(loss);
+        }
+        try (NDArray g = lm.transformer().parameters().get("model.embed_tokens.weight").getGradient()) {
+          grads[run] = g.toFloatArray();
+        }
+      }
+      assertThat(dro4j.Churn.maxAbsDiff(grads[0], grads[1])).isZero();
+    }
+  }
+}
