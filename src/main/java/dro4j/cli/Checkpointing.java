@@ -4,13 +4,12 @@ import dro4j.BadInputException;
 import dro4j.rl.CheckpointSink;
 import dro4j.rl.CheckpointSource;
 import dro4j.rl.ResumeState;
+import dro4j.rl.checkpoint.CheckpointStore;
 import java.nio.file.Path;
 
 /**
- * How the {@code train} and {@code sft} commands write and find checkpoints. The writer and reader
- * are the seams {@link CheckpointSink} and {@link CheckpointSource}; this build has neither yet
- * ({@code dro4j.rl.checkpoint} plugs in here: {@link #available()} is the one place to wire it), so
- * runs print that no checkpoint is written and {@code --resume} says it cannot resume.
+ * How the {@code train} and {@code sft} commands write and find checkpoints: the seams {@link
+ * CheckpointSink} and {@link CheckpointSource}, implemented by {@link CheckpointStore}.
  *
  * @param sink writes checkpoints, or null
  * @param source finds and reads them, or null
@@ -19,7 +18,8 @@ record Checkpointing(CheckpointSink sink, CheckpointSource source) {
 
   /** The checkpoint implementation of this build. */
   static Checkpointing available() {
-    return new Checkpointing(null, null);
+    CheckpointStore store = new CheckpointStore();
+    return new Checkpointing(store, store);
   }
 
   /** A checkpoint to resume from: its folder (the policy's weights) and the trainer state. */

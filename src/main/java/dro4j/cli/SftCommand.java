@@ -1,6 +1,7 @@
 package dro4j.cli;
 
 import dro4j.LanguageModel;
+import dro4j.rl.metrics.MetricsRecorder;
 import dro4j.data.Example;
 import dro4j.data.ExampleFiles;
 import dro4j.rl.DemoData;
@@ -73,25 +74,29 @@ final class SftCommand implements Callable<Integer> {
         "skipped_updates");
     SftTrainer.Builder trainer = SftTrainer.builder(cfg).checkpoints(checkpoints.sink()).listener(report);
     LanguageModel resumed = null;
+    long resumedStep = 0;
     if (resume) {
       Checkpointing.Resume r = checkpoints.latest(cfg.training().outputDir());
       resumed = LanguageModel.load(r.directory());
       trainer.policy(resumed).resumeFrom(r.state());
+      resumedStep = r.state().step();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
     }
+    MetricsRecorder metrics = new MetricsRecorder(cfg.training().outputDir(), resumedStep);
+    trainer.listener(metrics);
     try (SftTrainer t = trainer.build()) {
       report.totalSteps(t.totalSteps());
       out.printf("SFT: %s, %d steps x %d examples%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep());
-      if (checkpoints.sink() == null) {
-        out.println("note: checkpoints are not written by this build (dro4j.rl.checkpoint is not wired in)");
-      }
       Double before = eval == null ? null : t.evaluate(eval);
       TrainingSummary summary = t.train();
       out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
       if (eval != null) {
         out.printf("eval NLL per token: %.4f -> %.4f%n", before, t.evaluate(eval));
       }
+      out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(),
+          cfg.training().outputDir().resolve("plots"), cfg.training().outputDir());
     } finally {
+      metrics.close();
       if (resumed != null) resumed.close();
     }
     return 0;

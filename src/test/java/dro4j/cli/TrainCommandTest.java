@@ -47,10 +47,20 @@ class TrainCommandTest {
         "  - name: keyword",
         "    words: [dog]",
         ""));
-    CliTest.Result r = run(concat(new String[] {"train", "--config", config.toString(), "--learning-rate=2e-4"}, TINY));
+    Path out = dir.resolve("out");
+    CliTest.Result r = run(concat(new String[] {"train", "--config", config.toString(), "--learning-rate=2e-4",
+        "--output_dir", out.toString()}, TINY));
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("rewards [keyword]", "step 1/2", "step 2/2", "learning_rate 2.00e-04", "done: 2 steps",
-        "sample: ", "checkpoints are not written");
+        "sample: ", "metrics: ");
+    // the last step is checkpointed, logged and plotted
+    assertThat(out.resolve("checkpoint-2").resolve("model.safetensors")).isRegularFile();
+    assertThat(out.resolve("metrics.jsonl")).isRegularFile();
+    assertThat(out.resolve("plots").resolve("reward_loss.png")).isRegularFile();
+    // --resume at the end of the run: nothing left to do, but it loads the checkpoint
+    CliTest.Result again = run(concat(new String[] {"train", "--config", config.toString(), "--learning-rate=2e-4",
+        "--output_dir", out.toString(), "--resume"}, TINY));
+    assertThat(again.out()).as(again.err()).contains("resuming from " + out.resolve("checkpoint-2"));
   }
 
   @Test
@@ -69,9 +79,9 @@ class TrainCommandTest {
     assertThat(value.code()).isEqualTo(2);
     assertThat(value.err()).contains("--num_generations", "integer");
 
-    CliTest.Result resume = run("train", "--resume", "--max_steps", "1");
+    CliTest.Result resume = run("train", "--resume", "--max_steps", "1", "--output_dir", dir.resolve("empty").toString());
     assertThat(resume.code()).isEqualTo(1);
-    assertThat(resume.err()).contains("--resume", "cannot read checkpoints");
+    assertThat(resume.err()).contains("--resume", "no checkpoint found");
   }
 
   @Test
@@ -79,7 +89,8 @@ class TrainCommandTest {
     Path eval = dir.resolve("eval.jsonl");
     java.util.List<Example> heldOut = DemoData.colorQuestions().subList(90, 96);
     ExampleFiles.writeJsonl(eval, heldOut);
-    CliTest.Result r = run("sft", "--max_steps", "2", "--per_device_train_batch_size", "2", "--eval-dataset", eval.toString());
+    CliTest.Result r = run("sft", "--max_steps", "2", "--per_device_train_batch_size", "2", "--eval-dataset", eval.toString(),
+        "--output_dir", dir.resolve("out").toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("SFT: ", "step 2/2", "loss", "eval NLL per token: ", "done: 2 steps");
   }
