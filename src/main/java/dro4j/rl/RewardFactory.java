@@ -1,14 +1,14 @@
 package dro4j.rl;
 
 import dro4j.BadInputException;
-import dro4j.reward.KeywordReward;
+import dro4j.reward.RewardRegistry;
 import dro4j.reward.Reward;
 import java.util.Map;
 
 /**
  * Creates the configured rewards ({@code rewards: [{name: ..., <params>}]}) by name. The trainer
- * depends only on this interface; the full catalogue of rewards plugs in here (for example {@code
- * RewardRegistry.standard()::build}, whose {@code build(name, params)} has this shape).
+ * depends only on this interface; by default every reward of {@link RewardRegistry#standard()} is
+ * available ({@code dro4j reward --list} documents them).
  */
 @FunctionalInterface
 public interface RewardFactory {
@@ -20,13 +20,9 @@ public interface RewardFactory {
    */
   Reward create(String name, Map<String, Object> params);
 
-  /** The rewards built into the trainer: {@code keyword} ({@link KeywordReward}). */
+  /** Every reward of the standard registry: r3 and the likelihood family, verifiable, judges, combinators, keyword. */
   static RewardFactory builtIn() {
-    return (name, params) -> {
-      if (name.equals("keyword")) {
-        return KeywordReward.fromParams(params);
-      }
-      throw new BadInputException("unknown reward '" + name + "' (built in: keyword)");
-    };
+    RewardRegistry registry = RewardRegistry.standard();
+    return registry::build;
   }
 }

@@ -248,8 +248,28 @@ class GrpoTrainerTest {
     }
     assertThatThrownBy(() -> GrpoTrainer.builder(tiny().build()).policy(fresh()).build())
         .hasMessageContaining("no rewards");
-    GrpoConfig unknown = tiny().rewards(List.of(dro4j.rl.config.RewardSpec.of("r3"))).build();
+    GrpoConfig unknown = tiny().rewards(List.of(dro4j.rl.config.RewardSpec.of("no_such_reward"))).build();
     assertThatThrownBy(() -> GrpoTrainer.builder(unknown).policy(fresh()).build())
-        .hasMessageContaining("unknown reward 'r3'");
+        .hasMessageContaining("unknown reward 'no_such_reward'");
+  }
+
+  /** DRO end to end: the R3 reward configured by name scores rollouts from the generation's cache. */
+  @Test
+  void r3ConfiguredByNameTrainsAStep() {
+    GrpoConfig c = tiny().rewards(List.of(dro4j.rl.config.RewardSpec.of("r3", 1.0, Map.of("split", "none"))))
+        .maxSteps(1).build();
+    List<dro4j.data.Example> data = List.of(
+        new dro4j.data.Example("a", Map.of("prompt", "Once upon a time, there was a little girl named Lily."),
+            " She went to the park.", Map.of()),
+        new dro4j.data.Example("b", Map.of("prompt", "Tom had a red car."), " He liked to drive it fast.", Map.of()));
+    LanguageModel lm = fresh();
+    Map<String, float[]> before = weights(lm);
+    try (GrpoTrainer t = GrpoTrainer.builder(c).policy(lm).dataset(data).build()) {
+      assertThat(t.rewardNames()).containsExactly("r3");
+      Map<String, Object> m = t.step();
+      assertThat((double) m.get("rewards/r3/mean")).isFinite().isNegative(); // a weighted sum of log-probs
+      assertThat(m.get("skipped_updates")).isEqualTo(0L);
+    }
+    assertThat(weights(lm).get("model.norm.weight")).isNotEqualTo(before.get("model.norm.weight"));
   }
 }

@@ -52,6 +52,11 @@ public final class VerifiableRewards {
         required("tags", Type.STRING_LIST, "the required tags, e.g. <think>,</think>,<answer>,</answer>"),
         optional("ordered", Type.BOOLEAN, true, "whether the tags must appear in the listed order"),
         optional("partial", Type.BOOLEAN, false, "give the fraction of tags present instead of 0/1"));
+    registry.register("keyword",
+        "Share of the response's sentences that mention one of the words (case-insensitive, whole words):"
+            + " the simple verifiable reward of the bundled train demo.",
+        false, p -> new dro4j.reward.KeywordReward(p.strings("words")),
+        required("words", Type.STRING_LIST, "the words, e.g. ball or [ball, dog]"));
     registry.register("regex",
         "1 when the response matches a Java regular expression (DOTALL), else 0.",
         false, p -> RegexReward.of(p.string("pattern"), p.bool("full")),
