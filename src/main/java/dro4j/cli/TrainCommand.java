@@ -106,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
     SamplingParams p = SamplingParams.defaults().withTemperature(cfg.temperature()).withTopP(cfg.topP())
         .withTopK(cfg.topK()).withMaxNewTokens(cfg.maxCompletionLength()).withSeed(cfg.training().seed());
     try (Generation g = lm.generate(List.of(prompts.ids(first)), p, false)) {
-      out.println("sample: " + prompts.text(first) + g.completions().get(0).text());
+      out.println("sample: " + prompts.text(first) + " | " + g.completions().get(0).text());
     }
   }
 }

@@ -186,6 +186,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return SftBatch.of(ps, cs, config.completionOnlyLoss());
   }
 
+  /** The run's state now: what a checkpoint saves. */
   @Override
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
@@ -193,11 +194,13 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
         args.saveTotalLimit(), args.saveDtype());
   }
 
+  /** Steps completed (including those before a resume). */
   @Override
   public long completedSteps() {
     return completedSteps;
   }
 
+  /** Updates skipped by the non-finite guard. */
   @Override
   public long skippedUpdates() {
     return skippedUpdates;

@@ -19,7 +19,7 @@ class GrpoTrainerMemoryTest {
 
   @Test
   void residentMemoryIsFlatOverThreeHundredSteps() {
-    GrpoConfig config = GrpoTrainerTest.tiny().maxSteps(STEPS).numGenerations(3).beta(0.04).numIterations(2)
+    GrpoConfig config = GrpoTrainerTest.tiny().maxSteps(STEPS).numGenerations(2).beta(0.04).numIterations(2)
         .gradientAccumulationSteps(2).maxCompletionLength(4).build();
     List<Double> rss = new ArrayList<>();
     List<Integer> arrays = new ArrayList<>();

@@ -102,6 +102,32 @@ class GrpoTrainerTest {
   }
 
   @Test
+  void nonFiniteLossSkipsTheUpdateToo() {
+    // finite rewards whose unscaled advantages overflow the fp32 loss: 8 tokens x -2.25e38 is -inf
+    Reward huge = new Reward.PerRollout() {
+      @Override
+      public String name() {
+        return "huge";
+      }
+
+      @Override
+      public double score(Rollout rollout, RolloutGroup group) {
+        return rollout == group.rollouts().get(0) ? 3e38 : 0;
+      }
+    };
+    LanguageModel lm = fresh();
+    GrpoConfig c = tiny().scaleRewards(ScaleRewards.NONE).lossType(LossType.DR_GRPO).build();
+    try (GrpoTrainer t = GrpoTrainer.builder(c).policy(lm).reward(huge, 1.0).build()) {
+      Map<String, float[]> before = weights(lm);
+      Map<String, Object> m = t.step();
+      assertThat(m).containsEntry("nonfinite_rewards", 0).containsEntry("skipped_updates", 1L)
+          .containsEntry("updates_applied", 0);
+      assertThat((double) m.get("loss")).isNaN(); // not a usable value: reported as NaN
+      assertSameWeights(before, weights(lm));
+    }
+  }
+
+  @Test
   void resumingFromAStepContinuesBitIdentically() {
     GrpoConfig config = tiny().saveSteps(2).numIterations(2).beta(0.04).build();
     List<Map<String, float[]>> savedWeights = new ArrayList<>();
