@@ -27,9 +27,6 @@ record Checkpointing(CheckpointSink sink, CheckpointSource source) {
 
   /** The newest checkpoint under {@code outputDir}, for {@code --resume}. */
   Resume latest(Path outputDir) {
-    if (source == null) {
-      throw new BadInputException("--resume: this build cannot read checkpoints yet (dro4j.rl.checkpoint is not wired in)");
-    }
     Path dir = source.latest(outputDir)
         .orElseThrow(() -> new BadInputException(outputDir, "--resume: no checkpoint found in this output_dir"));
     return new Resume(dir, source.load(dir));
