@@ -80,6 +80,34 @@ public final class LanguageModel implements AutoCloseable {
     }
   }
 
+  /**
+   * For benchmarks only: a model of shape {@code config} with random weights ({@link Transformer#random})
+   * paired with the tokenizer, chat template and generation defaults of another folder, for a shape no
+   * bundled folder has (e.g. {@link ModelConfig#qwen2_5_0_5B()} with the bundled stories260K tokenizer).
+   * Its outputs are meaningless: sampled ids the tokenizer does not know decode to nothing, and
+   * {@link #directory()} is {@code tokenizerDirectory}, so do not save it as a checkpoint.
+   *
+   * @throws BadInputException when the tokenizer has ids outside the model's vocabulary
+   */
+  public static LanguageModel withRandomWeights(Path tokenizerDirectory, ModelConfig config, long seed, double initStd) {
+    GenerationConfig generationConfig = GenerationConfig.loadOrDefault(tokenizerDirectory);
+    Tokenizer tokenizer = Tokenizer.load(tokenizerDirectory);
+    if (tokenizer.vocabSize() > config.vocabSize()) {
+      tokenizer.close();
+      throw new BadInputException(tokenizerDirectory, "tokenizer has " + tokenizer.vocabSize()
+          + " ids, more than the model's vocabulary of " + config.vocabSize());
+    }
+    NDManager manager = TensorEngine.newManager();
+    try {
+      Transformer transformer = Transformer.random(config, seed, initStd, manager);
+      return new LanguageModel(tokenizerDirectory, manager, config, generationConfig, transformer, tokenizer);
+    } catch (RuntimeException e) {
+      manager.close();
+      tokenizer.close();
+      throw e;
+    }
+  }
+
   /** Loads the bundled default model (stories260K), offline. */
   public static LanguageModel loadDefault() {
     return load(BundledModel.directory());

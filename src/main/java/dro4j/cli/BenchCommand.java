@@ -2,6 +2,7 @@ package dro4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import dro4j.LanguageModel;
+import dro4j.bench.GrpoBenchmark;
 import dro4j.bench.MemoryBenchmark;
 import dro4j.bench.R3Benchmark;
 import dro4j.bench.RuntimeBenchmark;
@@ -52,6 +53,13 @@ final class BenchCommand implements Callable<Integer> {
           + " the bundled model).")
   boolean r3;
 
+  @Option(names = "--grpo",
+      description = "Instead of throughput: time one GRPO step (1 prompt x 4 rollouts x 16 new tokens, beta 0, the"
+          + " second of two steps) split into generation / reward / training seconds, with the training FLOP/s as a"
+          + " fraction of the GEMM peak, for stories260K (or --model) and the Qwen2.5-0.5B shape with random weights"
+          + " and the stories260K tokenizer (unless --skip-large).")
+  boolean grpo;
+
   @Option(names = "--r3-repeats", defaultValue = "5", paramLabel = "N",
       description = "Rounds per group size for --r3, median reported (default: ${DEFAULT-VALUE}).")
   int r3Repeats;
@@ -59,6 +67,31 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (grpo) {
+      double peak;
+      try (NDManager manager = TensorEngine.newManager()) {
+        peak = new RuntimeBenchmark(manager, out).gemmPeak(1024, 10);
+      }
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
+          peak / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"),
+          Runtime.getRuntime().availableProcessors());
+      GrpoBenchmark.header(out);
+      try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
+        String name = model == null ? "stories260K (bundled)" : lm.directory().getFileName().toString();
+        GrpoBenchmark.line(out, name, GrpoBenchmark.run(lm, 1, 4, 16), peak);
+      }
+      if (model == null && !skipLarge) {
+        try (LanguageModel lm = LanguageModel.withRandomWeights(BundledModel.directory(), ModelConfig.qwen2_5_0_5B(), 0,
+            0.02)) {
+          GrpoBenchmark.line(out, "Qwen2.5-0.5B shape (random weights)", GrpoBenchmark.run(lm, 1, 4, 16), peak);
+        }
+      }
+      try (NDManager manager = TensorEngine.newManager()) {
+        out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n",
+            new RuntimeBenchmark(manager, out).gemmPeak(1024, 10) / 1e9);
+      }
+      return 0;
+    }
     if (r3) {
       try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
         R3Benchmark.run(lm, new int[] {8, 16}, 48, Math.max(1, r3Repeats), out);

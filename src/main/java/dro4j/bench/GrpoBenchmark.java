@@ -1,0 +1,138 @@
+package dro4j.bench;
+
+import dro4j.LanguageModel;
+import dro4j.model.ModelConfig;
+import dro4j.reward.Reward;
+import dro4j.reward.RewardContext;
+import dro4j.reward.RewardResult;
+import dro4j.reward.Rollout;
+import dro4j.reward.RolloutGroup;
+import dro4j.rl.DemoData;
+import dro4j.rl.GrpoTrainer;
+import dro4j.rl.LrSchedulerType;
+import dro4j.rl.config.GrpoConfig;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Times one GRPO step ({@link GrpoTrainer}, rewards given in code) and splits it into generation,
+ * reward and training seconds as the trainer's step metrics {@code time/generation}, {@code
+ * time/reward}, {@code time/training}, {@code time/step} report them; the training part is also
+ * given as FLOP/s and as a fraction of the fp32 GEMM peak measured in the same process.
+ *
+ * <p>Two steps are run on the bundled demo prompts and the second is reported (the first warms up).
+ * The reward is the mean completion token id / 1000: cheap, and it varies within a group, so the
+ * update is a real one (it works on ids, so it also varies for a random model whose sampled ids the
+ * tokenizer cannot decode).
+ *
+ * <p>Training FLOPs of a step ({@link #trainingFlops}), counted like {@link RuntimeBenchmark} (2 per
+ * multiply-add of the matrix products; element-wise work, padding and the optimizer not counted): for
+ * each trained row with {@code p} prompt and {@code c} completion tokens, {@code n = p + c}, one
+ * forward costs {@code F = n * blockFlopsPerToken(config, (n + 1) / 2) + c * headFlops(config)}
+ * (causal attention over {@code 1..n} keys; the LM head only on the positions predicting completion
+ * tokens). The step costs {@code 3 * num_iterations * sum F} (forward + backward ~ 3 x forward), plus
+ * {@code sum F} for the old log-probs when {@code num_iterations > 1}, plus {@code sum F} for the
+ * reference log-probs when {@code beta > 0}.
+ */
+public final class GrpoBenchmark {
+  private GrpoBenchmark() {}
+
+  /** Matrix-product FLOPs of one forward over a row of {@code prompt + completion} tokens (see class doc). */
+  public static double forwardFlops(ModelConfig c, int promptLength, int completionLength) {
+    int n = promptLength + completionLength;
+    return n * RuntimeBenchmark.blockFlopsPerToken(c, (n + 1) / 2.0) + completionLength * RuntimeBenchmark.headFlops(c);
+  }
+
+  /**
+   * Training FLOPs of one step over rows {@code i} with {@code promptLengths[i]} and {@code
+   * completionLengths[i]} tokens: {@code (3 * numIterations + (numIterations > 1 ? 1 : 0) + (withReference
+   * ? 1 : 0)) * sum_i forwardFlops(i)}.
+   */
+  public static double trainingFlops(ModelConfig c, int[] promptLengths, int[] completionLengths, int numIterations,
+      boolean withReference) {
+    double forward = 0;
+    for (int i = 0; i < promptLengths.length; i++) forward += forwardFlops(c, promptLengths[i], completionLengths[i]);
+    int passes = 3 * numIterations + (numIterations > 1 ? 1 : 0) + (withReference ? 1 : 0);
+    return passes * forward;
+  }
+
+  /** What one measured step reported. */
+  public record Result(double generationSeconds, double rewardSeconds, double trainingSeconds, double stepSeconds,
+      double trainingFlops, long trainedTokens) {}
+
+  /**
+   * Runs two steps of {@code prompts} prompts x {@code generations} rollouts of up to {@code newTokens}
+   * tokens (beta 0, num_iterations 1) on {@code policy} and returns the second.
+   */
+  public static Result run(LanguageModel policy, int prompts, int generations, int newTokens) {
+    GrpoConfig config = GrpoConfig.builder().learningRate(1e-6).lrSchedulerType(LrSchedulerType.CONSTANT)
+        .perStepPrompts(prompts).numGenerations(generations).maxCompletionLength(newTokens).beta(0)
+        .numIterations(1).maxSteps(2).loggingSteps(1).seed(1).build();
+    List<int[]> lengths = new ArrayList<>(); // [prompt, completion] per rollout of the latest step
+    Reward meanId = new Reward() {
+      @Override
+      public String name() {
+        return "mean_token_id";
+      }
+
+      @Override
+      public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
+        lengths.clear();
+        List<RewardResult> out = new ArrayList<>();
+        for (RolloutGroup g : groups) {
+          double[] s = new double[g.size()];
+          for (int i = 0; i < s.length; i++) {
+            Rollout r = g.rollouts().get(i);
+            lengths.add(new int[] {g.promptIds().length, r.ids().length});
+            double sum = 0;
+            for (int id : r.ids()) sum += id;
+            s[i] = r.ids().length == 0 ? 0 : sum / r.ids().length / 1000.0;
+          }
+          out.add(RewardResult.of(s));
+        }
+        return out;
+      }
+    };
+    Result[] last = new Result[1];
+    try (GrpoTrainer trainer = GrpoTrainer.builder(config).policy(policy).reward(meanId, 1.0)
+        .dataset(DemoData.keywordPrompts()).listener((step, m) -> last[0] = result(policy.config(), m, lengths))
+        .build()) {
+      trainer.train();
+    }
+    return last[0];
+  }
+
+  private static Result result(ModelConfig c, Map<String, Object> m, List<int[]> lengths) {
+    int[] p = new int[lengths.size()];
+    int[] n = new int[lengths.size()];
+    long tokens = 0;
+    for (int i = 0; i < p.length; i++) {
+      p[i] = lengths.get(i)[0];
+      n[i] = lengths.get(i)[1];
+      tokens += p[i] + n[i];
+    }
+    return new Result(num(m, "time/generation"), num(m, "time/reward"), num(m, "time/training"), num(m, "time/step"),
+        trainingFlops(c, p, n, 1, false), tokens);
+  }
+
+  private static double num(Map<String, Object> m, String key) {
+    return ((Number) m.get(key)).doubleValue();
+  }
+
+  /** Prints the table header. */
+  public static void header(PrintWriter out) {
+    out.printf("%-36s %8s %8s %8s %8s %8s %10s %11s %7s%n", "model (step 2)", "gen s", "reward s", "train s", "step s",
+        "tokens", "train GF", "train GF/s", "% peak");
+  }
+
+  /** Prints one row: the step's split and its training FLOP/s against {@code peak}. */
+  public static void line(PrintWriter out, String name, Result r, double peak) {
+    double rate = r.trainingFlops() / r.trainingSeconds();
+    out.printf("%-36s %8.3f %8.3f %8.3f %8.3f %8d %10.2f %11.2f %6.1f%%%n", name, r.generationSeconds(),
+        r.rewardSeconds(), r.trainingSeconds(), r.stepSeconds(), r.trainedTokens(), r.trainingFlops() / 1e9,
+        rate / 1e9, 100 * rate / peak);
+    out.flush();
+  }
+}
