@@ -85,7 +85,7 @@ final class SftCommand implements Callable<Integer> {
     MetricsRecorder metrics = new MetricsRecorder(cfg.training().outputDir(), resumedStep);
     trainer.listener(metrics);
     try (SftTrainer t = trainer.build()) {
-      report.totalSteps(t.totalSteps());
+      report.totalSteps(t.totalSteps(), resumedStep);
       out.printf("SFT: %s, %d steps x %d examples%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep());
       Double before = eval == null ? null : t.evaluate(eval);
       TrainingSummary summary = t.train();
@@ -96,6 +96,7 @@ final class SftCommand implements Callable<Integer> {
       out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(),
           cfg.training().outputDir().resolve("plots"), cfg.training().outputDir());
     } finally {
+      report.close();
       metrics.close();
       if (resumed != null) resumed.close();
     }

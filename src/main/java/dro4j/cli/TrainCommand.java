@@ -81,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
     MetricsRecorder metrics = new MetricsRecorder(cfg.training().outputDir(), resumedStep);
     trainer.listener(metrics);
     try (GrpoTrainer t = trainer.build()) {
-      report.totalSteps(t.totalSteps());
+      report.totalSteps(t.totalSteps(), resumedStep);
       out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s%n",
           t.policy().directory(), t.totalSteps(), cfg.perStepPrompts(), cfg.numGenerations(), t.rewardNames(),
           cfg.lossType().configName());
@@ -91,6 +91,7 @@ final class TrainCommand implements Callable<Integer> {
       out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(),
           cfg.training().outputDir().resolve("plots"), cfg.training().outputDir());
     } finally {
+      report.close();
       metrics.close();
       if (resumed != null) resumed.close();
     }
