@@ -1,7 +1,5 @@
 package dro4j.cli;
 
-import dro4j.LanguageModel;
-import dro4j.rl.metrics.MetricsRecorder;
 import dro4j.data.Example;
 import dro4j.data.ExampleFiles;
 import dro4j.rl.DemoData;
@@ -69,36 +67,24 @@ final class SftCommand implements Callable<Integer> {
     SftConfig cfg = builder.build();
     List<Example> eval = evalDataset == null ? null : ExampleFiles.read(evalDataset);
 
-    Checkpointing checkpoints = Checkpointing.available();
-    ConsoleReport report = new ConsoleReport(out, "loss", "mean_token_accuracy", "grad_norm", "learning_rate",
-        "skipped_updates");
-    SftTrainer.Builder trainer = SftTrainer.builder(cfg).checkpoints(checkpoints.sink()).listener(report);
-    LanguageModel resumed = null;
-    long resumedStep = 0;
-    if (resume) {
-      Checkpointing.Resume r = checkpoints.latest(cfg.training().outputDir());
-      resumed = LanguageModel.load(r.directory());
-      trainer.policy(resumed).resumeFrom(r.state());
-      resumedStep = r.state().step();
-      out.println("resuming from " + r.directory() + " at step " + r.state().step());
-    }
-    MetricsRecorder metrics = new MetricsRecorder(cfg.training().outputDir(), resumedStep);
-    trainer.listener(metrics);
-    try (SftTrainer t = trainer.build()) {
-      report.totalSteps(t.totalSteps(), resumedStep);
-      out.printf("SFT: %s, %d steps x %d examples%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep());
-      Double before = eval == null ? null : t.evaluate(eval);
-      TrainingSummary summary = t.train();
-      out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
-      if (eval != null) {
-        out.printf("eval NLL per token: %.4f -> %.4f%n", before, t.evaluate(eval));
+    try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "loss",
+        "mean_token_accuracy", "grad_norm", "learning_rate", "skipped_updates")) {
+      SftTrainer.Builder trainer = SftTrainer.builder(cfg).checkpoints(session.checkpoints());
+      session.listeners().forEach(trainer::listener);
+      if (session.resumedPolicy() != null) {
+        trainer.policy(session.resumedPolicy()).resumeFrom(session.resumeState());
       }
-      out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(),
-          cfg.training().outputDir().resolve("plots"), cfg.training().outputDir());
-    } finally {
-      report.close();
-      metrics.close();
-      if (resumed != null) resumed.close();
+      try (SftTrainer t = trainer.build()) {
+        session.started(t.totalSteps());
+        out.printf("SFT: %s, %d steps x %d examples%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep());
+        Double before = eval == null ? null : t.evaluate(eval);
+        TrainingSummary summary = t.train();
+        out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
+        if (eval != null) {
+          out.printf("eval NLL per token: %.4f -> %.4f%n", before, t.evaluate(eval));
+        }
+        session.printOutputs();
+      }
     }
     return 0;
   }

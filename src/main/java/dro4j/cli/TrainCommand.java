@@ -1,7 +1,6 @@
 package dro4j.cli;
 
 import dro4j.LanguageModel;
-import dro4j.rl.metrics.MetricsRecorder;
 import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
 import dro4j.rl.DemoData;
@@ -65,35 +64,24 @@ final class TrainCommand implements Callable<Integer> {
     SettingOptions.apply(spec, builder);
     GrpoConfig cfg = builder.build();
 
-    Checkpointing checkpoints = Checkpointing.available();
-    ConsoleReport report = new ConsoleReport(out, "reward", "rewards", "frac_reward_zero_std", "loss", "kl",
-        "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate", "completions/mean_length", "skipped_updates");
-    GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(checkpoints.sink()).listener(report);
-    LanguageModel resumed = null;
-    long resumedStep = 0;
-    if (resume) {
-      Checkpointing.Resume r = checkpoints.latest(cfg.training().outputDir());
-      resumed = LanguageModel.load(r.directory());
-      trainer.policy(resumed).resumeFrom(r.state());
-      resumedStep = r.state().step();
-      out.println("resuming from " + r.directory() + " at step " + r.state().step());
-    }
-    MetricsRecorder metrics = new MetricsRecorder(cfg.training().outputDir(), resumedStep);
-    trainer.listener(metrics);
-    try (GrpoTrainer t = trainer.build()) {
-      report.totalSteps(t.totalSteps(), resumedStep);
-      out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s%n",
-          t.policy().directory(), t.totalSteps(), cfg.perStepPrompts(), cfg.numGenerations(), t.rewardNames(),
-          cfg.lossType().configName());
-      TrainingSummary summary = t.train();
-      out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
-      printSample(t, cfg, out);
-      out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(),
-          cfg.training().outputDir().resolve("plots"), cfg.training().outputDir());
-    } finally {
-      report.close();
-      metrics.close();
-      if (resumed != null) resumed.close();
+    try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "reward", "rewards",
+        "frac_reward_zero_std", "loss", "kl", "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate",
+        "completions/mean_length", "skipped_updates")) {
+      GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(session.checkpoints());
+      session.listeners().forEach(trainer::listener);
+      if (session.resumedPolicy() != null) {
+        trainer.policy(session.resumedPolicy()).resumeFrom(session.resumeState());
+      }
+      try (GrpoTrainer t = trainer.build()) {
+        session.started(t.totalSteps());
+        out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s%n",
+            t.policy().directory(), t.totalSteps(), cfg.perStepPrompts(), cfg.numGenerations(), t.rewardNames(),
+            cfg.lossType().configName());
+        TrainingSummary summary = t.train();
+        out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
+        printSample(t, cfg, out);
+        session.printOutputs();
+      }
     }
     return 0;
   }
