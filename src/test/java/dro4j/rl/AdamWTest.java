@@ -12,35 +12,9 @@ import ai.djl.training.GradientCollector;
 import dro4j.BadInputException;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class AdamWTest {
-  private static NDManager root;
-  private NDManager m;
-
-  @BeforeAll
-  static void engine() {
-    root = Nd.manager();
-  }
-
-  @AfterAll
-  static void closeEngine() {
-    root.close();
-  }
-
-  @BeforeEach
-  void sub() {
-    m = root.newSubManager();
-  }
-
-  @AfterEach
-  void closeSub() {
-    m.close();
-  }
+class AdamWTest extends NdTest {
 
   /** torch.optim.AdamW's single-tensor update, in doubles. */
   static final class Reference {

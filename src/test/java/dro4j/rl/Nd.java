@@ -9,8 +9,7 @@ final class Nd {
   private Nd() {}
 
   static NDManager manager() {
-    System.setProperty("ai.djl.offline", "true");
-    return NDManager.newBaseManager("PyTorch");
+    return dro4j.model.TensorEngine.newManager();
   }
 
   static NDArray matrix(NDManager m, double[][] rows) {

@@ -6,39 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import dro4j.BadInputException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class PolicyLossTest {
-  private static NDManager root;
-  private NDManager m;
-
-  @BeforeAll
-  static void engine() {
-    root = Nd.manager();
-  }
-
-  @AfterAll
-  static void closeEngine() {
-    root.close();
-  }
-
-  @BeforeEach
-  void sub() {
-    m = root.newSubManager();
-  }
-
-  @AfterEach
-  void closeSub() {
-    m.close();
-  }
+class PolicyLossTest extends NdTest {
 
   // ---------------------------------------------------------------- KL estimators
 
