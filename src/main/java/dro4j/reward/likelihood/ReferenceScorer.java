@@ -11,7 +11,9 @@ import dro4j.score.TokenScores;
 import dro4j.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The machinery the likelihood rewards share: teacher-forced scores of a target (the reference answer,
@@ -195,6 +197,41 @@ public final class ReferenceScorer {
    * the current one, a cache is kept and every request names a row of it; otherwise re-encoding.
    */
   public static Scored score(List<Request> requests, RewardContext ctx, ScoringPolicy policy, double temperature) {
+    Scored scored = scoreEach(requests, ctx, policy, temperature);
+    return new Scored(shareIdentical(requests, scored.scores()), scored.fromCache());
+  }
+
+  /**
+   * Requests with the same context and target get the very scores of the first of them. A batched
+   * float32 forward may round the same sequence differently in different rows (the GEMM blocking
+   * depends on the CPU and the batch layout); identical reasonings must get identical rewards on any
+   * machine, so the group statistics of R3 and the filter see no rounding noise between them.
+   */
+  static List<TokenScores> shareIdentical(List<Request> requests, List<TokenScores> scores) {
+    Map<Sequence, Integer> first = new HashMap<>();
+    List<TokenScores> out = new ArrayList<>(scores.size());
+    for (int i = 0; i < requests.size(); i++) {
+      Sequence key = new Sequence(requests.get(i).context(), requests.get(i).target());
+      Integer earlier = first.putIfAbsent(key, i);
+      out.add(earlier == null ? scores.get(i) : out.get(earlier));
+    }
+    return out;
+  }
+
+  /** A scored token sequence by content (arrays compared element by element). */
+  private record Sequence(int[] context, int[] target) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Sequence q && Arrays.equals(q.context, context) && Arrays.equals(q.target, target);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(context) + Arrays.hashCode(target);
+    }
+  }
+
+  static Scored scoreEach(List<Request> requests, RewardContext ctx, ScoringPolicy policy, double temperature) {
     LanguageModel model = policy.model(ctx);
     List<int[]> contexts = new ArrayList<>(requests.size());
     List<int[]> targets = new ArrayList<>(requests.size());

@@ -23,9 +23,10 @@ import java.util.stream.IntStream;
  * </ul>
  *
  * <p>Every scheme gives uniform weights {@code 1/m} when all sigma are 0 (for example a group of one
- * rollout, or identical rollouts): no token is more reflective than another. "0" means below {@link
- * #SIGMA_EPSILON}: log-probs are computed in float32, so identical rollouts scored in different batch
- * rows may differ by rounding of that order, which must not decide the weights. Weights always sum to 1.
+ * rollout, or identical rollouts): no token is more reflective than another. {@link
+ * ReasoningReflectionReward#tokenStd} already sets spreads at the level of float32 rounding to exactly 0
+ * (relative to the log-probs' magnitude, so it holds on any CPU); the weights then treat the remaining
+ * sigma as given. Weights always sum to 1.
  *
  * @param scheme the weighting; default {@link Scheme#SIGMA}
  * @param temperature softmax temperature (&gt; 0), used by {@link Scheme#SOFTMAX}; default 0.1
@@ -47,8 +48,6 @@ public record TokenWeighting(Scheme scheme, double temperature, int k) {
 
   /** Default softmax temperature. */
   public static final double DEFAULT_TEMPERATURE = 0.1;
-  /** Largest sigma (nats) still treated as 0: float32 rounding of log-probs, not reasoning. */
-  public static final double SIGMA_EPSILON = 1e-6;
   /** Default number of tokens kept by top-k. */
   public static final int DEFAULT_K = 8;
 
@@ -93,7 +92,7 @@ public record TokenWeighting(Scheme scheme, double temperature, int k) {
       return w;
     }
     double max = Arrays.stream(sigma).max().orElse(0);
-    if (scheme == Scheme.UNIFORM || !(max > SIGMA_EPSILON)) {
+    if (scheme == Scheme.UNIFORM || !(max > 0)) {
       Arrays.fill(w, 1.0 / m);
       return w;
     }

@@ -24,6 +24,54 @@ class R3MathTest {
     assertThat(ReasoningReflectionReward.tokenStd(new double[0][])).isEmpty();
   }
 
+  /** Realistic log-probs of a 12-token reference: near-certain tokens to very unlikely ones. */
+  static final double[] LOGPROBS = {-1e-4, -0.003, -0.02, -0.1, -0.4, -0.9, -1.6, -2.5, -4.0, -6.5, -9.0, -14.0};
+
+  /** G copies of {@link #LOGPROBS}, each value times (1 + u) with u uniform in [-relative, relative]. */
+  static double[][] noisyCopies(int g, double relative, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    double[][] l = new double[g][LOGPROBS.length];
+    for (int i = 0; i < g; i++) {
+      for (int j = 0; j < LOGPROBS.length; j++) {
+        l[i][j] = LOGPROBS[j] * (1 + relative * (2 * random.nextDouble() - 1));
+      }
+    }
+    return l;
+  }
+
+  @Test
+  void roundingNoiseIsNotReflection() {
+    // rows that differ only by 1e-6 relative noise (float32 rounding is ~6e-8 per operation): sigma is
+    // exactly 0 and every scheme gives uniform weights
+    for (long seed = 0; seed < 20; seed++) {
+      double[][] l = noisyCopies(8, 1e-6, seed);
+      assertThat(ReasoningReflectionReward.tokenStd(l)).containsOnly(0.0);
+      for (TokenWeighting w : new TokenWeighting[] {
+          TokenWeighting.sigmaNormalised(), TokenWeighting.softmax(0.1), TokenWeighting.topK(3)}) {
+        ReasoningReflectionReward.GroupR3 r = ReasoningReflectionReward.compute(l, null, w, ControlledPropagation.off());
+        assertThat(r.weights()).as("%s, seed %d", w, seed).containsOnly(1.0 / LOGPROBS.length);
+      }
+    }
+  }
+
+  @Test
+  void aRealDifferenceJustAboveRoundingCounts() {
+    // one token of one rollout moves by twice the rounding level: that token alone is reflective
+    for (int j : new int[] {0, 5, 11}) {
+      double[][] l = noisyCopies(8, 1e-6, j);
+      double level = ReasoningReflectionReward.roundingLevel(Math.abs(LOGPROBS[j]));
+      // population std of one outlier among 8 is |shift| * sqrt(7) / 8
+      l[3][j] -= 2 * level * 8 / Math.sqrt(7);
+      double[] sigma = ReasoningReflectionReward.tokenStd(l);
+      assertThat(sigma[j]).as("token %d", j).isGreaterThan(level);
+      double[] w = TokenWeighting.sigmaNormalised().weights(sigma);
+      assertThat(w[j]).as("token %d", j).isEqualTo(1.0);
+    }
+    // and the bound itself: 64 float32 ulps relative, with a floor of 64 ulps of 1 for log-probs near 0
+    assertThat(ReasoningReflectionReward.roundingLevel(0)).isEqualTo(64 * Math.pow(2, -23));
+    assertThat(ReasoningReflectionReward.roundingLevel(9)).isEqualTo(640 * Math.pow(2, -23));
+  }
+
   @Test
   void sigmaNormalisedWeights() {
     assertThat(TokenWeighting.sigmaNormalised().weights(new double[] {1, 3, 0, 4}))
@@ -58,8 +106,9 @@ class R3MathTest {
     for (TokenWeighting w : new TokenWeighting[] {
         TokenWeighting.sigmaNormalised(), TokenWeighting.softmax(0.1), TokenWeighting.topK(1), TokenWeighting.uniform()}) {
       assertThat(w.weights(new double[4])).as(w.toString()).containsExactly(uniform, offset(EPS));
-      // float32 rounding noise is not variation
-      assertThat(w.weights(new double[] {0, 3e-7, 0, 1e-7})).as(w.toString()).containsExactly(uniform, offset(EPS));
+      // float32 rounding noise never reaches the weights: tokenStd sets it to 0 (roundingNoiseIsNotReflection)
+      double[] sigma = ReasoningReflectionReward.tokenStd(new double[][] {{-1, -2, -3, -4}, {-1 - 3e-7, -2, -3 + 1e-7, -4}});
+      assertThat(w.weights(sigma)).as(w.toString()).containsExactly(uniform, offset(EPS));
     }
     assertThat(TokenWeighting.uniform().weights(new double[] {1, 2, 3, 4})).containsExactly(uniform, offset(EPS));
     assertThat(TokenWeighting.sigmaNormalised().weights(new double[0])).isEmpty();

@@ -16,6 +16,7 @@ import dro4j.reward.ReasoningSplit;
 import dro4j.reward.RewardContext;
 import dro4j.reward.RewardResult;
 import dro4j.reward.RolloutGroup;
+import dro4j.score.TokenScores;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -129,6 +130,58 @@ class ReasoningReflectionRewardTest {
         ScoringOptions.defaults().withSplit(ReasoningSplit.wholeRollout()))).score(List.of(mixed), RewardContext.of(lm)).get(0);
     assertThat(Math.abs(r.scores()[0] - r.scores()[2])).isLessThan(1e-6);
     assertThat(Math.abs(r.scores()[0] - r.scores()[1])).isGreaterThan(0.1);
+  }
+
+  @Test
+  void identicalRowsDifferOnlyByRoundingAndShareOneScore() {
+    List<int[]> prompts = List.of(lm.tokenizer().encode(PROMPTS.get(0), true));
+    try (Generation g = lm.generate(prompts, SamplingParams.greedy(20).withNumReturnSequences(4), true)) {
+      RolloutGroup group = groups(g, REFERENCES).get(0);
+      RewardContext ctx = new RewardContext(lm, null, g, 0);
+      ReferenceScorer.Target t = ReferenceScorer.tokenizeReference(lm.tokenizer(), "", REFERENCES.get(0));
+      List<ReferenceScorer.Request> requests = new java.util.ArrayList<>();
+      for (int i = 0; i < group.size(); i++) {
+        int[] context = ReferenceScorer.concat(group.promptIds(), group.rollouts().get(i).ids());
+        requests.add(new ReferenceScorer.Request(i, context, t.referenceIds()));
+      }
+      // Each row scored on its own: the rows may differ, but only by float32 rounding, well below the
+      // level R3's sigma treats as zero (this is the margin the bound relies on, on this CPU).
+      List<TokenScores> raw = ReferenceScorer.scoreEach(requests, ctx, ScoringPolicy.current(), 1.0).scores();
+      for (int j = 0; j < t.referenceIds().length; j++) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY, meanAbs = 0;
+        for (TokenScores s : raw) {
+          lo = Math.min(lo, s.logprobs()[j]);
+          hi = Math.max(hi, s.logprobs()[j]);
+          meanAbs += Math.abs(s.logprobs()[j]) / raw.size();
+        }
+        assertThat(hi - lo).as("token %d", j).isLessThan(ReasoningReflectionReward.roundingLevel(meanAbs));
+      }
+      // through score(): the identical requests share the first one's scores exactly
+      List<TokenScores> shared = ReferenceScorer.score(requests, ctx, ScoringPolicy.current(), 1.0).scores();
+      for (TokenScores s : shared) {
+        assertThat(s.logprobs()).containsExactly(shared.get(0).logprobs());
+      }
+      assertThat(shared.get(0).logprobs()).containsExactly(raw.get(0).logprobs());
+    }
+  }
+
+  @Test
+  void realLogprobsWithInjectedNoiseKeepUniformWeights() {
+    // one real row of reference log-probs, copied 8 times with 1e-6 relative noise
+    int[] context = lm.tokenizer().encode(PROMPTS.get(0), true);
+    int[] reference = lm.tokenizer().encode(REFERENCES.get(0), false);
+    float[] real = lm.scorer().score(List.of(context), List.of(reference), 1.0, lm.manager()).get(0).logprobs();
+    java.util.Random random = new java.util.Random(7);
+    double[][] l = new double[8][real.length];
+    for (double[] row : l) {
+      for (int j = 0; j < real.length; j++) {
+        row[j] = real[j] * (1 + 1e-6 * (2 * random.nextDouble() - 1));
+      }
+    }
+    ReasoningReflectionReward.GroupR3 r = ReasoningReflectionReward.compute(
+        l, null, TokenWeighting.sigmaNormalised(), ControlledPropagation.off());
+    assertThat(r.sigma()).containsOnly(0.0);
+    assertThat(r.weights()).containsOnly(1.0 / real.length);
   }
 
   @Test
