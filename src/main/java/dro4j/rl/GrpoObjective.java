@@ -44,7 +44,7 @@ public final class GrpoObjective {
   /**
    * What one micro-batch contributed.
    *
-   * @param loss the scalar to back-propagate (already scaled for gradient accumulation)
+   * @param loss the scalar to back-propagate: this micro-batch's share of the whole batch's loss
    * @param lossValue its value
    * @param lossTokens tokens counted in the loss (the weights of the means below)
    * @param klMean masked mean of the per-token KL estimate, NaN when beta is 0
@@ -62,8 +62,8 @@ public final class GrpoObjective {
    * @param advantages one advantage per row
    * @param oldLogp {@code [B][L]} sampling-policy log-probs, or null for on-policy (ratio 1)
    * @param refLogp {@code [B][L]} reference log-probs, or null when beta is 0
-   * @param accumulationSteps micro-batches in this update (divides grpo, bnpo, dr_grpo)
-   * @param numItemsInBatch loss tokens in the whole update (divides dapo)
+   * @param batchRows rows in the whole update, over all its micro-batches (divides grpo, dr_grpo)
+   * @param numItemsInBatch loss tokens in the whole update (divides bnpo, dapo)
    * @param manager where every array of the computation lives (a per-micro-batch sub-manager)
    */
   public static Terms microBatch(
@@ -73,7 +73,7 @@ public final class GrpoObjective {
       float[][] oldLogp,
       float[][] refLogp,
       Settings s,
-      int accumulationSteps,
+      long batchRows,
       double numItemsInBatch,
       NDManager manager) {
     int b = batch.rows();
@@ -92,7 +92,7 @@ public final class GrpoObjective {
     }
     NDArray perToken =
         PolicyLoss.perTokenLoss(logp, old, s.beta() > 0 ? ref : null, adv, s.epsilon(), s.epsilonHigh(), s.beta(), s.kl());
-    NDArray loss = s.lossType().aggregate(perToken, mask, s.maxCompletionLength(), accumulationSteps, numItemsInBatch);
+    NDArray loss = s.lossType().aggregateShare(perToken, mask, s.maxCompletionLength(), batchRows, numItemsInBatch);
     double klMean = Double.NaN;
     if (s.beta() > 0) {
       klMean = scalar(TokenStats.maskedMean(s.kl().apply(logp.stopGradient(), ref), mask));

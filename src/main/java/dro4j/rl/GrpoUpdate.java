@@ -82,7 +82,7 @@ final class GrpoUpdate {
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
           t = GrpoObjective.microBatch(policy.transformer(), c.batch, c.advantages, c.old, c.ref, settings,
-              chunks.size(), lossTokens, m);
+              prompts.size(), lossTokens, m);
           if (!Double.isFinite(t.lossValue())) {
             finite = false;
           } else {

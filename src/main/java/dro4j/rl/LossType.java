@@ -12,17 +12,24 @@ import java.util.stream.Collectors;
  * {@code GRPOConfig.loss_type}, following {@code GRPOTrainer._compute_loss} (trl 1.10.0.dev0).
  *
  * <pre>
- *   grpo     mean_b( sum_t l M / max(sum_t M, 1) ) / accumulation_steps
- *   bnpo     sum l M / max(sum M, 1)               / accumulation_steps
- *   dr_grpo  sum l M / (B * max_completion_length) / accumulation_steps
+ *   grpo     mean_b( sum_t l M / max(sum_t M, 1) )
+ *   bnpo     sum l M / max(sum M, 1)
+ *   dr_grpo  sum l M / (B * max_completion_length)
  *   dapo     sum l M / max(num_items_in_batch, 1)
  * </pre>
  *
  * {@code num_items_in_batch} is the number of active tokens in the whole accumulated batch (TRL
- * sums the loss mask over every micro-batch of the generation batch, all processes), so a dapo
- * loss needs no division by the accumulation steps; with a single micro-batch dapo equals bnpo.
- * A sequence whose mask is all zero contributes 0 and, for grpo, still counts in the mean over
- * sequences (the per-sequence token count is clamped to 1, as in TRL).
+ * sums the loss mask over every micro-batch of the generation batch, all processes). A sequence whose
+ * mask is all zero contributes 0 and, for grpo, still counts in the mean over sequences (the
+ * per-sequence token count is clamped to 1, as in TRL).
+ *
+ * <p><b>Gradient accumulation</b> never changes the objective: each micro-batch contributes its share
+ * of the whole batch's value ({@link #aggregateShare}), so the summed gradients equal the gradient of
+ * one batch for every loss type and any split, also when micro-batches differ in rows or tokens
+ * (dynamic sampling makes that common). TRL instead divides grpo, bnpo and dr_grpo per micro-batch by
+ * the number of micro-batches, which weights rows by 1 / (micro-batches x micro-batch rows) and equals
+ * the whole batch only for equal splits. One consequence: in a single process bnpo and dapo are the
+ * same objective in dro4j (in TRL they differ only under accumulation or across processes).
  */
 public enum LossType {
   /** GRPO (Shao et al. 2024, arXiv 2402.03300): per-sequence token mean, then mean over sequences. */
@@ -70,58 +77,58 @@ public enum LossType {
   public NDArray aggregate(NDArray perTokenLoss, NDArray mask, int maxCompletionLength) {
     checkShapes(perTokenLoss, mask, maxCompletionLength);
     NDArray m = mask.toType(perTokenLoss.getDataType(), false);
-    return reduce(perTokenLoss, m, maxCompletionLength, 1, -1);
+    return reduce(perTokenLoss, m, maxCompletionLength, -1, -1);
   }
 
   /**
-   * Reduces one micro-batch of a gradient-accumulation window, scaled so that summing the
-   * gradients of all micro-batches gives the gradient of the whole window, as TRL does.
+   * One micro-batch's share of the loss of a whole batch: summed over the micro-batches of an update
+   * (and so are their gradients), the shares give exactly {@link #aggregate(NDArray, NDArray, int)} of
+   * the whole batch, however the rows were split.
    *
-   * @param accumulationSteps micro-batches in the window (divides grpo, bnpo, dr_grpo)
-   * @param numItemsInBatch active tokens in the whole window (divides dapo; clamped to at least 1)
+   * @param batchRows rows in the whole batch (divides grpo and dr_grpo)
+   * @param batchTokens active tokens in the whole batch, TRL's {@code num_items_in_batch} (divides
+   *     bnpo and dapo; clamped to at least 1)
    */
-  public NDArray aggregate(
+  public NDArray aggregateShare(
       NDArray perTokenLoss,
       NDArray mask,
       int maxCompletionLength,
-      int accumulationSteps,
-      double numItemsInBatch) {
+      long batchRows,
+      double batchTokens) {
     checkShapes(perTokenLoss, mask, maxCompletionLength);
-    if (accumulationSteps < 1) {
-      throw new BadInputException("gradient_accumulation_steps must be at least 1, got " + accumulationSteps);
+    long rows = perTokenLoss.getShape().get(0);
+    if (batchRows < rows) {
+      throw new BadInputException("loss aggregation: the batch has " + batchRows
+          + " rows, fewer than this micro-batch's " + rows);
     }
-    if (!(numItemsInBatch >= 0) || Double.isInfinite(numItemsInBatch)) {
-      throw new BadInputException("num_items_in_batch must be a finite count, got " + numItemsInBatch);
+    if (!(batchTokens >= 0) || Double.isInfinite(batchTokens)) {
+      throw new BadInputException("num_items_in_batch must be a finite count, got " + batchTokens);
     }
     NDArray m = mask.toType(perTokenLoss.getDataType(), false);
-    return reduce(perTokenLoss, m, maxCompletionLength, accumulationSteps, numItemsInBatch);
+    return reduce(perTokenLoss, m, maxCompletionLength, batchRows, batchTokens);
   }
 
-  /** numItems &lt; 0 means: this micro-batch's own token count. */
-  private NDArray reduce(NDArray l, NDArray m, int maxLen, int accumulationSteps, double numItems) {
+  /** batchRows and batchTokens &lt; 0 mean: this batch's own rows and tokens. */
+  private NDArray reduce(NDArray l, NDArray m, int maxLen, long batchRows, double batchTokens) {
     NDArray masked = l.mul(m);
+    long rows = batchRows < 0 ? l.getShape().get(0) : batchRows;
     switch (this) {
       case GRPO:
         {
           NDArray perSeq = masked.sum(new int[] {1}).divi(m.sum(new int[] {1}).maximum(1));
-          NDArray mean = perSeq.mean();
-          return mean.divi(Scalars.of(mean, accumulationSteps));
+          NDArray sum = perSeq.sum();
+          return sum.divi(Scalars.of(sum, rows));
         }
       case BNPO:
-        {
-          NDArray tokenMean = masked.sum().divi(m.sum().maximum(1));
-          return tokenMean.divi(Scalars.of(tokenMean, accumulationSteps));
-        }
-      case DR_GRPO:
-        {
-          long b = l.getShape().get(0);
-          NDArray sum = masked.sum();
-          return sum.divi(Scalars.of(sum, (double) b * maxLen)).divi(Scalars.of(sum, accumulationSteps));
-        }
       case DAPO:
         {
           NDArray sum = masked.sum();
-          return numItems < 0 ? sum.divi(m.sum().maximum(1)) : sum.divi(Scalars.of(sum, Math.max(numItems, 1.0)));
+          return batchTokens < 0 ? sum.divi(m.sum().maximum(1)) : sum.divi(Scalars.of(sum, Math.max(batchTokens, 1.0)));
+        }
+      case DR_GRPO:
+        {
+          NDArray sum = masked.sum();
+          return sum.divi(Scalars.of(sum, (double) rows * maxLen));
         }
       default:
         throw new IllegalStateException(name());

@@ -91,7 +91,7 @@ class GrpoObjectiveFixtureTest {
     GrpoObjective.Terms terms;
     try (NDManager step = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      terms = GrpoObjective.microBatch(model, batch, advantages, old, refLogp, settings, 1, batch.lossTokens(), step);
+      terms = GrpoObjective.microBatch(model, batch, advantages, old, refLogp, settings, batch.rows(), batch.lossTokens(), step);
       collector.backward(terms.loss());
     }
     record("loss", mode, relative(terms.lossValue(), expected.get("loss").asDouble()));
@@ -130,39 +130,50 @@ class GrpoObjectiveFixtureTest {
   }
 
   /**
-   * Gradient accumulation over micro-batches of unequal token counts (rows 0-1: 26 tokens, rows 2-3:
-   * 22): summing the micro-batch gradients gives the whole batch's gradient for grpo, dr_grpo and
-   * dapo (whose divisor is the step's token count), not for bnpo (a token mean per micro-batch), as in
-   * TRL.
+   * Gradient accumulation over micro-batches of unequal rows and tokens (8 rows in micro-batches of 3,
+   * 3 and 2, as GrpoUpdate splits them): the summed gradients equal the whole batch's gradient, tensor
+   * by tensor, for every loss type.
    */
   @ParameterizedTest
   @ValueSource(strings = {"grpo", "bnpo", "dr_grpo", "dapo"})
-  void accumulatedMicroBatchesSumToTheBatchExceptForBnpo(String mode) {
+  void accumulatedUnequalMicroBatchesGiveTheWholeBatchGradient(String mode) {
     int[] prompt = ReferenceData.ints(ref.get("prompt_ids"));
     List<int[]> completions = new ArrayList<>();
     for (JsonNode c : ref.get("completion_ids")) completions.add(ReferenceData.ints(c));
-    double[] adv = AdvantageEstimatorTest.doubles(ref.get("advantages"));
+    List<int[]> rows = new ArrayList<>(completions);
+    rows.addAll(completions);
+    double[] fixture = AdvantageEstimatorTest.doubles(ref.get("advantages"));
+    double[] adv = new double[8];
+    for (int i = 0; i < 8; i++) adv[i] = i < 4 ? fixture[i] : -0.5 * fixture[i - 4] + 0.1 * i;
+    List<int[]> prompts = java.util.Collections.nCopies(8, prompt);
     GrpoObjective.Settings settings = new GrpoObjective.Settings(0.2, 0.28, 0, KlEstimator.K3, LossType.byName(mode), 16, 1.0);
-    PolicyBatch all = PolicyBatch.of(List.of(prompt, prompt, prompt, prompt), completions);
-    double whole = gradientNorm(List.of(all), List.of(adv), settings, all.lossTokens());
-    PolicyBatch a = PolicyBatch.of(List.of(prompt, prompt), completions.subList(0, 2));
-    PolicyBatch b = PolicyBatch.of(List.of(prompt, prompt), completions.subList(2, 4));
-    assertThat(a.lossTokens()).isNotEqualTo(b.lossTokens());
-    double split = gradientNorm(List.of(a, b), List.of(java.util.Arrays.copyOfRange(adv, 0, 2),
-        java.util.Arrays.copyOfRange(adv, 2, 4)), settings, all.lossTokens());
-    double rel = Math.abs(split - whole) / whole;
-    if (mode.equals("bnpo")) {
-      assertThat(rel).isGreaterThan(1e-3);
-    } else {
-      assertThat(rel).isLessThan(1e-5);
+    PolicyBatch all = PolicyBatch.of(prompts, rows);
+    Map<String, float[]> whole = gradients(List.of(all), List.of(adv), settings, 8, all.lossTokens());
+    List<PolicyBatch> chunks = new ArrayList<>();
+    List<double[]> chunkAdv = new ArrayList<>();
+    long tokens = 0;
+    for (int[] range : new int[][] {{0, 3}, {3, 6}, {6, 8}}) {
+      PolicyBatch c = PolicyBatch.of(prompts.subList(range[0], range[1]), rows.subList(range[0], range[1]));
+      chunks.add(c);
+      chunkAdv.add(java.util.Arrays.copyOfRange(adv, range[0], range[1]));
+      tokens += c.lossTokens();
+    }
+    assertThat(tokens).isEqualTo(all.lossTokens());
+    assertThat(chunks.get(0).lossTokens()).isNotEqualTo(chunks.get(2).lossTokens() * 3 / 2);
+    Map<String, float[]> split = gradients(chunks, chunkAdv, settings, 8, tokens);
+    for (Map.Entry<String, float[]> e : whole.entrySet()) {
+      float[] want = e.getValue();
+      float[] got = split.get(e.getKey());
+      double diff = 0;
+      double norm = 0;
+      for (int i = 0; i < want.length; i++) {
+        diff += Math.pow(got[i] - want[i], 2);
+        norm += Math.pow(want[i], 2);
+      }
+      assertThat(Math.sqrt(diff)).as("%s %s", mode, e.getKey()).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
     }
   }
 
-  /**
-   * The objective's scalars (temperature, beta, the loss_type divisors) must stay valid until backward
-   * even when the garbage collector frees and reuses Java-backed memory in between (see
-   * dro4j.model.Scalars).
-   */
   @ParameterizedTest
   @ValueSource(strings = {"grpo", "bnpo", "dr_grpo", "dapo"})
   void gradientsSurviveGarbageCollectionBeforeBackward(String mode) {
@@ -181,7 +192,7 @@ class GrpoObjectiveFixtureTest {
       Optimization.zeroGradients(model);
       try (NDManager step = manager.newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = GrpoObjective.microBatch(model, batch, adv, old, refLogp, settings, 2, 100, step).loss();
+        NDArray loss = GrpoObjective.microBatch(model, batch, adv, old, refLogp, settings, 8, 100, step).loss();
         if (run == 1) dro4j.Churn.collectAndOverwrite();
         collector.backward(loss);
       }
@@ -197,23 +208,24 @@ class GrpoObjectiveFixtureTest {
     assertThat(dro4j.Churn.maxAbsDiff(grads[0], grads[1])).isZero();
   }
 
-  private static double gradientNorm(List<PolicyBatch> chunks, List<double[]> advantages,
-      GrpoObjective.Settings settings, long tokens) {
+  /** Every parameter's gradient after back-propagating each chunk's share of the whole batch. */
+  private static Map<String, float[]> gradients(List<PolicyBatch> chunks, List<double[]> advantages,
+      GrpoObjective.Settings settings, long rows, long tokens) {
     Optimization.zeroGradients(model);
     for (int i = 0; i < chunks.size(); i++) {
       try (NDManager step = manager.newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         collector.backward(GrpoObjective.microBatch(model, chunks.get(i), advantages.get(i), null, null, settings,
-            chunks.size(), tokens, step).loss());
+            rows, tokens, step).loss());
       }
     }
-    double sumSq = 0;
-    for (NDArray p : model.parameters().values()) {
-      try (NDArray g = p.getGradient()) {
-        for (float v : g.toFloatArray()) sumSq += (double) v * v;
+    Map<String, float[]> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
+      try (NDArray g = p.getValue().getGradient()) {
+        out.put(p.getKey(), g.toFloatArray());
       }
     }
-    return Math.sqrt(sumSq);
+    return out;
   }
 
   private static float[][] minus(float[][] logp, JsonNode delta) {

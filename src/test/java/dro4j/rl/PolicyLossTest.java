@@ -199,17 +199,33 @@ class PolicyLossTest extends NdTest {
   }
 
   @Test
-  void gradientAccumulationScalingFollowsTrl() {
+  void microBatchSharesDivideByTheWholeBatch() {
     NDArray l = Nd.matrix(m, L);
     NDArray mask = Nd.matrix(m, M);
-    assertThat(Nd.scalar(LossType.GRPO.aggregate(l, mask, 3, 2, 10))).isCloseTo(1.375, within(1e-6));
-    assertThat(Nd.scalar(LossType.BNPO.aggregate(l, mask, 3, 2, 10))).isCloseTo(7.0 / 6, within(1e-6));
-    assertThat(Nd.scalar(LossType.DR_GRPO.aggregate(l, mask, 4, 2, 10))).isCloseTo(7.0 / 16, within(1e-6));
-    // dapo divides by the tokens of the whole window instead of the accumulation steps
-    assertThat(Nd.scalar(LossType.DAPO.aggregate(l, mask, 3, 2, 10))).isCloseTo(0.7, within(1e-6));
-    assertThat(Nd.scalar(LossType.DAPO.aggregate(l, mask, 3, 2, 0))).isCloseTo(7.0, within(1e-6));
-    assertThatThrownBy(() -> LossType.GRPO.aggregate(l, mask, 3, 0, 10)).isInstanceOf(BadInputException.class);
-    assertThatThrownBy(() -> LossType.DAPO.aggregate(l, mask, 3, 1, Double.NaN)).isInstanceOf(BadInputException.class);
+    // a micro-batch of 2 rows (3 tokens) in a batch of 4 rows and 10 tokens
+    assertThat(Nd.scalar(LossType.GRPO.aggregateShare(l, mask, 3, 4, 10))).isCloseTo((1.5 + 4) / 4, within(1e-6));
+    assertThat(Nd.scalar(LossType.BNPO.aggregateShare(l, mask, 3, 4, 10))).isCloseTo(0.7, within(1e-6));
+    assertThat(Nd.scalar(LossType.DR_GRPO.aggregateShare(l, mask, 4, 4, 10))).isCloseTo(7.0 / 16, within(1e-6));
+    assertThat(Nd.scalar(LossType.DAPO.aggregateShare(l, mask, 3, 4, 10))).isCloseTo(0.7, within(1e-6));
+    assertThat(Nd.scalar(LossType.DAPO.aggregateShare(l, mask, 3, 4, 0))).isCloseTo(7.0, within(1e-6));
+    assertThatThrownBy(() -> LossType.GRPO.aggregateShare(l, mask, 3, 1, 10))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("fewer than this micro-batch");
+    assertThatThrownBy(() -> LossType.DAPO.aggregateShare(l, mask, 3, 2, Double.NaN)).isInstanceOf(BadInputException.class);
+  }
+
+  @Test
+  void sharesOfAnUnequalSplitSumToTheWholeBatch() {
+    double[][] loss = {{1, 2, 3}, {4, 5, 6}, {-1, 0.5, 2}};
+    double[][] mask = {{1, 1, 0}, {1, 0, 0}, {1, 1, 1}};
+    for (LossType type : LossType.values()) {
+      double whole = aggregate(type, loss, mask, 4);
+      // rows {0} and {1, 2}: one row and one token against two rows and four tokens
+      double first = Nd.scalar(type.aggregateShare(Nd.matrix(m, new double[][] {loss[0]}),
+          Nd.matrix(m, new double[][] {mask[0]}), 4, 3, 6));
+      double rest = Nd.scalar(type.aggregateShare(Nd.matrix(m, new double[][] {loss[1], loss[2]}),
+          Nd.matrix(m, new double[][] {mask[1], mask[2]}), 4, 3, 6));
+      assertThat(first + rest).as(type.configName()).isCloseTo(whole, within(1e-6));
+    }
   }
 
   @Test

@@ -81,9 +81,10 @@ public record GrpoConfig(
             + " 'clip-higher') recommends 0.28; DRO uses 0.2.", defaultValue = "~")
         Double epsilonHigh,
     @Setting(help = "How per-token losses are averaged: grpo (per-sequence mean, then mean; Shao et al. 2024)"
-            + " | bnpo (token mean of the micro-batch) | dr_grpo (token sum / (rows * max_completion_length);"
-            + " Dr. GRPO, Liu et al. 2025) | dapo (token mean over the whole step; DAPO). Default dapo (TRL);"
-            + " DRO uses dr_grpo.", defaultValue = "dapo")
+            + " | bnpo (token mean) | dr_grpo (token sum / (rows * max_completion_length);"
+            + " Dr. GRPO, Liu et al. 2025) | dapo (token mean over the whole step; DAPO). Each is computed over"
+            + " the whole update, so gradient accumulation never changes it (TRL's bnpo averages per"
+            + " micro-batch). Default dapo (TRL); DRO uses dr_grpo.", defaultValue = "dapo")
         LossType lossType,
     @Setting(help = "Divisor of the centred rewards: group (group std + 1e-4; GRPO) | batch (std of the batch;"
             + " PPO Lite) | none (Dr. GRPO, which argues std scaling biases towards too easy or too hard"
