@@ -55,6 +55,7 @@ final class AgreementCommand implements Callable<Integer> {
     List<ParaRevRecord> rows = ParaRevLoader.records(data != null ? data : bundledParaReval());
     String judgeName;
     JudgeAgreement.PairwiseJudge judge;
+    Reward built = null;
     if (heuristic != null) {
       judgeName = heuristic;
       judge = switch (heuristic) {
@@ -65,11 +66,16 @@ final class AgreementCommand implements Callable<Integer> {
       };
     } else {
       Map<String, Object> config = RewardRegistry.readConfig(judgeConfig);
-      Reward reward = RewardRegistry.standard().build(config);
-      judgeName = reward.name();
-      judge = JudgeAgreement.fromReward(reward, RewardContext.textOnly());
+      built = RewardRegistry.standard().build(config);
+      judgeName = built.name();
+      judge = JudgeAgreement.fromReward(built, RewardContext.textOnly());
     }
-    JudgeAgreement.Result r = JudgeAgreement.measure(rows, judge);
+    JudgeAgreement.Result r;
+    try {
+      r = JudgeAgreement.measure(rows, judge);
+    } finally {
+      if (built != null) Reward.closeIfNeeded(built);
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();

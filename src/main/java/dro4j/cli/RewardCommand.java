@@ -127,15 +127,19 @@ final class RewardCommand implements Callable<Integer> {
     } catch (BadInputException e) {
       throw choice.config != null && e.file() == null ? new BadInputException(choice.config, e.getMessage(), e) : e;
     }
-    List<Item> items = JsonRecords.read(input, RewardCommand::item, OnInvalid.THROW).items();
-    if (needsModel || model.directory != null) {
-      try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
-        score(reward, items, RewardContext.of(lm), lm, out);
+    try {
+      List<Item> items = JsonRecords.read(input, RewardCommand::item, OnInvalid.THROW).items();
+      if (needsModel || model.directory != null) {
+        try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
+          score(reward, items, RewardContext.of(lm), lm, out);
+        }
+      } else {
+        score(reward, items, RewardContext.textOnly(), null, out);
       }
-    } else {
-      score(reward, items, RewardContext.textOnly(), null, out);
+      return 0;
+    } finally {
+      Reward.closeIfNeeded(reward);
     }
-    return 0;
   }
 
   private Map<String, Object> rewardSpec() {

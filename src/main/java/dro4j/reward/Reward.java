@@ -11,8 +11,10 @@ import java.util.List;
  * the same interface as per-response rules. Rewards may batch work across the groups of a call (R3
  * scores every rollout of every group in one batched continuation of the generation's KV cache).
  *
- * <p>Implementations are stateless or keep only what their configuration says (a lagged scoring
- * policy); several rewards are combined by {@code CompositeReward}-style combinators with weights, and
+ * <p>Implementations are stateless or keep only what their configuration says. A reward that holds
+ * native memory (a {@code lagged} scoring policy's model copy) also implements {@link AutoCloseable};
+ * whoever builds a reward closes it with {@link #closeIfNeeded} (the trainer closes the rewards it
+ * created from the configuration; combinators close their components); several rewards are combined by {@code CompositeReward}-style combinators with weights, and
  * each is logged under its {@link #name()}.
  */
 public interface Reward {
@@ -22,6 +24,19 @@ public interface Reward {
 
   /** Scores every group; the result list is aligned with {@code groups}. */
   List<RewardResult> score(List<RolloutGroup> groups, RewardContext context);
+
+  /** Closes {@code reward} when it is {@link AutoCloseable}; a failure to close is rethrown unchecked. */
+  static void closeIfNeeded(Reward reward) {
+    if (reward instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("closing reward " + reward.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
 
   /**
    * A reward computed independently for each rollout from its text and its example, the common case

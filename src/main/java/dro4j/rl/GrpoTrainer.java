@@ -242,7 +242,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return rewards.names();
   }
 
-  /** Frees the optimizer state and the models this trainer loaded itself. */
+  /** Frees the optimizer state, the models this trainer loaded and the rewards it created itself. */
   @Override
   public void close() {
     optimization.close();
@@ -291,7 +291,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       return this;
     }
 
-    /** Adds a reward with its weight; once any is added, the configuration's {@code rewards} are ignored. */
+    /**
+     * Adds a reward with its weight; once any is added, the configuration's {@code rewards} are ignored.
+     * The caller keeps ownership (closes it); rewards created from the configuration are the trainer's.
+     */
     public Builder reward(Reward reward, double weight) {
       rewards.add(new RewardScoring.Weighted(reward, weight));
       return this;
@@ -341,7 +344,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);
         if (weighted.isEmpty()) {
           for (RewardSpec spec : config.rewards()) {
-            weighted.add(new RewardScoring.Weighted(rewardFactory.create(spec.name(), spec.params()), spec.weight()));
+            Reward created = rewardFactory.create(spec.name(), spec.params());
+            if (created instanceof AutoCloseable c) owned.add(c); // e.g. a lagged scoring policy's model copy
+            weighted.add(new RewardScoring.Weighted(created, spec.weight()));
           }
         }
         LanguageModel p = policy;

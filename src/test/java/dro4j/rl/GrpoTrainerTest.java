@@ -163,14 +163,13 @@ class GrpoTrainerTest {
 
   @Test
   void gradientAccumulationSplitsTheStepWithoutChangingIt() {
-    // Every rollout runs to max_completion_length here (stories260K does not stop within 8 tokens), so
-    // two micro-batches of 4 rows hold equal token counts and all four loss types are equivalent;
-    // three micro-batches (2, 3, 3 rows) keep only dapo, whose divisor is the step's token count.
-    // Unequal token counts are GrpoObjectiveFixtureTest's subject.
+    // Two micro-batches of 4 rows and three of 2, 3 and 3 rows: every loss type keeps the whole batch's
+    // loss (each micro-batch contributes its share of the update's rows or tokens). Unequal token counts
+    // per row are GrpoObjectiveFixtureTest's subject.
     for (LossType type : LossType.values()) {
       List<Double> norms = new ArrayList<>();
       List<Double> losses = new ArrayList<>();
-      int[] splits = type == LossType.DAPO ? new int[] {1, 2, 3} : new int[] {1, 2};
+      int[] splits = {1, 2, 3};
       for (int accumulation : splits) {
         GrpoConfig c = tiny().lossType(type).gradientAccumulationSteps(accumulation).maxSteps(1).build();
         try (GrpoTrainer t = GrpoTrainer.builder(c).policy(fresh()).reward(LENGTH, 1.0).build()) {
@@ -277,6 +276,50 @@ class GrpoTrainerTest {
     GrpoConfig unknown = tiny().rewards(List.of(dro4j.rl.config.RewardSpec.of("no_such_reward"))).build();
     assertThatThrownBy(() -> GrpoTrainer.builder(unknown).policy(fresh()).build())
         .hasMessageContaining("unknown reward 'no_such_reward'");
+  }
+
+  /** A reward that counts how often it was closed. */
+  static final class ClosingReward implements dro4j.reward.Reward.PerRollout, AutoCloseable {
+    int closed;
+
+    @Override
+    public String name() {
+      return "closing";
+    }
+
+    @Override
+    public double score(dro4j.reward.Rollout rollout, dro4j.reward.RolloutGroup group) {
+      return rollout.ids().length;
+    }
+
+    @Override
+    public void close() {
+      closed++;
+    }
+  }
+
+  @Test
+  void theTrainerClosesTheRewardsItCreatedAndNoOthers() {
+    List<ClosingReward> created = new ArrayList<>();
+    RewardFactory factory = (name, params) -> {
+      ClosingReward r = new ClosingReward();
+      created.add(r);
+      // a combinator closes its components too
+      return new dro4j.reward.compose.WeightedSum(List.of(new dro4j.reward.compose.WeightedSum.Component(r, 1.0)));
+    };
+    GrpoConfig c = tiny().rewards(List.of(dro4j.rl.config.RewardSpec.of("closing"))).maxSteps(1).build();
+    try (GrpoTrainer t = GrpoTrainer.builder(c).policy(fresh()).rewardFactory(factory).build()) {
+      t.step();
+      assertThat(created).hasSize(1);
+      assertThat(created.get(0).closed).isZero();
+    }
+    assertThat(created.get(0).closed).isEqualTo(1);
+    // a reward handed to the builder stays the caller's
+    ClosingReward given = new ClosingReward();
+    try (GrpoTrainer t = GrpoTrainer.builder(tiny().maxSteps(1).build()).policy(fresh()).reward(given, 1.0).build()) {
+      t.step();
+    }
+    assertThat(given.closed).isZero();
   }
 
   /** DRO end to end: the R3 reward configured by name scores rollouts from the generation's cache. */

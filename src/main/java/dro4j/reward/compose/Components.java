@@ -30,6 +30,20 @@ final class Components {
     return results;
   }
 
+  /** Closes every reward, the last first, each even when an earlier one failed. */
+  static void closeAll(List<? extends Reward> rewards) {
+    RuntimeException first = null;
+    for (int i = rewards.size() - 1; i >= 0; i--) {
+      try {
+        Reward.closeIfNeeded(rewards.get(i));
+      } catch (RuntimeException e) {
+        if (first == null) first = e;
+        else first.addSuppressed(e);
+      }
+    }
+    if (first != null) throw first;
+  }
+
   /** Unique log names: the reward names, a repeated name suffixed #2, #3, ... */
   static List<String> names(List<Reward> rewards) {
     Map<String, Integer> seen = new HashMap<>();

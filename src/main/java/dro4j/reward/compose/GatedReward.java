@@ -21,7 +21,7 @@ import java.util.Objects;
  *
  * @param tiers the rewards, highest priority first
  */
-public record GatedReward(List<Tier> tiers) implements Reward {
+public record GatedReward(List<Tier> tiers) implements Reward, AutoCloseable {
 
   /**
    * One level of the gate chain.
@@ -88,5 +88,11 @@ public record GatedReward(List<Tier> tiers) implements Reward {
       out.add(new RewardResult(Shaping.gated(m, weights, thresholds), diagnostics));
     }
     return out;
+  }
+
+  /** Closes the components. */
+  @Override
+  public void close() {
+    Components.closeAll(tiers.stream().map(Tier::reward).toList());
   }
 }

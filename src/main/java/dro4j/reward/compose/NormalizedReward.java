@@ -25,7 +25,7 @@ import java.util.Objects;
  *     Shaping#DEFAULT_EPS})
  */
 public record NormalizedReward(Reward inner, Normalization method, double clipMin, double clipMax, double eps)
-    implements Reward {
+    implements Reward, AutoCloseable {
 
   /** Checks the clip bounds and eps. */
   public NormalizedReward {
@@ -59,5 +59,11 @@ public record NormalizedReward(Reward inner, Normalization method, double clipMi
       out.add(new RewardResult(Shaping.clip(normalised[g], clipMin, clipMax), diagnostics));
     }
     return out;
+  }
+
+  /** Closes the components. */
+  @Override
+  public void close() {
+    Components.closeAll(List.of(inner));
   }
 }

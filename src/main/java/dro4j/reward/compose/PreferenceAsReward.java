@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param inner the reward to shape (a judge score, a likelihood, ...)
  * @param referenceKey the metadata key holding reference responses
  */
-public record PreferenceAsReward(Reward inner, String referenceKey) implements Reward {
+public record PreferenceAsReward(Reward inner, String referenceKey) implements Reward, AutoCloseable {
   /** The default metadata key of the reference responses. */
   public static final String DEFAULT_REFERENCE_KEY = "reference_responses";
 
@@ -81,5 +81,11 @@ public record PreferenceAsReward(Reward inner, String referenceKey) implements R
           + referenceKey + "') or a reference answer");
     }
     return List.of(example.reference());
+  }
+
+  /** Closes the components. */
+  @Override
+  public void close() {
+    Components.closeAll(List.of(inner));
   }
 }

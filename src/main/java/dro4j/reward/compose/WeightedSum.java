@@ -18,7 +18,7 @@ import java.util.Objects;
  *
  * @param components the rewards and their weights
  */
-public record WeightedSum(List<Component> components) implements Reward {
+public record WeightedSum(List<Component> components) implements Reward, AutoCloseable {
 
   /**
    * One term of the sum.
@@ -64,5 +64,11 @@ public record WeightedSum(List<Component> components) implements Reward {
       out.add(new RewardResult(total, Components.diagnostics(names, results, g)));
     }
     return out;
+  }
+
+  /** Closes the components. */
+  @Override
+  public void close() {
+    Components.closeAll(components.stream().map(Component::reward).toList());
   }
 }
