@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
-/** Reads the JSON references of {@code ../shared/fixtures}. */
+/** Reads the JSON references of the fixtures ({@link Fixtures}). */
 public final class ReferenceData {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 

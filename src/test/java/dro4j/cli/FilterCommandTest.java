@@ -111,7 +111,7 @@ class FilterCommandTest {
 
   @Test
   void readsEveryTaskFormat(@TempDir Path dir) throws IOException {
-    Path gsm8k = Fixtures.shared().resolve("data/gsm8k/test.jsonl");
+    Path gsm8k = Fixtures.data("gsm8k", "test.jsonl");
     RewardCommandTest.Result r = run("filter", "--data", gsm8k.toString(), "--task", "gsm8k", "--limit", "2",
         "--samples", "2", "--max-new-tokens", "4", "--out", dir.resolve("g").toString());
     assertThat(r.code()).as(r.err()).isZero();
@@ -125,10 +125,9 @@ class FilterCommandTest {
     assertThat(all.get(0).get("metadata").get("source").asText()).isEqualTo("gsm8k");
 
     // the other formats go through the same loaders (a FinQA prompt is ~2000 stories260K tokens: not sampled here)
-    Path data = Fixtures.shared().resolve("data");
-    assertThat(FilterCommand.load("finqa", data.resolve("finqa/example_finqa.json"))).hasSize(1);
-    assertThat(FilterCommand.load("pararev", data.resolve("pararev/parareval_second_annotation.jsonl"))).hasSize(129);
-    assertThat(FilterCommand.load("svamp", data.resolve("svamp/SVAMP.json")).get(0).id()).startsWith("svamp/");
+    assertThat(FilterCommand.load("finqa", Fixtures.data("finqa", "example_finqa.json"))).hasSize(1);
+    assertThat(FilterCommand.load("pararev", Fixtures.paraReval())).hasSize(129);
+    assertThat(FilterCommand.load("svamp", Fixtures.data("svamp", "SVAMP.json")).get(0).id()).startsWith("svamp/");
     assertThat(FilterCommand.defaultTemplate("finqa")).isEqualTo("finqa");
     assertThat(FilterCommand.defaultTemplate("pararev")).isEqualTo("pararev");
     assertThat(FilterCommand.defaultTemplate("svamp")).isEqualTo("math");

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The trainer's micro-batch loss ({@link GrpoObjective#microBatch}) through the real stories260K
  * against {@code stories260K-reference/grpo_loss.json} and {@code grpo_gradients.safetensors}
- * (PyTorch + transformers, {@code shared/tools/make_reference.py}): one group of four completions
+ * (PyTorch + transformers, {@code tools/make_reference.py}): one group of four completions
  * after one prompt, right-padded; old and reference log-probs given as deltas from the current ones.
  * Loss, grad norm, mean KL and clip fraction within 1e-5 relative; every stored gradient tensor
  * (layer 0, embeddings, final norm) within 1e-4 of its norm, for every loss_type.

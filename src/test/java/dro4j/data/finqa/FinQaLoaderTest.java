@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FinQaLoaderTest {
-  private static final Path BUNDLED = Fixtures.shared().resolve("data/finqa/example_finqa.json");
+  private static final Path BUNDLED = Fixtures.data("finqa", "example_finqa.json");
 
   @TempDir Path dir;
 

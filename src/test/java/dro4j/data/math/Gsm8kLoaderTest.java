@@ -18,7 +18,7 @@ class Gsm8kLoaderTest {
 
   @Test
   void loadsTheTestSplit() {
-    List<Example> examples = Gsm8kLoader.load(Fixtures.shared().resolve("data/gsm8k/test.jsonl"));
+    List<Example> examples = Gsm8kLoader.load(Fixtures.data("gsm8k", "test.jsonl"));
     assertThat(examples).hasSize(1319);
     Example first = examples.get(0);
     assertThat(first.id()).isEqualTo("gsm8k/test/0");

@@ -18,7 +18,7 @@ class SvampLoaderTest {
 
   @Test
   void loadsAllProblems() {
-    List<Example> examples = SvampLoader.load(Fixtures.shared().resolve("data/svamp/SVAMP.json"));
+    List<Example> examples = SvampLoader.load(Fixtures.data("svamp", "SVAMP.json"));
     assertThat(examples).hasSize(1000);
     Example first = examples.get(0);
     assertThat(first.id()).isEqualTo("svamp/chal-1");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ParaRevLoaderTest {
-  static final Path PARAREVAL = Fixtures.shared().resolve("data/pararev/parareval_second_annotation.jsonl");
+  static final Path PARAREVAL = Fixtures.paraReval();
 
   @Test
   void paraRevalLoads129RowsOver43Paragraphs() {

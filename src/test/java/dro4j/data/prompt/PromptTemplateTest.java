@@ -39,7 +39,7 @@ class PromptTemplateTest {
 
   @Test
   void finqaRecordRendersThroughDeepSeekR1Template() {
-    Example e = FinQaLoader.load(Fixtures.shared().resolve("data/finqa/example_finqa.json")).get(0);
+    Example e = FinQaLoader.load(Fixtures.data("finqa", "example_finqa.json")).get(0);
     ChatTemplate r1 = ChatTemplate.load(Fixtures.fixture("chat-templates", "deepseek-r1-distill-qwen"));
     String prompt = PromptTemplates.FINQA.render(e, r1);
     assertThat(prompt).contains("Question: " + e.field("question"));
