@@ -55,7 +55,8 @@ public final class Main implements Runnable {
   }
 
   private static String describe(Throwable ex) {
-    if (ex instanceof BadInputException || ex instanceof IllegalArgumentException) {
+    if (ex instanceof BadInputException || ex instanceof IllegalArgumentException
+        || ex instanceof dro4j.model.NativePlatform.UnsupportedPlatformException) {
       return ex.getMessage();
     }
     String msg = ex.getMessage();

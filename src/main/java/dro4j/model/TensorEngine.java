@@ -36,6 +36,7 @@ public final class TensorEngine {
     if (configured) {
       return;
     }
+    NativePlatform.check();
     if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
