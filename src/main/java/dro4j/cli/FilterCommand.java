@@ -9,12 +9,10 @@ import dro4j.data.filter.DynamicFilter;
 import dro4j.data.filter.FilterConfig;
 import dro4j.data.filter.FilterRunner;
 import dro4j.data.filter.PromptStatistics;
-import dro4j.data.finqa.FinQaLoader;
-import dro4j.data.math.Gsm8kLoader;
-import dro4j.data.math.SvampLoader;
-import dro4j.data.pararev.ParaRevLoader;
 import dro4j.data.prompt.PromptTemplate;
-import dro4j.data.prompt.PromptTemplates;
+import dro4j.task.PromptRenderer;
+import dro4j.task.Task;
+import dro4j.task.Tasks;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,23 +62,32 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class FilterCommand implements Callable<Integer> {
-  private static final List<String> TASKS = List.of("finqa", "pararev", "gsm8k", "svamp", "jsonl");
-
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--data", paramLabel = "FILE", required = true, description = "The candidate examples.")
   Path data;
 
   @Option(names = "--task", paramLabel = "TASK", required = true,
-      description = "Format of --data: finqa, pararev, gsm8k, svamp, or jsonl (dro4j's example format).")
+      description = "The task (its loader reads --data, its template builds the prompts): finqa, pararev, gsm8k,"
+          + " svamp, jsonl (dro4j's example format), or a custom task registered on the class path.")
   String task;
 
   @Mixin ModelOption model;
 
   @Option(names = "--template", paramLabel = "NAME",
-      description = "Prompt template: finqa, pararev, pararev_context, math, plain. Default: the task's"
-          + " (finqa, pararev, math for gsm8k and svamp, plain for jsonl).")
+      description = "Prompt template: finqa, pararev, pararev_context, math, plain, or a template text with {field}"
+          + " placeholders (as train's prompt_template). Default: the task's (finqa, pararev, math for gsm8k and"
+          + " svamp, plain for jsonl).")
   String template;
+
+  @Option(names = "--system-prompt", paramLabel = "TEXT",
+      description = "System message replacing the template's (as train's system_prompt).")
+  String systemPrompt;
+
+  @Option(names = "--max-prompt-length", paramLabel = "N", defaultValue = "" + FilterRunner.DEFAULT_MAX_PROMPT_LENGTH,
+      description = "Prompts longer than N tokens keep their last N, as in training (max_prompt_length);"
+          + " 0: never cut (default: ${DEFAULT-VALUE}).")
+  int maxPromptLength;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -134,8 +141,11 @@ final class FilterCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandLine cli = spec.commandLine();
-    if (!TASKS.contains(task)) {
-      throw new CommandLine.ParameterException(cli, "unknown --task '" + task + "'; use " + String.join(", ", TASKS));
+    Task t;
+    try {
+      t = Tasks.byName(task);
+    } catch (BadInputException e) {
+      throw new CommandLine.ParameterException(cli, "--task: " + e.getMessage());
     }
     if (limit != null && limit < 1) {
       throw new CommandLine.ParameterException(cli, "--limit must be at least 1");
@@ -152,14 +162,15 @@ final class FilterCommand implements Callable<Integer> {
         carryForward != null ? carryForward : defaults.carryForwardFraction(),
         0,
         seed != null ? seed : defaults.seed());
-    PromptTemplate prompt = PromptTemplates.byName(template != null ? template : defaultTemplate(task));
+    PromptTemplate prompt = PromptRenderer.template(t, template, systemPrompt);
     if (reasoningEnd != null) {
       prompt = new PromptTemplate(prompt.name(), prompt.system(), prompt.user(), reasoningEnd.isEmpty() ? null : reasoningEnd);
     }
-    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch);
+    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch)
+        .withMaxPromptLength(maxPromptLength > 0 ? maxPromptLength : null);
     options = options.withSampling(options.sampling().withMaxNewTokens(maxNewTokens));
 
-    List<Example> candidates = load(task, data);
+    List<Example> candidates = t.load(data);
     if (limit != null && candidates.size() > limit) {
       candidates = candidates.subList(0, limit);
     }
@@ -182,34 +193,13 @@ final class FilterCommand implements Callable<Integer> {
       Map<String, Object> summary = summary(config, options, prompt, modelDir, candidates.size(), previousSet.size(),
           result, loadSeconds, filterSeconds);
       write(result.round(), summary);
+      if (result.truncatedPrompts() > 0) {
+        cli.getErr().printf("%d of %d prompts were cut to their last %d tokens (--max-prompt-length)%n",
+            result.truncatedPrompts(), candidates.size(), maxPromptLength);
+      }
       cli.getOut().println(Json.writePretty(summary));
     }
     return 0;
-  }
-
-  static String defaultTemplate(String task) {
-    return switch (task) {
-      case "finqa" -> PromptTemplates.FINQA.name();
-      case "pararev" -> PromptTemplates.PARAREV.name();
-      case "gsm8k", "svamp" -> PromptTemplates.MATH.name();
-      case "jsonl" -> PromptTemplates.PLAIN.name();
-      default -> throw unknownTask(task);
-    };
-  }
-
-  static List<Example> load(String task, Path file) {
-    return switch (task) {
-      case "finqa" -> FinQaLoader.load(file);
-      case "pararev" -> ParaRevLoader.load(file);
-      case "gsm8k" -> Gsm8kLoader.load(file);
-      case "svamp" -> SvampLoader.load(file);
-      case "jsonl" -> ExampleFiles.read(file);
-      default -> throw unknownTask(task);
-    };
-  }
-
-  private static BadInputException unknownTask(String task) {
-    return new BadInputException("unknown --task '" + task + "'; use finqa, pararev, gsm8k, svamp or jsonl");
   }
 
   private Map<String, Object> summary(FilterConfig config, FilterRunner.Options options, PromptTemplate prompt,
@@ -230,6 +220,8 @@ final class FilterCommand implements Callable<Integer> {
     Map<String, Object> sampling = new LinkedHashMap<>();
     sampling.put("template", prompt.name());
     sampling.put("reasoning_end", prompt.reasoningEnd());
+    sampling.put("max_prompt_length", options.maxPromptLength());
+    sampling.put("truncated_prompts", result.truncatedPrompts());
     sampling.put("max_new_tokens", options.sampling().maxNewTokens());
     sampling.put("temperature", options.sampling().temperature());
     sampling.put("top_p", options.sampling().topP());

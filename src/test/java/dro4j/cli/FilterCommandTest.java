@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.Fixtures;
+import dro4j.task.Tasks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,13 +127,13 @@ class FilterCommandTest {
 
     // the other formats go through the same loaders (a FinQA prompt is ~2000 stories260K tokens: not sampled here)
     Path data = Fixtures.shared().resolve("data");
-    assertThat(FilterCommand.load("finqa", data.resolve("finqa/example_finqa.json"))).hasSize(1);
-    assertThat(FilterCommand.load("pararev", data.resolve("pararev/parareval_second_annotation.jsonl"))).hasSize(129);
-    assertThat(FilterCommand.load("svamp", data.resolve("svamp/SVAMP.json")).get(0).id()).startsWith("svamp/");
-    assertThat(FilterCommand.defaultTemplate("finqa")).isEqualTo("finqa");
-    assertThat(FilterCommand.defaultTemplate("pararev")).isEqualTo("pararev");
-    assertThat(FilterCommand.defaultTemplate("svamp")).isEqualTo("math");
-    assertThat(FilterCommand.defaultTemplate("jsonl")).isEqualTo("plain");
+    assertThat(Tasks.byName("finqa").load(data.resolve("finqa/example_finqa.json"))).hasSize(1);
+    assertThat(Tasks.byName("pararev").load(data.resolve("pararev/parareval_second_annotation.jsonl"))).hasSize(129);
+    assertThat(Tasks.byName("svamp").load(data.resolve("svamp/SVAMP.json")).get(0).id()).startsWith("svamp/");
+    assertThat(Tasks.byName("finqa").template().name()).isEqualTo("finqa");
+    assertThat(Tasks.byName("pararev").template().name()).isEqualTo("pararev");
+    assertThat(Tasks.byName("svamp").template().name()).isEqualTo("math");
+    assertThat(Tasks.byName("jsonl").template().name()).isEqualTo("plain");
   }
 
   @Test

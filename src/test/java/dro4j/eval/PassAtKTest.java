@@ -1,4 +1,4 @@
-package dro4j.data.metrics;
+package dro4j.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
