@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
       "",
       "Writes to --out DIR (the summary is also printed):",
       "  results.jsonl  one line per example: {\"id\", \"reference\", \"completions\":",
-      "                 [{\"text\", \"answer\", \"correct\", \"tokens\"}]}; answer is the extracted",
+      "                 [{\"text\", \"answer\", \"correct\", \"tokens\"}], \"prompt_tokens\"}; answer: the extracted",
       "                 answer or null; pararev adds \"score\" (ROUGE-L F1) and \"length_ratio\",",
       "                 with correct null",
       "  summary.json   {\"task\", \"n\", \"samples\", \"pass@1\", \"pass@2\", ... (powers of two <= N),",

@@ -69,7 +69,7 @@ public final class Evaluator {
           completions.add(new CompletionResult(c.text(), v.answer(), v.correct(), v.score(), c.ids().length, v.extras()));
         }
       }
-      results.add(new ExampleResult(e.id(), e.reference(), completions));
+      results.add(new ExampleResult(e.id(), e.reference(), ids.length, completions));
       if (progress != null) progress.accept(results.size());
     }
     Map<String, Object> summary = summary(task, options.samples(), results, (System.nanoTime() - start) / 1e9);

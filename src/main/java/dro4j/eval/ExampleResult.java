@@ -10,9 +10,10 @@ import java.util.List;
  *
  * @param id the example's id
  * @param reference its reference answer
+ * @param promptTokens the length of its prompt in tokens, after truncation
  * @param completions its judged completions, in sample order
  */
-public record ExampleResult(String id, String reference, List<CompletionResult> completions) {
+public record ExampleResult(String id, String reference, int promptTokens, List<CompletionResult> completions) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Copies the list. */
@@ -26,13 +27,14 @@ public record ExampleResult(String id, String reference, List<CompletionResult> 
   }
 
   /**
-   * The line of {@code results.jsonl}: {@code {"id", "reference", "completions": [{"text", "answer",
-   * "correct"}]}}, with {@code "score"} (and the extras) for a graded metric.
+   * The line of {@code results.jsonl}: {@code {"id", "reference", "prompt_tokens", "completions":
+   * [{"text", "answer", "correct", "tokens"}]}}, with {@code "score"} (and the extras) for a graded metric.
    */
   public ObjectNode toJson() {
     ObjectNode node = JSON.createObjectNode();
     node.put("id", id);
     node.put("reference", reference);
+    node.put("prompt_tokens", promptTokens);
     ArrayNode list = node.putArray("completions");
     for (CompletionResult c : completions) {
       ObjectNode o = list.addObject();

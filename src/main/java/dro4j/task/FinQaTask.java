@@ -12,8 +12,10 @@ import dro4j.data.prompt.PromptTemplate;
 import dro4j.data.prompt.PromptTemplates;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +25,8 @@ import java.util.regex.Pattern;
  *
  * <p>Metric, DRO's: the answer after {@code </think>} is either a FinQA program ({@code
  * subtract(5829, 5735), divide(#0, 5735)}), which is executed over the example's table and whose
- * value becomes the answer, or free text, whose final answer is found by {@link AnswerExtractor}. It
+ * value becomes the answer, or free text, whose final answer is found by {@link AnswerExtractor} (or,
+ * failing that, a leading "yes" or "no"). It
  * is correct when its number is within 2% (relative) of {@code exe_ans} as written, divided by 100 or
  * multiplied by 100 ({@link FinQaMetrics#droCorrect}: FinQA mixes fractions and percentages, so
  * {@code 12.5%} matches 0.125); a gold value of 0 needs {@code |answer| < 1e-6} (a relative tolerance
@@ -34,6 +37,7 @@ public final class FinQaTask implements Task {
   /** Absolute tolerance for a gold value of 0. */
   public static final double ZERO_TOLERANCE = 1e-6;
 
+  private static final Pattern YES_NO = Pattern.compile("\\W*(yes|no)\\b", Pattern.CASE_INSENSITIVE);
   private static final Pattern PROGRAM_START = Pattern.compile(
       "\\s*(add|subtract|multiply|divide|exp|greater|table_max|table_min|table_sum|table_average)\\s*\\(");
 
@@ -76,7 +80,10 @@ public final class FinQaTask implements Task {
         return null;
       }
     }
-    return AnswerExtractor.finalAnswer(text).orElse(null);
+    Optional<String> found = AnswerExtractor.finalAnswer(text);
+    if (found.isPresent()) return found.get();
+    Matcher yesNo = YES_NO.matcher(text);
+    return yesNo.lookingAt() ? yesNo.group(1).toLowerCase(Locale.ROOT) : null;
   }
 
   /** DRO's verdict for an answer against the gold value (see the class comment). */

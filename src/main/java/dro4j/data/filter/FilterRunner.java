@@ -155,7 +155,7 @@ public final class FilterRunner {
    * round's training set; empty before training) forward.
    */
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round) {
-    PromptRenderer renderer = new PromptRenderer(policy, options.template(), options.maxPromptLength());
+    PromptRenderer renderer = prompts(policy);
     List<PromptStatistics> statistics = new ArrayList<>(candidates.size());
     int samples = 0;
     int withSplit = 0;
@@ -192,6 +192,11 @@ public final class FilterRunner {
         config.filterEverySteps(), roundSeed(config.seed(), round));
     return new Result(DynamicFilter.apply(candidates, statistics, previous, roundConfig), samples, withSplit,
         renderer.truncated());
+  }
+
+  /** The prompt path of this runner for {@code policy}: {@link Options#template()}, cut to {@link Options#maxPromptLength()}. */
+  public PromptRenderer prompts(LanguageModel policy) {
+    return new PromptRenderer(policy, options.template(), options.maxPromptLength());
   }
 
   /**
