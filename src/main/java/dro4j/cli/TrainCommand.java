@@ -65,7 +65,7 @@ final class TrainCommand implements Callable<Integer> {
 
     try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "reward", "rewards",
         "frac_reward_zero_std", "loss", "kl", "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate",
-        "completions/mean_length", "skipped_updates")) {
+        "completions/mean_length", "skipped_updates", "eval/pass@1", "eval/rougeL")) {
       GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(session.checkpoints());
       session.listeners().forEach(trainer::listener);
       if (session.resumedPolicy() != null) {

@@ -41,6 +41,9 @@ public final class FinQaTask implements Task {
   private static final Pattern PROGRAM_START = Pattern.compile(
       "\\s*(add|subtract|multiply|divide|exp|greater|table_max|table_min|table_sum|table_average)\\s*\\(");
 
+  /** The task; stateless, so one instance serves every command. */
+  public FinQaTask() {}
+
   @Override
   public String name() {
     return "finqa";

@@ -16,6 +16,9 @@ import java.util.Map;
  * after SQuAD normalisation ({@link TextNormalization#squad}). Default reward: {@code exact_match}.
  */
 public final class JsonlTask implements Task {
+  /** The task; stateless, so one instance serves every command. */
+  public JsonlTask() {}
+
   @Override
   public String name() {
     return "jsonl";

@@ -17,6 +17,9 @@ import java.util.Map;
  * as an extra, both from {@link ParaRevMetrics}.
  */
 public final class ParaRevTask implements Task {
+  /** The task; stateless, so one instance serves every command. */
+  public ParaRevTask() {}
+
   @Override
   public String name() {
     return "pararev";

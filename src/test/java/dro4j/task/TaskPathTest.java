@@ -3,6 +3,7 @@ package dro4j.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dro4j.Fixtures;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
 import dro4j.data.filter.FilterConfig;
@@ -16,7 +17,6 @@ import dro4j.rl.GrpoTrainer;
 import dro4j.rl.LrSchedulerType;
 import dro4j.rl.config.GrpoConfig;
 import dro4j.text.ChatMessage;
-import dro4j.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,7 +135,8 @@ class TaskPathTest {
     GrpoConfig config = tiny().maxSteps(3).evalDataset(eval).evalStrategy("steps").evalSteps(2).numGenerationsEval(4)
         .rewards(List.of(dro4j.rl.config.RewardSpec.of("keyword", 1.0, Map.of("words", "ball")))).build();
     List<Map<String, Object>> steps = new ArrayList<>();
-    try (GrpoTrainer t = GrpoTrainer.builder(config).policy(lm.copy()).listener((s, m) -> steps.add(m)).build()) {
+    try (LanguageModel policy = lm.copy();
+        GrpoTrainer t = GrpoTrainer.builder(config).policy(policy).listener((s, m) -> steps.add(m)).build()) {
       t.train();
     }
     assertThat(steps).hasSize(3);
