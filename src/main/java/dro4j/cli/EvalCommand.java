@@ -9,7 +9,6 @@ import dro4j.eval.Evaluator;
 import dro4j.rl.metrics.ProgressReporter;
 import dro4j.task.PromptRenderer;
 import dro4j.task.Task;
-import dro4j.task.Tasks;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,9 +47,7 @@ import picocli.CommandLine.Spec;
 final class EvalCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--task", paramLabel = "TASK", required = true,
-      description = "finqa, pararev, gsm8k, svamp, jsonl, or a custom task registered on the class path.")
-  String task;
+  @Mixin TaskOptions taskOptions;
 
   @Option(names = "--data", paramLabel = "FILE", required = true, description = "The examples, in the task's format.")
   Path data;
@@ -72,18 +69,6 @@ final class EvalCommand implements Callable<Integer> {
       description = "Most tokens per completion (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
-  @Option(names = "--max-prompt-length", paramLabel = "N", defaultValue = "" + EvalOptions.DEFAULT_MAX_PROMPT_LENGTH,
-      description = "Prompts longer than N tokens keep their last N, as in training (max_prompt_length);"
-          + " 0: never cut (default: ${DEFAULT-VALUE}).")
-  int maxPromptLength;
-
-  @Option(names = "--template", paramLabel = "NAME",
-      description = "Prompt template: a built-in name or a template text (as train's prompt_template). Default: the task's.")
-  String template;
-
-  @Option(names = "--system-prompt", paramLabel = "TEXT", description = "System message replacing the template's.")
-  String systemPrompt;
-
   @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of sampling (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -99,16 +84,10 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandLine cli = spec.commandLine();
-    Task t;
-    try {
-      t = Tasks.byName(task);
-    } catch (BadInputException e) {
-      throw new CommandLine.ParameterException(cli, "--task: " + e.getMessage());
-    }
+    Task t = taskOptions.task(cli);
     if (limit != null && limit < 1) throw new CommandLine.ParameterException(cli, "--limit must be at least 1");
     if (samples < 1) throw new CommandLine.ParameterException(cli, "--samples must be at least 1");
-    EvalOptions options = new EvalOptions(samples, temperature, topP, maxNewTokens, seed,
-        maxPromptLength > 0 ? maxPromptLength : null);
+    EvalOptions options = new EvalOptions(samples, temperature, topP, maxNewTokens, seed, taskOptions.maxPromptLength());
     EvalFiles.prepare(out, overwrite);
     List<Example> examples = t.load(data);
     if (limit != null && examples.size() > limit) examples = examples.subList(0, limit);
@@ -118,17 +97,14 @@ final class EvalCommand implements Callable<Integer> {
     Path modelDir;
     try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
       modelDir = lm.directory();
-      PromptRenderer prompts = PromptRenderer.forTask(lm, t, template, systemPrompt, options.maxPromptLength());
+      PromptRenderer prompts = new PromptRenderer(lm, taskOptions.template(t), options.maxPromptLength());
       try (ProgressReporter progress = ProgressReporter.create("eval", "examples", examples.size(),
           Math.max(1, examples.size() / 10))) {
         result = new Evaluator(t, options).run(lm, prompts, examples, done -> progress.update(done, Map.of()));
       } catch (BadInputException e) {
         throw e.file() == null ? new BadInputException(data, e.getMessage(), e) : e;
       }
-      if (prompts.truncated() > 0) {
-        cli.getErr().printf("%d of %d prompts were cut to their last %d tokens (--max-prompt-length)%n",
-            prompts.truncated(), examples.size(), maxPromptLength);
-      }
+      taskOptions.reportTruncated(cli, prompts.truncated(), examples.size());
     }
     EvalFiles.write(out, result.results(), result.summary());
     Map<String, Object> printed = new LinkedHashMap<>(result.summary());

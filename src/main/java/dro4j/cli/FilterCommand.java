@@ -10,9 +10,7 @@ import dro4j.data.filter.FilterConfig;
 import dro4j.data.filter.FilterRunner;
 import dro4j.data.filter.PromptStatistics;
 import dro4j.data.prompt.PromptTemplate;
-import dro4j.task.PromptRenderer;
 import dro4j.task.Task;
-import dro4j.task.Tasks;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,27 +65,9 @@ final class FilterCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "FILE", required = true, description = "The candidate examples.")
   Path data;
 
-  @Option(names = "--task", paramLabel = "TASK", required = true,
-      description = "The task (its loader reads --data, its template builds the prompts): finqa, pararev, gsm8k,"
-          + " svamp, jsonl (dro4j's example format), or a custom task registered on the class path.")
-  String task;
+  @Mixin TaskOptions taskOptions;
 
   @Mixin ModelOption model;
-
-  @Option(names = "--template", paramLabel = "NAME",
-      description = "Prompt template: finqa, pararev, pararev_context, math, plain, or a template text with {field}"
-          + " placeholders (as train's prompt_template). Default: the task's (finqa, pararev, math for gsm8k and"
-          + " svamp, plain for jsonl).")
-  String template;
-
-  @Option(names = "--system-prompt", paramLabel = "TEXT",
-      description = "System message replacing the template's (as train's system_prompt).")
-  String systemPrompt;
-
-  @Option(names = "--max-prompt-length", paramLabel = "N", defaultValue = "" + FilterRunner.DEFAULT_MAX_PROMPT_LENGTH,
-      description = "Prompts longer than N tokens keep their last N, as in training (max_prompt_length);"
-          + " 0: never cut (default: ${DEFAULT-VALUE}).")
-  int maxPromptLength;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -141,12 +121,7 @@ final class FilterCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandLine cli = spec.commandLine();
-    Task t;
-    try {
-      t = Tasks.byName(task);
-    } catch (BadInputException e) {
-      throw new CommandLine.ParameterException(cli, "--task: " + e.getMessage());
-    }
+    Task t = taskOptions.task(cli);
     if (limit != null && limit < 1) {
       throw new CommandLine.ParameterException(cli, "--limit must be at least 1");
     }
@@ -162,12 +137,12 @@ final class FilterCommand implements Callable<Integer> {
         carryForward != null ? carryForward : defaults.carryForwardFraction(),
         0,
         seed != null ? seed : defaults.seed());
-    PromptTemplate prompt = PromptRenderer.template(t, template, systemPrompt);
+    PromptTemplate prompt = taskOptions.template(t);
     if (reasoningEnd != null) {
       prompt = new PromptTemplate(prompt.name(), prompt.system(), prompt.user(), reasoningEnd.isEmpty() ? null : reasoningEnd);
     }
     FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch)
-        .withMaxPromptLength(maxPromptLength > 0 ? maxPromptLength : null);
+        .withMaxPromptLength(taskOptions.maxPromptLength());
     options = options.withSampling(options.sampling().withMaxNewTokens(maxNewTokens));
 
     List<Example> candidates = t.load(data);
@@ -193,10 +168,7 @@ final class FilterCommand implements Callable<Integer> {
       Map<String, Object> summary = summary(config, options, prompt, modelDir, candidates.size(), previousSet.size(),
           result, loadSeconds, filterSeconds);
       write(result.round(), summary);
-      if (result.truncatedPrompts() > 0) {
-        cli.getErr().printf("%d of %d prompts were cut to their last %d tokens (--max-prompt-length)%n",
-            result.truncatedPrompts(), candidates.size(), maxPromptLength);
-      }
+      taskOptions.reportTruncated(cli, result.truncatedPrompts(), candidates.size());
       cli.getOut().println(Json.writePretty(summary));
     }
     return 0;
@@ -236,7 +208,7 @@ final class FilterCommand implements Callable<Integer> {
     timing.put("per_example_s", candidates == 0 ? null : filterSeconds / candidates);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("data", data.toString());
-    s.put("task", task);
+    s.put("task", taskOptions.task);
     s.put("model", modelDir.toString());
     s.put("previous", previous == null ? null : previous.toString());
     s.put("candidates", candidates);

@@ -2,6 +2,7 @@ package dro4j.eval;
 
 import dro4j.BadInputException;
 import dro4j.generate.SamplingParams;
+import dro4j.task.PromptRenderer;
 
 /**
  * How {@link Evaluator} samples: N completions per example, greedy when N is 1 and no temperature is
@@ -18,8 +19,6 @@ public record EvalOptions(int samples, Double temperature, Double topP, int maxN
     Integer maxPromptLength) {
   /** Default completion budget in tokens. */
   public static final int DEFAULT_MAX_NEW_TOKENS = 256;
-  /** Default prompt length limit, as GRPO's {@code max_prompt_length}. */
-  public static final int DEFAULT_MAX_PROMPT_LENGTH = 512;
 
   /** Checks the ranges. */
   public EvalOptions {
@@ -30,7 +29,7 @@ public record EvalOptions(int samples, Double temperature, Double topP, int maxN
 
   /** One greedy completion of at most {@link #DEFAULT_MAX_NEW_TOKENS} tokens, seed 0. */
   public static EvalOptions defaults() {
-    return new EvalOptions(1, null, null, DEFAULT_MAX_NEW_TOKENS, 0, DEFAULT_MAX_PROMPT_LENGTH);
+    return new EvalOptions(1, null, null, DEFAULT_MAX_NEW_TOKENS, 0, PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH);
   }
 
   /** A copy with {@code samples} replaced. */

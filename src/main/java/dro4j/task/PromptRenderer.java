@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * another name, and uses that field.
  */
 public final class PromptRenderer {
+  /** The default {@code max_prompt_length} of every command, TRL's GRPOConfig default. */
+  public static final int DEFAULT_MAX_PROMPT_LENGTH = 512;
+
   private static final Logger LOG = LoggerFactory.getLogger(PromptRenderer.class);
 
   private final Tokenizer tokenizer;

@@ -49,8 +49,6 @@ import java.util.SplittableRandom;
 public final class FilterRunner {
   /** Default reasoning budget in new tokens per sample. */
   public static final int DEFAULT_MAX_NEW_TOKENS = 256;
-  /** Default prompt length limit in tokens, as GRPO's {@code max_prompt_length}. */
-  public static final int DEFAULT_MAX_PROMPT_LENGTH = 512;
   /** Default number of prompts sampled together in one generate call. */
   public static final int DEFAULT_PROMPTS_PER_CALL = 8;
 
@@ -87,7 +85,7 @@ public final class FilterRunner {
      * {@link #DEFAULT_MAX_NEW_TOKENS} new tokens and, when the template has a reasoning end such as
      * {@code </think>}, that text as a stop string (only the reasoning is needed) and as the split rule;
      * without one, every sample is all reasoning. Answer prefix empty, scoring temperature 1, {@link
-     * #DEFAULT_PROMPTS_PER_CALL} prompts per call, prompts cut to {@link #DEFAULT_MAX_PROMPT_LENGTH} tokens.
+     * #DEFAULT_PROMPTS_PER_CALL} prompts per call, prompts cut to {@link PromptRenderer#DEFAULT_MAX_PROMPT_LENGTH} tokens.
      */
     public static Options of(PromptTemplate template) {
       SamplingParams sampling = SamplingParams.defaults().withTopP(0.95).withMaxNewTokens(DEFAULT_MAX_NEW_TOKENS);
@@ -97,7 +95,7 @@ public final class FilterRunner {
         split = ReasoningSplit.closingTag(template.reasoningEnd());
       }
       return new Options(template, sampling, ScoringOptions.defaults().withSplit(split), DEFAULT_PROMPTS_PER_CALL,
-          DEFAULT_MAX_PROMPT_LENGTH);
+          PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH);
     }
 
     /** A copy with {@code sampling} replaced. */
