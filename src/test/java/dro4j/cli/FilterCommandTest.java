@@ -151,7 +151,7 @@ class FilterCommandTest {
     assertThat(g.code()).isEqualTo(1);
     assertThat(g.err()).contains("gsm.jsonl").contains("line 2");
 
-    Path noPrompt = write(dir, "noprompt.jsonl", "{\"id\": \"q\", \"fields\": {\"question\": \"Why?\"}, \"reference\": \"x\"}");
+    Path noPrompt = write(dir, "noprompt.jsonl", "{\"id\": \"q\", \"fields\": {\"question\": \"Why?\", \"context\": \"-\"}, \"reference\": \"x\"}");
     RewardCommandTest.Result p = run(args(noPrompt, dir.resolve("o2")));
     assertThat(p.code()).isEqualTo(1);
     assertThat(p.err()).contains("noprompt.jsonl").contains("needs field 'prompt'");
