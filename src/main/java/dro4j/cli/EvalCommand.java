@@ -88,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
     if (limit != null && limit < 1) throw new CommandLine.ParameterException(cli, "--limit must be at least 1");
     if (samples < 1) throw new CommandLine.ParameterException(cli, "--samples must be at least 1");
     EvalOptions options = new EvalOptions(samples, temperature, topP, maxNewTokens, seed, taskOptions.maxPromptLength());
-    EvalFiles.prepare(out, overwrite);
+    EvalFiles.checkWritable(out, overwrite);
     List<Example> examples = t.load(data);
     if (limit != null && examples.size() > limit) examples = examples.subList(0, limit);
     if (examples.isEmpty()) throw new BadInputException(data, "has no examples");

@@ -22,23 +22,24 @@ public final class EvalFiles {
   private EvalFiles() {}
 
   /**
-   * Makes {@code dir} ready for an evaluation's output.
+   * Refuses a folder that already holds an evaluation's results, unless {@code overwrite}; called
+   * before the work starts, so a refusal costs nothing.
    *
-   * @throws BadInputException when it already holds results and {@code overwrite} is false
+   * @throws BadInputException when {@code dir} holds results and {@code overwrite} is false
    */
-  public static void prepare(Path dir, boolean overwrite) {
+  public static void checkWritable(Path dir, boolean overwrite) {
     if (!overwrite && (Files.exists(dir.resolve(RESULTS)) || Files.exists(dir.resolve(SUMMARY)))) {
       throw new BadInputException(dir, "already holds evaluation results; pass --overwrite to replace them");
     }
+  }
+
+  /** Writes both files into {@code dir}, creating it when needed. */
+  public static void write(Path dir, List<ExampleResult> results, Map<String, Object> summary) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new BadInputException(dir, "cannot create the output folder: " + e.getMessage(), e);
     }
-  }
-
-  /** Writes both files into {@code dir}. */
-  public static void write(Path dir, List<ExampleResult> results, Map<String, Object> summary) {
     Path file = dir.resolve(RESULTS);
     try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (ExampleResult r : results) {

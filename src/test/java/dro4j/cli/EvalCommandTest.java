@@ -211,6 +211,7 @@ class EvalCommandTest {
     var failed = run("eval", "--task", "jsonl", "--data", bad.toString(), "--out", dir.resolve("bad").toString());
     assertThat(failed.code()).isEqualTo(1);
     assertThat(failed.err()).contains(bad.toString()).contains("line 2");
+    assertThat(dir.resolve("bad")).doesNotExist();
     assertThat(run("eval", "--task", "nope", "--data", bad.toString(), "--out", dir.toString()).code()).isEqualTo(2);
   }
 
