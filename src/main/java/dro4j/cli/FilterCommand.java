@@ -9,12 +9,8 @@ import dro4j.data.filter.DynamicFilter;
 import dro4j.data.filter.FilterConfig;
 import dro4j.data.filter.FilterRunner;
 import dro4j.data.filter.PromptStatistics;
-import dro4j.data.finqa.FinQaLoader;
-import dro4j.data.math.Gsm8kLoader;
-import dro4j.data.math.SvampLoader;
-import dro4j.data.pararev.ParaRevLoader;
 import dro4j.data.prompt.PromptTemplate;
-import dro4j.data.prompt.PromptTemplates;
+import dro4j.task.Task;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,23 +60,14 @@ import picocli.CommandLine.Spec;
       ""
     })
 final class FilterCommand implements Callable<Integer> {
-  private static final List<String> TASKS = List.of("finqa", "pararev", "gsm8k", "svamp", "jsonl");
-
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--data", paramLabel = "FILE", required = true, description = "The candidate examples.")
   Path data;
 
-  @Option(names = "--task", paramLabel = "TASK", required = true,
-      description = "Format of --data: finqa, pararev, gsm8k, svamp, or jsonl (dro4j's example format).")
-  String task;
+  @Mixin TaskOptions taskOptions;
 
   @Mixin ModelOption model;
-
-  @Option(names = "--template", paramLabel = "NAME",
-      description = "Prompt template: finqa, pararev, pararev_context, math, plain. Default: the task's"
-          + " (finqa, pararev, math for gsm8k and svamp, plain for jsonl).")
-  String template;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -134,9 +121,7 @@ final class FilterCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandLine cli = spec.commandLine();
-    if (!TASKS.contains(task)) {
-      throw new CommandLine.ParameterException(cli, "unknown --task '" + task + "'; use " + String.join(", ", TASKS));
-    }
+    Task t = taskOptions.task(cli);
     if (limit != null && limit < 1) {
       throw new CommandLine.ParameterException(cli, "--limit must be at least 1");
     }
@@ -152,14 +137,15 @@ final class FilterCommand implements Callable<Integer> {
         carryForward != null ? carryForward : defaults.carryForwardFraction(),
         0,
         seed != null ? seed : defaults.seed());
-    PromptTemplate prompt = PromptTemplates.byName(template != null ? template : defaultTemplate(task));
+    PromptTemplate prompt = taskOptions.template(t);
     if (reasoningEnd != null) {
       prompt = new PromptTemplate(prompt.name(), prompt.system(), prompt.user(), reasoningEnd.isEmpty() ? null : reasoningEnd);
     }
-    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch);
+    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch)
+        .withMaxPromptLength(taskOptions.maxPromptLength());
     options = options.withSampling(options.sampling().withMaxNewTokens(maxNewTokens));
 
-    List<Example> candidates = load(task, data);
+    List<Example> candidates = t.load(data);
     if (limit != null && candidates.size() > limit) {
       candidates = candidates.subList(0, limit);
     }
@@ -182,34 +168,10 @@ final class FilterCommand implements Callable<Integer> {
       Map<String, Object> summary = summary(config, options, prompt, modelDir, candidates.size(), previousSet.size(),
           result, loadSeconds, filterSeconds);
       write(result.round(), summary);
+      taskOptions.reportTruncated(cli, result.truncatedPrompts(), candidates.size());
       cli.getOut().println(Json.writePretty(summary));
     }
     return 0;
-  }
-
-  static String defaultTemplate(String task) {
-    return switch (task) {
-      case "finqa" -> PromptTemplates.FINQA.name();
-      case "pararev" -> PromptTemplates.PARAREV.name();
-      case "gsm8k", "svamp" -> PromptTemplates.MATH.name();
-      case "jsonl" -> PromptTemplates.PLAIN.name();
-      default -> throw unknownTask(task);
-    };
-  }
-
-  static List<Example> load(String task, Path file) {
-    return switch (task) {
-      case "finqa" -> FinQaLoader.load(file);
-      case "pararev" -> ParaRevLoader.load(file);
-      case "gsm8k" -> Gsm8kLoader.load(file);
-      case "svamp" -> SvampLoader.load(file);
-      case "jsonl" -> ExampleFiles.read(file);
-      default -> throw unknownTask(task);
-    };
-  }
-
-  private static BadInputException unknownTask(String task) {
-    return new BadInputException("unknown --task '" + task + "'; use finqa, pararev, gsm8k, svamp or jsonl");
   }
 
   private Map<String, Object> summary(FilterConfig config, FilterRunner.Options options, PromptTemplate prompt,
@@ -230,6 +192,8 @@ final class FilterCommand implements Callable<Integer> {
     Map<String, Object> sampling = new LinkedHashMap<>();
     sampling.put("template", prompt.name());
     sampling.put("reasoning_end", prompt.reasoningEnd());
+    sampling.put("max_prompt_length", options.maxPromptLength());
+    sampling.put("truncated_prompts", result.truncatedPrompts());
     sampling.put("max_new_tokens", options.sampling().maxNewTokens());
     sampling.put("temperature", options.sampling().temperature());
     sampling.put("top_p", options.sampling().topP());
@@ -244,7 +208,7 @@ final class FilterCommand implements Callable<Integer> {
     timing.put("per_example_s", candidates == 0 ? null : filterSeconds / candidates);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("data", data.toString());
-    s.put("task", task);
+    s.put("task", taskOptions.task);
     s.put("model", modelDir.toString());
     s.put("previous", previous == null ? null : previous.toString());
     s.put("candidates", candidates);

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       RewardCommand.class,
       FilterCommand.class,
+      EvalCommand.class,
       TrainCommand.class,
       SftCommand.class,
       CommandLine.HelpCommand.class

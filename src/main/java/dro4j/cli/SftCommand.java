@@ -1,11 +1,11 @@
 package dro4j.cli;
 
 import dro4j.data.Example;
-import dro4j.data.ExampleFiles;
 import dro4j.rl.DemoData;
 import dro4j.rl.SftTrainer;
 import dro4j.rl.TrainingSummary;
 import dro4j.rl.config.SftConfig;
+import dro4j.task.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +41,8 @@ final class SftCommand implements Callable<Integer> {
   boolean resume;
 
   @Option(names = "--eval-dataset", paramLabel = "FILE", order = -1,
-      description = "Examples whose completion NLL is printed before and after training (held-out data).")
+      description = "Examples whose completion NLL is printed before and after training (held-out data, in the"
+          + " task's format).")
   Path evalDataset;
 
   /** Adds one flag per SftConfig setting. */
@@ -65,7 +66,7 @@ final class SftCommand implements Callable<Integer> {
     }
     SettingOptions.apply(spec, builder);
     SftConfig cfg = builder.build();
-    List<Example> eval = evalDataset == null ? null : ExampleFiles.read(evalDataset);
+    List<Example> eval = evalDataset == null ? null : Tasks.byName(cfg.training().task()).load(evalDataset);
 
     try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "loss",
         "mean_token_accuracy", "grad_norm", "learning_rate", "skipped_updates")) {

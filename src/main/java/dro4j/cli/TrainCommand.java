@@ -5,7 +5,6 @@ import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
 import dro4j.rl.DemoData;
 import dro4j.rl.GrpoTrainer;
-import dro4j.rl.PromptBuilder;
 import dro4j.rl.TrainingSummary;
 import dro4j.rl.config.GrpoConfig;
 import java.io.PrintWriter;
@@ -66,7 +65,7 @@ final class TrainCommand implements Callable<Integer> {
 
     try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "reward", "rewards",
         "frac_reward_zero_std", "loss", "kl", "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate",
-        "completions/mean_length", "skipped_updates")) {
+        "completions/mean_length", "skipped_updates", "eval/pass@1", "eval/rougeL")) {
       GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(session.checkpoints());
       session.listeners().forEach(trainer::listener);
       if (session.resumedPolicy() != null) {
@@ -79,6 +78,10 @@ final class TrainCommand implements Callable<Integer> {
             cfg.lossType().configName());
         TrainingSummary summary = t.train();
         out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
+        if (t.prompts().truncated() > 0) {
+          out.printf("%d of %d prompts were cut to their last %d tokens (max_prompt_length)%n",
+              t.prompts().truncated(), t.prompts().rendered(), cfg.maxPromptLength());
+        }
         printSample(t, cfg, out);
         session.printOutputs();
       }
@@ -90,12 +93,10 @@ final class TrainCommand implements Callable<Integer> {
   private static void printSample(GrpoTrainer t, GrpoConfig cfg, PrintWriter out) {
     LanguageModel lm = t.policy();
     var first = t.dataset().get(0);
-    PromptBuilder prompts = new PromptBuilder(lm, cfg.training().promptTemplate(), cfg.training().systemPrompt(),
-        cfg.maxPromptLength());
     SamplingParams p = SamplingParams.defaults().withTemperature(cfg.temperature()).withTopP(cfg.topP())
         .withTopK(cfg.topK()).withMaxNewTokens(cfg.maxCompletionLength()).withSeed(cfg.training().seed());
-    try (Generation g = lm.generate(List.of(prompts.ids(first)), p, false)) {
-      out.println("sample: " + prompts.text(first) + " | " + g.completions().get(0).text());
+    try (Generation g = lm.generate(List.of(t.prompts().ids(first)), p, false)) {
+      out.println("sample: " + t.prompts().text(first) + " | " + g.completions().get(0).text());
     }
   }
 }

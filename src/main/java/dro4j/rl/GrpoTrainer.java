@@ -3,7 +3,9 @@ package dro4j.rl;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
-import dro4j.data.ExampleFiles;
+import dro4j.eval.EvalOptions;
+import dro4j.eval.Evaluator;
+import dro4j.eval.PeriodicEvaluation;
 import dro4j.generate.Completion;
 import dro4j.generate.FinishReason;
 import dro4j.generate.Generation;
@@ -15,6 +17,9 @@ import dro4j.reward.RolloutGroup;
 import dro4j.rl.config.GrpoConfig;
 import dro4j.rl.config.RewardSpec;
 import dro4j.rl.config.TrainingArguments;
+import dro4j.task.PromptRenderer;
+import dro4j.task.Task;
+import dro4j.task.Tasks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +31,7 @@ import java.util.Map;
  *
  * <ol>
  *   <li>takes the next {@code per_step_prompts} examples ({@link DataOrder}: a pure function of seed and
- *       step) and builds their prompts ({@link PromptBuilder});
+ *       step) and builds their prompts through the task path ({@link PromptRenderer});
  *   <li>samples {@code num_generations} rollouts per prompt, keeping the KV cache for rewards that score
  *       continuations; every rollout's random stream derives from (seed, step, row) ({@link Seeds});
  *   <li>scores them with the weighted rewards, each logged ({@link RewardScoring});
@@ -55,7 +60,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final List<AutoCloseable> owned;
   private final List<Example> dataset;
   private final DataOrder order;
-  private final PromptBuilder prompts;
+  private final PromptRenderer prompts;
+  private final PeriodicEvaluation evaluation;
   private final RewardScoring rewards;
   private final Optimization optimization;
   private final GrpoUpdate update;
@@ -67,7 +73,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private long skippedUpdates;
 
   private GrpoTrainer(Builder b, LanguageModel policy, LanguageModel reference, List<AutoCloseable> owned,
-      List<Example> dataset, List<RewardScoring.Weighted> rewards) {
+      List<Example> dataset, List<RewardScoring.Weighted> rewards, Task task, List<Example> evalExamples) {
     this.config = b.config;
     this.args = config.training();
     this.policy = policy;
@@ -75,7 +81,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.owned = owned;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
     this.rewards = new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
@@ -188,8 +195,24 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     metrics.put("time/reward", rewardSeconds);
     metrics.put("time/training", trainSeconds);
     metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
+    metrics.put("prompts/truncated", prompts.truncated());
+    if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
     completedSteps++;
     return metrics;
+  }
+
+  private static PeriodicEvaluation evaluation(LanguageModel policy, Task task, GrpoConfig config, List<Example> examples) {
+    int n = config.effectiveNumGenerationsEval();
+    EvalOptions options = new EvalOptions(n, n > 1 ? config.temperature() : null, n > 1 ? config.topP() : null,
+        config.maxCompletionLength(), config.training().seed(), config.maxPromptLength());
+    return new PeriodicEvaluation(new Evaluator(task, options),
+        PromptRenderer.forTask(policy, task, config.training().promptTemplate(), config.training().systemPrompt(),
+            config.maxPromptLength()), examples, config.effectiveEvalSteps());
+  }
+
+  /** The prompts built so far, and how many were cut to {@code max_prompt_length}. */
+  public PromptRenderer prompts() {
+    return prompts;
   }
 
   /** The run's state now: what a checkpoint saves. */
@@ -333,17 +356,26 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       return this;
     }
 
+    /** The configured rewards, or when there are none and a task is named, the task's default rewards. */
+    @SuppressWarnings("unchecked")
+    private static List<RewardSpec> rewardSpecs(GrpoConfig config, Task task) {
+      if (!config.rewards().isEmpty() || config.training().task() == null) return config.rewards();
+      return (List<RewardSpec>) GrpoConfig.schema().convert("rewards", task.defaultRewards());
+    }
+
     /** Loads what was not given and checks that the pieces fit together. */
     public GrpoTrainer build() {
       List<AutoCloseable> owned = new ArrayList<>();
       try {
         TrainingArguments args = config.training();
+        Task task = Tasks.byName(args.task());
         List<Example> examples = dataset != null ? dataset
-            : args.dataset() != null ? ExampleFiles.read(args.dataset()) : DemoData.keywordPrompts();
+            : args.dataset() != null ? task.load(args.dataset()) : DemoData.keywordPrompts();
+        List<Example> evalExamples = config.effectiveEvalSteps() > 0 ? task.load(config.evalDataset()) : null;
         if (examples.isEmpty()) throw new BadInputException("the data set is empty");
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);
         if (weighted.isEmpty()) {
-          for (RewardSpec spec : config.rewards()) {
+          for (RewardSpec spec : rewardSpecs(config, task)) {
             Reward created = rewardFactory.create(spec.name(), spec.params());
             if (created instanceof AutoCloseable c) owned.add(c); // e.g. a lagged scoring policy's model copy
             weighted.add(new RewardScoring.Weighted(created, spec.weight()));
@@ -369,7 +401,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
             throw new BadInputException("cannot resume at step " + resume.step() + ": the run has only " + total + " steps");
           }
         }
-        return new GrpoTrainer(this, p, r, owned, examples, weighted);
+        return new GrpoTrainer(this, p, r, owned, examples, weighted, task, evalExamples);
       } catch (RuntimeException e) {
         closeAll(owned);
         throw e;

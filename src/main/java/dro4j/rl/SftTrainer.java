@@ -7,9 +7,10 @@ import ai.djl.training.GradientCollector;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
-import dro4j.data.ExampleFiles;
 import dro4j.rl.config.SftConfig;
 import dro4j.rl.config.TrainingArguments;
+import dro4j.task.PromptRenderer;
+import dro4j.task.Tasks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ import java.util.Map;
 /**
  * Supervised fine-tuning on prompt-completion examples (TRL's SFTTrainer for prompt-completion data):
  * the cold start before RL and the supervised baseline. The prompt comes from the example's fields as
- * for GRPO ({@link PromptBuilder}), the completion is its {@code reference} (plus EOS); the loss is the
+ * for GRPO (the task path, {@link PromptRenderer}), the completion is its {@code reference} (plus EOS); the loss is the
  * cross-entropy of the completion tokens ({@link SftObjective}). It shares the optimizer, schedule,
  * gradient accumulation, non-finite guard, data order and step loop with {@link GrpoTrainer}.
  *
@@ -38,7 +39,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final boolean ownsPolicy;
   private final List<Example> dataset;
   private final DataOrder order;
-  private final PromptBuilder prompts;
+  private final PromptRenderer prompts;
   private final Optimization optimization;
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
@@ -53,7 +54,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.ownsPolicy = ownsPolicy;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), null);
+    this.prompts = PromptRenderer.forTask(policy, Tasks.byName(args.task()), args.promptTemplate(), args.systemPrompt(), null);
     this.totalSteps = args.totalSteps(dataset.size(), config.examplesPerStep());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);
@@ -271,7 +272,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     public SftTrainer build() {
       TrainingArguments args = config.training();
       List<Example> examples = dataset != null ? dataset
-          : args.dataset() != null ? ExampleFiles.read(args.dataset()) : DemoData.colorQuestions();
+          : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset()) : DemoData.colorQuestions();
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
       LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model());
       try {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.Fixtures;
+import dro4j.task.Tasks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,13 +126,13 @@ class FilterCommandTest {
     assertThat(all.get(0).get("metadata").get("source").asText()).isEqualTo("gsm8k");
 
     // the other formats go through the same loaders (a FinQA prompt is ~2000 stories260K tokens: not sampled here)
-    assertThat(FilterCommand.load("finqa", Fixtures.data("finqa", "example_finqa.json"))).hasSize(1);
-    assertThat(FilterCommand.load("pararev", Fixtures.paraReval())).hasSize(129);
-    assertThat(FilterCommand.load("svamp", Fixtures.data("svamp", "SVAMP.json")).get(0).id()).startsWith("svamp/");
-    assertThat(FilterCommand.defaultTemplate("finqa")).isEqualTo("finqa");
-    assertThat(FilterCommand.defaultTemplate("pararev")).isEqualTo("pararev");
-    assertThat(FilterCommand.defaultTemplate("svamp")).isEqualTo("math");
-    assertThat(FilterCommand.defaultTemplate("jsonl")).isEqualTo("plain");
+    assertThat(Tasks.byName("finqa").load(Fixtures.data("finqa", "example_finqa.json"))).hasSize(1);
+    assertThat(Tasks.byName("pararev").load(Fixtures.paraReval())).hasSize(129);
+    assertThat(Tasks.byName("svamp").load(Fixtures.data("svamp", "SVAMP.json")).get(0).id()).startsWith("svamp/");
+    assertThat(Tasks.byName("finqa").template().name()).isEqualTo("finqa");
+    assertThat(Tasks.byName("pararev").template().name()).isEqualTo("pararev");
+    assertThat(Tasks.byName("svamp").template().name()).isEqualTo("math");
+    assertThat(Tasks.byName("jsonl").template().name()).isEqualTo("plain");
   }
 
   @Test
@@ -149,7 +150,7 @@ class FilterCommandTest {
     assertThat(g.code()).isEqualTo(1);
     assertThat(g.err()).contains("gsm.jsonl").contains("line 2");
 
-    Path noPrompt = write(dir, "noprompt.jsonl", "{\"id\": \"q\", \"fields\": {\"question\": \"Why?\"}, \"reference\": \"x\"}");
+    Path noPrompt = write(dir, "noprompt.jsonl", "{\"id\": \"q\", \"fields\": {\"question\": \"Why?\", \"context\": \"-\"}, \"reference\": \"x\"}");
     RewardCommandTest.Result p = run(args(noPrompt, dir.resolve("o2")));
     assertThat(p.code()).isEqualTo(1);
     assertThat(p.err()).contains("noprompt.jsonl").contains("needs field 'prompt'");

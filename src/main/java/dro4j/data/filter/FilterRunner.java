@@ -14,9 +14,7 @@ import dro4j.reward.likelihood.ReferenceScorer;
 import dro4j.reward.likelihood.ScoringOptions;
 import dro4j.reward.likelihood.ScoringPolicy;
 import dro4j.score.TokenScores;
-import dro4j.text.ChatTemplate;
-import dro4j.text.TokenizerConfig;
-import java.nio.file.Files;
+import dro4j.task.PromptRenderer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -26,8 +24,9 @@ import java.util.SplittableRandom;
  * Runs R3-based dynamic data filtering (DRO, Xu et al. 2025, arXiv 2506.13351, section 3.3) with a
  * model: the thin loop around the pure {@link PromptStatistics} and {@link DynamicFilter}.
  *
- * <p>For each candidate example: build its prompt ({@link Options#template()}, rendered by the model's
- * chat template when it has one, else as plain text with the tokenizer's special tokens); sample N =
+ * <p>For each candidate example: build its prompt through the task path ({@link PromptRenderer} with
+ * {@link Options#template()} and {@link Options#maxPromptLength()}, the code {@code train} and {@code
+ * eval} use); sample N =
  * {@link FilterConfig#samplesPerPrompt()} reasonings with the current policy, several prompts per
  * {@link LanguageModel#generate} call, keeping the KV cache; split each sample with {@link
  * ScoringOptions#split()}; score the reference answer after each reasoning from the generation's cache
@@ -62,8 +61,10 @@ public final class FilterRunner {
    * @param scoring the split rule, answer prefix and scoring temperature; the policy must be {@link
    *     ScoringPolicy#current()}: the filter scores with the model that sampled, from its KV cache
    * @param promptsPerCall prompts sampled in one generate call ({@code promptsPerCall * N} rows), &gt;= 1
+   * @param maxPromptLength prompts are cut to their last this many tokens, as in training; null for never
    */
-  public record Options(PromptTemplate template, SamplingParams sampling, ScoringOptions scoring, int promptsPerCall) {
+  public record Options(PromptTemplate template, SamplingParams sampling, ScoringOptions scoring, int promptsPerCall,
+      Integer maxPromptLength) {
 
     /** Validates the settings. */
     public Options {
@@ -84,7 +85,7 @@ public final class FilterRunner {
      * {@link #DEFAULT_MAX_NEW_TOKENS} new tokens and, when the template has a reasoning end such as
      * {@code </think>}, that text as a stop string (only the reasoning is needed) and as the split rule;
      * without one, every sample is all reasoning. Answer prefix empty, scoring temperature 1, {@link
-     * #DEFAULT_PROMPTS_PER_CALL} prompts per call.
+     * #DEFAULT_PROMPTS_PER_CALL} prompts per call, prompts cut to {@link PromptRenderer#DEFAULT_MAX_PROMPT_LENGTH} tokens.
      */
     public static Options of(PromptTemplate template) {
       SamplingParams sampling = SamplingParams.defaults().withTopP(0.95).withMaxNewTokens(DEFAULT_MAX_NEW_TOKENS);
@@ -93,22 +94,28 @@ public final class FilterRunner {
         sampling = sampling.withStopStrings(List.of(template.reasoningEnd()));
         split = ReasoningSplit.closingTag(template.reasoningEnd());
       }
-      return new Options(template, sampling, ScoringOptions.defaults().withSplit(split), DEFAULT_PROMPTS_PER_CALL);
+      return new Options(template, sampling, ScoringOptions.defaults().withSplit(split), DEFAULT_PROMPTS_PER_CALL,
+          PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH);
     }
 
     /** A copy with {@code sampling} replaced. */
     public Options withSampling(SamplingParams v) {
-      return new Options(template, v, scoring, promptsPerCall);
+      return new Options(template, v, scoring, promptsPerCall, maxPromptLength);
     }
 
     /** A copy with {@code scoring} replaced. */
     public Options withScoring(ScoringOptions v) {
-      return new Options(template, sampling, v, promptsPerCall);
+      return new Options(template, sampling, v, promptsPerCall, maxPromptLength);
     }
 
     /** A copy with {@code promptsPerCall} replaced. */
     public Options withPromptsPerCall(int v) {
-      return new Options(template, sampling, scoring, v);
+      return new Options(template, sampling, scoring, v, maxPromptLength);
+    }
+
+    /** A copy with {@code maxPromptLength} replaced. */
+    public Options withMaxPromptLength(Integer v) {
+      return new Options(template, sampling, scoring, promptsPerCall, v);
     }
   }
 
@@ -118,8 +125,9 @@ public final class FilterRunner {
    * @param round the decisions and the new training set
    * @param samples reasonings sampled (candidates times N)
    * @param samplesWithSplit of those, the ones in which the split rule matched
+   * @param truncatedPrompts prompts cut to {@link Options#maxPromptLength()}
    */
-  public record Result(DynamicFilter.Round round, int samples, int samplesWithSplit) {}
+  public record Result(DynamicFilter.Round round, int samples, int samplesWithSplit, long truncatedPrompts) {}
 
   private final FilterConfig config;
   private final Options options;
@@ -145,7 +153,7 @@ public final class FilterRunner {
    * round's training set; empty before training) forward.
    */
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round) {
-    ChatTemplate chat = chatTemplateOrNull(policy);
+    PromptRenderer renderer = prompts(policy);
     List<PromptStatistics> statistics = new ArrayList<>(candidates.size());
     int samples = 0;
     int withSplit = 0;
@@ -154,7 +162,7 @@ public final class FilterRunner {
       List<Example> batch = candidates.subList(start, Math.min(candidates.size(), start + options.promptsPerCall()));
       List<int[]> prompts = new ArrayList<>(batch.size());
       for (Example e : batch) {
-        prompts.add(promptIds(policy, chat, options.template(), e));
+        prompts.add(renderer.ids(e));
       }
       SamplingParams params = options.sampling().withNumReturnSequences(n).withSeed(samplingSeed(config.seed(), round, start));
       try (Generation g = policy.generate(prompts, params, true)) {
@@ -180,7 +188,13 @@ public final class FilterRunner {
     FilterConfig roundConfig = new FilterConfig(config.samplesPerPrompt(), config.worstRankFraction(),
         config.rankThreshold(), config.lowVariationDropFraction(), config.carryForwardFraction(),
         config.filterEverySteps(), roundSeed(config.seed(), round));
-    return new Result(DynamicFilter.apply(candidates, statistics, previous, roundConfig), samples, withSplit);
+    return new Result(DynamicFilter.apply(candidates, statistics, previous, roundConfig), samples, withSplit,
+        renderer.truncated());
+  }
+
+  /** The prompt path of this runner for {@code policy}: {@link Options#template()}, cut to {@link Options#maxPromptLength()}. */
+  public PromptRenderer prompts(LanguageModel policy) {
+    return new PromptRenderer(policy, options.template(), options.maxPromptLength());
   }
 
   /**
@@ -207,31 +221,6 @@ public final class FilterRunner {
       logprobs[i] = s.get(i).logprobs();
     }
     return PromptStatistics.of(exampleId, ranks, logprobs, worstRankFraction);
-  }
-
-  /**
-   * The prompt of {@code example}: rendered by {@code chat} and tokenized without adding special tokens
-   * (the template writes them), or, with no chat template, the plain text tokenized with them (BOS).
-   */
-  public static int[] promptIds(LanguageModel lm, ChatTemplate chat, PromptTemplate template, Example example) {
-    String text = template.render(example, chat);
-    int[] ids = lm.tokenizer().encode(text, chat == null);
-    if (ids.length == 0) {
-      throw new BadInputException("example " + example.id() + ": empty prompt (template '" + template.name()
-          + "' rendered no tokens and the tokenizer adds no BOS)");
-    }
-    return ids;
-  }
-
-  /**
-   * The model's default chat template, or null when it has none (a base model): the same files {@link
-   * ChatTemplate#load} reads.
-   */
-  public static ChatTemplate chatTemplateOrNull(LanguageModel lm) {
-    boolean has = Files.exists(lm.directory().resolve(ChatTemplate.JINJA_FILE))
-        || TokenizerConfig.read(lm.directory().resolve("tokenizer_config.json"))
-            .chatTemplates().containsKey(TokenizerConfig.DEFAULT_TEMPLATE);
-    return has ? lm.chatTemplate() : null;
   }
 
   /** The seed of round {@code round}'s carry-forward draw. */

@@ -104,7 +104,22 @@ public record GrpoConfig(
     @Setting(help = "The rewards and their weights (TRL reward_funcs + reward_weights); the total is their"
             + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
             + " Default none: give them here or as Reward objects through the Java API.", defaultValue = "[]")
-        List<RewardSpec> rewards) {
+        List<RewardSpec> rewards,
+    @Setting(help = "Held-out examples evaluated during training (transformers eval_dataset), read by the task's"
+            + " loader; ~ for none. Default ~.", defaultValue = "~")
+        Path evalDataset,
+    @Setting(help = "When to evaluate on eval_dataset (transformers eval_strategy): no | steps (every eval_steps"
+            + " steps and after the last step). The evaluation is dro4j eval's: num_generations_eval completions"
+            + " per example, judged by the task's metric, logged as eval/pass@1, eval/pass@2, ... (every power of"
+            + " two up to num_generations_eval; eval/rougeL and eval/length_ratio for pararev) and"
+            + " eval/mean_completion_tokens. Default no.", defaultValue = "no")
+        String evalStrategy,
+    @Setting(help = "Evaluate every this many steps with eval_strategy steps; ~ uses logging_steps (transformers)."
+            + " Default ~.", defaultValue = "~")
+        Integer evalSteps,
+    @Setting(help = "Completions per evaluation example (TRL num_generations_eval); 1 decodes greedily, more sample"
+            + " at temperature and top_p. ~ uses num_generations (TRL). Default ~.", defaultValue = "~")
+        Integer numGenerationsEval) {
 
   private static final ConfigSchema<GrpoConfig> SCHEMA = ConfigSchema.of(GrpoConfig.class);
 
@@ -140,6 +155,27 @@ public record GrpoConfig(
     if (scaleRewards == null) throw new BadInputException("scale_rewards must be given");
     if (advantageEstimator == null) throw new BadInputException("advantage_estimator must be given");
     rewards = rewards == null ? List.of() : List.copyOf(rewards);
+    if (!"no".equals(evalStrategy) && !"steps".equals(evalStrategy)) {
+      throw new BadInputException("eval_strategy must be no or steps, got " + evalStrategy);
+    }
+    if (evalSteps != null && evalSteps < 1) throw new BadInputException("eval_steps must be >= 1 or ~, got " + evalSteps);
+    if (numGenerationsEval != null && numGenerationsEval < 1) {
+      throw new BadInputException("num_generations_eval must be >= 1 or ~, got " + numGenerationsEval);
+    }
+    if ("steps".equals(evalStrategy) && evalDataset == null) {
+      throw new BadInputException("eval_strategy steps needs eval_dataset");
+    }
+  }
+
+  /** Steps between evaluations ({@code eval_steps}, else {@code logging_steps}), or 0 when {@code eval_strategy} is no. */
+  public int effectiveEvalSteps() {
+    if (!"steps".equals(evalStrategy)) return 0;
+    return evalSteps != null ? evalSteps : training.loggingSteps();
+  }
+
+  /** Completions per evaluation example: {@code num_generations_eval}, else {@code num_generations}. */
+  public int effectiveNumGenerationsEval() {
+    return numGenerationsEval != null ? numGenerationsEval : numGenerations;
   }
 
   /** The upper clip range actually used: {@code epsilon_high}, or {@code epsilon} when unset. */
@@ -242,5 +278,17 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#rewards() */
     public Builder rewards(List<RewardSpec> v) { return set("rewards", v); }
+
+    /** @see GrpoConfig#evalDataset() */
+    public Builder evalDataset(Path v) { return set("eval_dataset", v); }
+
+    /** @see GrpoConfig#evalStrategy() */
+    public Builder evalStrategy(String v) { return set("eval_strategy", v); }
+
+    /** @see GrpoConfig#evalSteps() */
+    public Builder evalSteps(Integer v) { return set("eval_steps", v); }
+
+    /** @see GrpoConfig#numGenerationsEval() */
+    public Builder numGenerationsEval(Integer v) { return set("num_generations_eval", v); }
   }
 }

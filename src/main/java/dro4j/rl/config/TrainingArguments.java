@@ -22,12 +22,23 @@ public record TrainingArguments(
             + " reference, metadata}, see dro4j.data.ExampleFiles); ~ for the small demo data set bundled with"
             + " the command. Default ~.", defaultValue = "~")
         Path dataset,
-    @Setting(help = "How an example becomes the prompt text: {name} placeholders are replaced by the example's"
-            + " fields (e.g. 'Question: {question}'). ~ uses the field 'prompt', or the only field when the"
-            + " example has one. With a chat template the text is the user message. Default ~.", defaultValue = "~")
+    @Setting(help = "The task (dro4j.task.Task): finqa | pararev | gsm8k | svamp | jsonl, or the name of a custom"
+            + " task registered through META-INF/services/dro4j.task.Task on the class path. It reads dataset (and"
+            + " eval_dataset) in its native format (FinQA's JSON, ParaRev, GSM8K, SVAMP, dro4j's example format),"
+            + " gives the prompt template and end-of-reasoning marker that filter, train, sft and eval share, the"
+            + " rewards used when rewards is empty, and the evaluation metric. ~ reads dro4j's example format with"
+            + " the plain prompt and has no default rewards. Default ~.", defaultValue = "~")
+        String task,
+    @Setting(help = "How an example becomes the prompt text: the name of a built-in template (finqa | pararev |"
+            + " pararev_context | math | plain, see dro4j.data.prompt.PromptTemplates), or a template text whose"
+            + " {name} placeholders are replaced by the example's fields (e.g. 'Question: {question}'; {{ and }}"
+            + " are literal braces). ~ uses the task's template; without a task that is plain: the field"
+            + " 'prompt', or the only field when the example has one. With a chat template the text is the user"
+            + " message. Default ~.", defaultValue = "~")
         String promptTemplate,
-    @Setting(help = "System message placed before the user message when the tokenizer has a chat template;"
-            + " ~ for none. Ignored for plain-text prompts. Default ~.", defaultValue = "~")
+    @Setting(help = "System message, replacing the template's: before the user message with a chat template,"
+            + " and before the user text, separated by a blank line, for a base model (as filter and eval do)."
+            + " ~ keeps the template's (the built-in ones have none). Default ~.", defaultValue = "~")
         String systemPrompt,
     @Setting(help = "Peak learning rate of AdamW. Default 1e-6 for GRPO (TRL GRPOConfig; DRO, Xu et al. 2025, trains"
             + " with 1e-6), 2e-5 for SFT (TRL SFTConfig).", defaultValue = "1e-6")
@@ -152,6 +163,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#dataset() */
     public B dataset(Path v) { return set("dataset", v); }
+
+    /** @see TrainingArguments#task() */
+    public B task(String v) { return set("task", v); }
 
     /** @see TrainingArguments#promptTemplate() */
     public B promptTemplate(String v) { return set("prompt_template", v); }

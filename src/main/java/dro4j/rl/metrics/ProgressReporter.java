@@ -44,6 +44,7 @@ public final class ProgressReporter implements AutoCloseable {
   private final PrintStream out;
   private final LongSupplier nanoTime;
   private final long startNanos;
+  private String label = "step";
   private long lastStep;
   private String lastNumbers = "";
   private boolean lastPrinted = true;
@@ -84,10 +85,29 @@ public final class ProgressReporter implements AutoCloseable {
    * @param consumer where the rendered bar goes; null for the console (standard error)
    */
   public static ProgressReporter bar(long totalSteps, long startStep, ProgressBarConsumer consumer) {
+    return bar("train", "steps", totalSteps, startStep, consumer);
+  }
+
+  /**
+   * A progress bar of {@code total} items called {@code unit} (e.g. "examples"), named {@code
+   * taskName}, drawn on a terminal ({@link #isInteractive()}), else a line on standard error every
+   * {@code logEvery} items that starts with {@code taskName}.
+   */
+  public static ProgressReporter create(String taskName, String unit, long total, int logEvery) {
+    if (isInteractive()) {
+      return bar(taskName, unit, total, 0, null);
+    }
+    ProgressReporter r = lines(total, 0, logEvery, System.err, System::nanoTime);
+    r.label = taskName;
+    return r;
+  }
+
+  private static ProgressReporter bar(String taskName, String unit, long totalSteps, long startStep,
+      ProgressBarConsumer consumer) {
     ProgressBarBuilder b = new ProgressBarBuilder()
-        .setTaskName("train")
+        .setTaskName(taskName)
         .setInitialMax(totalSteps)
-        .setUnit(" steps", 1)
+        .setUnit(" " + unit, 1)
         .setUpdateIntervalMillis(500)
         .startsFrom(startStep, Duration.ZERO);
     if (consumer != null) {
@@ -168,7 +188,7 @@ public final class ProgressReporter implements AutoCloseable {
 
   private String line() {
     StringBuilder s = new StringBuilder();
-    s.append("step ").append(lastStep).append('/').append(totalSteps)
+    s.append(label).append(' ').append(lastStep).append('/').append(totalSteps)
         .append(" (").append(lastStep * 100 / totalSteps).append("%)");
     if (!lastNumbers.isEmpty()) {
       s.append(" | ").append(lastNumbers);

@@ -21,6 +21,7 @@ import dro4j.reward.RolloutGroup;
 import dro4j.reward.likelihood.R3Config;
 import dro4j.reward.likelihood.ReasoningReflectionReward;
 import dro4j.reward.likelihood.ScoringPolicy;
+import dro4j.task.PromptRenderer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -141,7 +142,7 @@ class FilterRunnerTest {
         .round().outcomes().get(0).statistics();
 
     // The runner's samples, drawn again by hand, scored by R3 with the same split.
-    int[] prompt = FilterRunner.promptIds(lm, null, STORY, lily);
+    int[] prompt = new PromptRenderer(lm, STORY, null).ids(lily);
     SamplingParams params = OPTIONS.sampling().withNumReturnSequences(6).withSeed(FilterRunner.samplingSeed(3, 2, 0));
     try (Generation g = lm.generate(List.of(prompt), params, true)) {
       List<Rollout> rollouts = new ArrayList<>();
@@ -162,19 +163,19 @@ class FilterRunnerTest {
   @Test
   void promptsUseTheChatTemplateWhenTheModelHasOne() {
     Example lily = REACHABLE.get(0);
-    assertThat(FilterRunner.chatTemplateOrNull(lm)).isNull();
-    int[] plain = FilterRunner.promptIds(lm, null, STORY, lily);
+    assertThat(PromptRenderer.chatTemplateOrNull(lm)).isNull();
+    int[] plain = new PromptRenderer(lm, STORY, null).ids(lily);
     assertThat(plain).containsExactly(lm.tokenizer().encode(LILY, true));
     assertThat(plain[0]).isEqualTo(lm.tokenizer().bosTokenId());
     try (LanguageModel qwen = LanguageModel.load(Fixtures.fixture("tiny-qwen2"))) {
-      var chat = FilterRunner.chatTemplateOrNull(qwen);
+      var chat = PromptRenderer.chatTemplateOrNull(qwen);
       assertThat(chat).isNotNull();
-      int[] ids = FilterRunner.promptIds(qwen, chat, PromptTemplates.PLAIN, lily);
+      int[] ids = new PromptRenderer(qwen, PromptTemplates.PLAIN, null).ids(lily);
       assertThat(ids).containsExactly(qwen.encodeChat(PromptTemplates.PLAIN.messages(lily), true));
       assertThat(qwen.tokenizer().decode(ids, false)).contains(LILY).contains("<|im_start|>assistant");
     }
-    Example noPrompt = new Example("q1", Map.of("question", "Why?"), "Because.", Map.of());
-    assertThatThrownBy(() -> FilterRunner.promptIds(lm, null, PromptTemplates.PLAIN, noPrompt))
+    Example noPrompt = new Example("q1", Map.of("question", "Why?", "context", "None."), "Because.", Map.of());
+    assertThatThrownBy(() -> new PromptRenderer(lm, PromptTemplates.PLAIN, null).ids(noPrompt))
         .isInstanceOf(BadInputException.class).hasMessageContaining("needs field 'prompt'");
   }
 

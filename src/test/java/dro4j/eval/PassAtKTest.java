@@ -1,4 +1,4 @@
-package dro4j.data.metrics;
+package dro4j.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,5 +54,17 @@ class PassAtKTest {
     assertThat(report.get(1)).isCloseTo((0.25 + 0 + 1) / 3, within(1e-12));
     assertThat(report.get(2)).isCloseTo((0.5 + 0 + 1) / 3, within(1e-12));
     assertThat(report.get(4)).isCloseTo((1.0 + 0 + 1) / 3, within(1e-12));
+  }
+
+  @Test
+  void reportGoesUpToTheLargestPowerOfTwoOfTheSamples() {
+    assertThat(PassAtK.powersOfTwo(1)).containsExactly(1);
+    assertThat(PassAtK.powersOfTwo(12)).containsExactly(1, 2, 4, 8);
+    assertThat(PassAtK.powersOfTwo(0)).isEmpty();
+    // 40 samples, 2 correct: pass@32 = 1 - C(38,32)/C(40,32) = 1 - (8*7)/(40*39)
+    Map<Integer, Double> report = PassAtK.report(List.of(new PassAtK.Counts(40, 2)));
+    assertThat(report).containsOnlyKeys(1, 2, 4, 8, 16, 32);
+    assertThat(report.get(32)).isCloseTo(1 - 56.0 / 1560, within(1e-12));
+    assertThat(report.get(1)).isCloseTo(0.05, within(1e-12));
   }
 }

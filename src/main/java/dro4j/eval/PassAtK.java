@@ -1,5 +1,6 @@
-package dro4j.data.metrics;
+package dro4j.eval;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Map;
  * probability that at least one of k samples drawn without replacement is correct.
  */
 public final class PassAtK {
-  /** The k values reported by default. */
+  /** The k values of the DRO paper's tables (pass@1 to pass@16). */
   public static final List<Integer> STANDARD_KS = List.of(1, 2, 4, 8, 16);
 
   private PassAtK() {}
@@ -60,17 +61,24 @@ public final class PassAtK {
   }
 
   /**
-   * Mean pass@k for each of {@link #STANDARD_KS} that every problem has enough samples for, in
-   * increasing k; larger k are left out rather than estimated from too few samples.
+   * Mean pass@k for k = 1, 2, 4, ... up to the largest power of two that every problem has enough
+   * samples for, in increasing k; larger k are left out rather than estimated from too few samples.
    */
   public static Map<Integer, Double> report(List<Counts> problems) {
     int fewest = problems.stream().mapToInt(Counts::samples).min().orElse(0);
     Map<Integer, Double> result = new LinkedHashMap<>();
-    for (int k : STANDARD_KS) {
-      if (k <= fewest) {
-        result.put(k, mean(problems, k));
-      }
+    for (int k : powersOfTwo(fewest)) {
+      result.put(k, mean(problems, k));
     }
     return result;
+  }
+
+  /** 1, 2, 4, ... up to the largest power of two {@code <= n} (empty for n &lt; 1). */
+  public static List<Integer> powersOfTwo(int n) {
+    List<Integer> ks = new ArrayList<>();
+    for (long k = 1; k <= n; k *= 2) {
+      ks.add((int) k);
+    }
+    return ks;
   }
 }
