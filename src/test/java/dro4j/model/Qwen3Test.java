@@ -175,18 +175,11 @@ class Qwen3Test {
   @Test
   void leftPaddedBatchMatchesTheUnpaddedReferences() {
     JsonNode cases = ref.get("cases");
-    int batch = cases.size();
-    int width = 0;
-    for (JsonNode c : cases) {
-      width = Math.max(width, c.get("ids").size());
-    }
-    int[][] tokens = new int[batch][width];
-    boolean[][] valid = new boolean[batch][width];
-    for (int b = 0; b < batch; b++) {
-      int[] ids = ints(cases.get(b).get("ids"));
-      System.arraycopy(ids, 0, tokens[b], width - ids.length, ids.length);
-      Arrays.fill(valid[b], width - ids.length, width, true);
-    }
+    TransformerTest.LeftPadded padded = TransformerTest.LeftPadded.of(cases);
+    int[][] tokens = padded.tokens();
+    boolean[][] valid = padded.valid();
+    int batch = tokens.length;
+    int width = padded.width();
     float[] cached;
     float[] training;
     try (NDManager m = lm.manager().newSubManager(); KvCache cache = model.newCache(m, batch, width)) {
