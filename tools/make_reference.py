@@ -227,5 +227,44 @@ def q_build():
                "tokenizer_cases": cases, "note": "weights stored as bfloat16; reference logits computed in float32 from the bf16 weights"},
               open(os.path.join(QO, "reference.json"), "w"), ensure_ascii=False, indent=1)
 section(q_build)
+
+# ---------------------------------------------------------------- tiny random Qwen3 (q_norm/k_norm, head_dim 16 != 32/4, tied, bf16)
+# The model itself was made without torch by tools/qwen3_reference.py (build) and is committed; this
+# section recomputes its references with transformers from the committed files, in the layout that
+# script writes (reference.json + reference_logits.safetensors; copy both to tiny-qwen3-reference/).
+Q3 = os.path.join(HERE, "..", "src", "test", "resources", "fixtures", "tiny-qwen3")
+Q3O = os.path.join(OUT, "tiny-qwen3")
+def q3_reference():
+    from transformers import Qwen3ForCausalLM
+    os.makedirs(Q3O, exist_ok=True)
+    old = json.load(open(os.path.join(Q3, "..", "tiny-qwen3-reference", "reference.json")))
+    tk = PreTrainedTokenizerFast(tokenizer_file=os.path.join(Q3, "tokenizer.json"), eos_token="<|im_end|>", pad_token="<|endoftext|>")
+    tk.chat_template = json.load(open(os.path.join(Q3, "tokenizer_config.json")))["chat_template"]
+    rendered = tk.apply_chat_template(old["messages"], tokenize=False, add_generation_prompt=True)
+    ids = tk(rendered, add_special_tokens=False)["input_ids"]
+    m32 = load(Qwen3ForCausalLM, Q3, torch.float32).eval()   # bf16 weights, fp32 compute
+    tensors, cases = {}, []
+    for c in old["cases"]:
+        c_ids = ids if c["name"] == "chat" else tk(c["text"], add_special_tokens=False)["input_ids"]
+        lg = m32(torch.tensor([c_ids])).logits[0].float()
+        tensors["logits." + c["name"]] = lg.contiguous()
+        tensors["token_logprobs." + c["name"]] = torch.log_softmax(lg, -1)[:-1].gather(-1, torch.tensor(c_ids[1:])[:, None])[:, 0].contiguous()
+        cases.append({"name": c["name"], "text": c["text"], "ids": c_ids})
+    out = m32.generate(torch.tensor([ids]), max_new_tokens=20, do_sample=False, eos_token_id=None, pad_token_id=0)
+    m32.train()
+    with torch.enable_grad():
+        t = torch.tensor([ids])
+        loss = m32(t, labels=t).loss
+        loss.backward()
+    for n, p in m32.named_parameters():
+        if "q_norm" in n or "k_norm" in n:
+            tensors["grad." + n] = p.grad.detach().float().contiguous()
+    save_file(tensors, os.path.join(Q3O, "reference_logits.safetensors"))
+    json.dump({"messages": old["messages"], "rendered": rendered, "ids": ids, "greedy_ids": out[0].tolist(), "cases": cases,
+               "nll": {"ids": ids, "loss": float(loss), "note": "mean next-token NLL of ids; grad.<q_norm/k_norm name> by autograd"},
+               "made_by": "tools/make_reference.py with transformers " + transformers.__version__,
+               "note": "weights stored as bfloat16; references computed in float32 from the bf16 weights"},
+              open(os.path.join(Q3O, "reference.json"), "w"), ensure_ascii=False, indent=1)
+section(q3_reference)
 json.dump(meta, open(os.path.join(OUT, "versions.json"), "w"))
 print("DONE", flush=True)

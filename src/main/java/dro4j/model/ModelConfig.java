@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * The shape of a decoder-only transformer, read from a Hugging Face {@code config.json}. Supports
- * {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM} and {@code MistralForCausalLM}: pre-norm RMSNorm
- * blocks, rotary attention with grouped KV heads, SiLU-gated MLP. Fields absent from the JSON take
- * the defaults of the matching transformers config class.
+ * {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}, {@code MistralForCausalLM} and
+ * {@code Qwen3ForCausalLM}: pre-norm RMSNorm blocks, rotary attention with grouped KV heads, SiLU-gated
+ * MLP; Qwen3 adds per-head RMSNorm of queries and keys ({@link #qkNorm}). Fields absent from the JSON
+ * take the defaults of the matching transformers config class.
  *
  * <p>The canonical constructor validates the shape, so benchmarks and tests can also build a config
  * in code (see {@link #qwen2_5_0_5B()}).
@@ -20,8 +21,8 @@ import java.util.List;
  * @param numLayers decoder blocks ({@code num_hidden_layers})
  * @param numHeads query heads ({@code num_attention_heads})
  * @param numKvHeads key/value heads ({@code num_key_value_heads}; defaults to numHeads)
- * @param headDim per-head width ({@code head_dim} when given, else hiddenSize / numHeads; it may
- *     differ from hiddenSize / numHeads)
+ * @param headDim per-head width ({@code head_dim} when given, else hiddenSize / numHeads, or 128 for
+ *     Qwen3 as in Qwen3Config; it may differ from hiddenSize / numHeads)
  * @param vocabSize embedding rows ({@code vocab_size})
  * @param maxPositionEmbeddings longest context the model was built for
  * @param rmsNormEps RMSNorm epsilon
@@ -29,11 +30,11 @@ import java.util.List;
  * @param ropeScaling rotary frequency scaling, or null for plain RoPE
  * @param tieWordEmbeddings whether the LM head reuses the embedding matrix
  * @param attentionBias whether q_proj, k_proj and v_proj have biases (always for Qwen2)
- * @param attentionOutputBias whether o_proj has a bias (Llama's {@code attention_bias} only)
+ * @param attentionOutputBias whether o_proj has a bias (Llama's and Qwen3's {@code attention_bias})
  * @param mlpBias whether gate/up/down projections have biases (Llama's {@code mlp_bias})
  * @param slidingWindow attention window in tokens for sliding layers, or null for full attention
  * @param slidingWindowFromLayer layers with index at least this use {@code slidingWindow} (0 for
- *     Mistral; Qwen2's {@code max_window_layers}); ignored when slidingWindow is null
+ *     Mistral; Qwen2's and Qwen3's {@code max_window_layers}); ignored when slidingWindow is null
  * @param bosTokenId beginning-of-sequence token, or null
  * @param eosTokenIds end-of-sequence tokens (possibly empty)
  * @param hiddenAct MLP activation; only {@code silu}
@@ -64,9 +65,13 @@ public record ModelConfig(
   public static final String LLAMA = "LlamaForCausalLM";
   public static final String QWEN2 = "Qwen2ForCausalLM";
   public static final String MISTRAL = "MistralForCausalLM";
+  public static final String QWEN3 = "Qwen3ForCausalLM";
 
   /** The {@code architectures} values this library runs. */
-  public static final List<String> SUPPORTED_ARCHITECTURES = List.of(LLAMA, QWEN2, MISTRAL);
+  public static final List<String> SUPPORTED_ARCHITECTURES = List.of(LLAMA, QWEN2, MISTRAL, QWEN3);
+
+  /** Qwen3Config's {@code head_dim} when config.json has none. */
+  static final int QWEN3_DEFAULT_HEAD_DIM = 128;
 
   /**
    * Rotary frequency scaling ({@code rope_scaling}, or {@code rope_parameters} in transformers 5).
@@ -182,6 +187,7 @@ public record ModelConfig(
     String architecture = architecture(json, root);
     boolean llama = architecture.equals(LLAMA);
     boolean qwen2 = architecture.equals(QWEN2);
+    boolean qwen3 = architecture.equals(QWEN3);
 
     int hidden = json.requiredInt(root, "hidden_size");
     int intermediate = json.requiredInt(root, "intermediate_size");
@@ -190,6 +196,14 @@ public record ModelConfig(
     int vocab = json.requiredInt(root, "vocab_size");
     Integer kvHeads = json.integer(root, "num_key_value_heads");
     Integer headDim = json.integer(root, "head_dim");
+    if (qwen3 && headDim == null) {
+      // Qwen3Config declares head_dim as an int defaulting to 128, whatever hidden / heads is.
+      if (root.has("head_dim")) {
+        throw json.error("field \"head_dim\" is null; Qwen3ForCausalLM needs an integer head_dim"
+            + " (transformers' default, when the field is absent, is " + QWEN3_DEFAULT_HEAD_DIM + ")");
+      }
+      headDim = QWEN3_DEFAULT_HEAD_DIM;
+    }
     if (headDim == null) {
       if (heads <= 0 || hidden % heads != 0) {
         throw json.error("hidden_size (" + hidden + ") is not divisible by num_attention_heads ("
@@ -199,14 +213,14 @@ public record ModelConfig(
     }
 
     // transformers' class defaults for fields a hand-written config may leave out.
-    int defaultMaxPositions = llama ? 2048 : qwen2 ? 32768 : 4096 * 32;
+    int defaultMaxPositions = llama ? 2048 : qwen2 || qwen3 ? 32768 : 4096 * 32;
     Integer maxPositions = json.integer(root, "max_position_embeddings");
     Double eps = json.number(root, "rms_norm_eps");
     Boolean tied = json.bool(root, "tie_word_embeddings");
     String act = json.string(root, "hidden_act");
 
     // Biases: Qwen2 always has q/k/v biases and none on o_proj; Llama's flags cover q/k/v/o and
-    // the MLP; Mistral has none.
+    // the MLP; Qwen3's attention_bias covers q/k/v/o (default false); Mistral has none.
     boolean qkvBias;
     boolean oBias;
     boolean mlpBias;
@@ -214,14 +228,19 @@ public record ModelConfig(
       qkvBias = orFalse(json.bool(root, "attention_bias"));
       oBias = qkvBias;
       mlpBias = orFalse(json.bool(root, "mlp_bias"));
+    } else if (qwen3) {
+      qkvBias = orFalse(json.bool(root, "attention_bias"));
+      oBias = qkvBias;
+      mlpBias = false;
     } else {
       qkvBias = qwen2;
       oBias = false;
       mlpBias = false;
     }
 
-    // Sliding window: Mistral applies it to every layer; Qwen2 only with use_sliding_window, and
-    // then only from layer max_window_layers on (or as layer_types says, in transformers 5).
+    // Sliding window: Mistral applies it to every layer; Qwen2 and Qwen3 only with
+    // use_sliding_window, and then only from layer max_window_layers on (or as layer_types says, in
+    // transformers 5).
     Integer window = null;
     int windowFrom = 0;
     // An absent sliding_window means the class default 4096; an explicit null means none.
@@ -230,7 +249,7 @@ public record ModelConfig(
         : Integer.valueOf(4096);
     if (architecture.equals(MISTRAL)) {
       window = configuredWindow;
-    } else if (qwen2 && orFalse(json.bool(root, "use_sliding_window"))) {
+    } else if ((qwen2 || qwen3) && orFalse(json.bool(root, "use_sliding_window"))) {
       window = configuredWindow;
       Integer maxWindowLayers = json.integer(root, "max_window_layers");
       windowFrom = maxWindowLayers != null ? maxWindowLayers : 28;
@@ -245,12 +264,12 @@ public record ModelConfig(
     if (root.has("bos_token_id")) {
       bos = json.integer(root, "bos_token_id");
     } else {
-      bos = qwen2 ? null : 1;
+      bos = qwen2 || qwen3 ? null : 1;
     }
     if (root.has("eos_token_id")) {
       eos = json.intOrList(root, "eos_token_id");
     } else {
-      eos = qwen2 ? List.of() : List.of(2);
+      eos = qwen2 || qwen3 ? List.of() : List.of(2);
     }
 
     double theta = ropeTheta(json, root);
@@ -310,6 +329,7 @@ public record ModelConfig(
       case "llama" -> LLAMA;
       case "qwen2" -> QWEN2;
       case "mistral" -> MISTRAL;
+      case "qwen3" -> QWEN3;
       default -> throw json.error("unsupported model_type " + modelType + "; supported"
           + " architectures: " + String.join(", ", SUPPORTED_ARCHITECTURES));
     };
@@ -408,6 +428,15 @@ public record ModelConfig(
     return b != null && b;
   }
 
+  /**
+   * Whether each attention head's queries and keys go through their own RMSNorm ({@code q_norm},
+   * {@code k_norm}, weights of length {@link #headDim}) after the projections and before the rotary
+   * embedding: Qwen3.
+   */
+  public boolean qkNorm() {
+    return architecture.equals(QWEN3);
+  }
+
   /** Query heads per KV head (grouped-query attention). */
   public int kvGroups() {
     return numHeads / numKvHeads;
@@ -465,5 +494,14 @@ public record ModelConfig(
   public static ModelConfig qwen2_5_0_5B() {
     return new ModelConfig(QWEN2, 896, 4864, 24, 14, 2, 64, 151936, 32768, 1e-6, 1_000_000.0,
         null, true, true, false, false, null, 0, 151643, List.of(151643), "silu");
+  }
+
+  /**
+   * Qwen3-0.6B's published shape (hidden 1024, 28 layers, 16 heads, 8 KV heads, head_dim 128, not
+   * 1024 / 16; intermediate 3072, vocab 151936, tied embeddings, no biases, q/k norms, theta 1e6).
+   */
+  public static ModelConfig qwen3_0_6B() {
+    return new ModelConfig(QWEN3, 1024, 3072, 28, 16, 8, 128, 151936, 40960, 1e-6, 1_000_000.0,
+        null, true, false, false, false, null, 0, 151643, List.of(151645), "silu");
   }
 }

@@ -19,10 +19,11 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The decoder-only transformer shared by Llama, Qwen2 and Mistral, in fp32 on DJL/PyTorch.
+ * The decoder-only transformer shared by Llama, Qwen2, Mistral and Qwen3, in fp32 on DJL/PyTorch.
  *
  * <p>Pre-norm blocks: RMSNorm, grouped-query attention with rotary position embeddings (rotate-half
- * layout, as Hugging Face stores q/k rows), RMSNorm, SwiGLU MLP; a final RMSNorm and the language
+ * layout, as Hugging Face stores q/k rows; Qwen3 first normalises each head's queries and keys with
+ * {@code q_norm} / {@code k_norm}), RMSNorm, SwiGLU MLP; a final RMSNorm and the language
  * model head (tied to the embeddings or not). Parameters keep their Hugging Face names and layouts
  * ({@code [out, in]} linear weights), so checkpoints round-trip unchanged.
  *
@@ -40,11 +41,15 @@ public final class Transformer implements AutoCloseable {
   private final Layer[] layers;
   private final float[] inverseFrequencies;
 
-  /** The parameters of one decoder block; biases are null when the architecture has none. */
+  /**
+   * The parameters of one decoder block; biases, and the per-head query/key norms, are null when the
+   * architecture has none.
+   */
   private record Layer(
       NDArray inputNorm,
       NDArray q, NDArray qBias,
       NDArray k, NDArray kBias,
+      NDArray qNorm, NDArray kNorm,
       NDArray v, NDArray vBias,
       NDArray o, NDArray oBias,
       NDArray postNorm,
@@ -67,6 +72,7 @@ public final class Transformer implements AutoCloseable {
               parameters.get(p + "input_layernorm.weight"),
               parameters.get(p + "self_attn.q_proj.weight"), parameters.get(p + "self_attn.q_proj.bias"),
               parameters.get(p + "self_attn.k_proj.weight"), parameters.get(p + "self_attn.k_proj.bias"),
+              parameters.get(p + "self_attn.q_norm.weight"), parameters.get(p + "self_attn.k_norm.weight"),
               parameters.get(p + "self_attn.v_proj.weight"), parameters.get(p + "self_attn.v_proj.bias"),
               parameters.get(p + "self_attn.o_proj.weight"), parameters.get(p + "self_attn.o_proj.bias"),
               parameters.get(p + "post_attention_layernorm.weight"),
@@ -106,6 +112,10 @@ public final class Transformer implements AutoCloseable {
       }
       if (c.attentionOutputBias()) {
         shapes.put(p + "self_attn.o_proj.bias", new long[] {h});
+      }
+      if (c.qkNorm()) {
+        shapes.put(p + "self_attn.q_norm.weight", new long[] {c.headDim()});
+        shapes.put(p + "self_attn.k_norm.weight", new long[] {c.headDim()});
       }
       shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
       shapes.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
@@ -336,8 +346,15 @@ public final class Transformer implements AutoCloseable {
     int headDim = config.headDim();
 
     NDArray h = rmsNorm(x, w.inputNorm());
-    NDArray q = linear(h, w.q(), w.qBias()).reshape(batch, count, heads, headDim).transpose(0, 2, 1, 3);
-    NDArray k = linear(h, w.k(), w.kBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
+    NDArray q = linear(h, w.q(), w.qBias()).reshape(batch, count, heads, headDim);
+    NDArray k = linear(h, w.k(), w.kBias()).reshape(batch, count, kvHeads, headDim);
+    if (w.qNorm() != null) {
+      // Qwen3: RMSNorm over each head's headDim values, before the rotary embedding
+      q = rmsNorm(q, w.qNorm());
+      k = rmsNorm(k, w.kNorm());
+    }
+    q = q.transpose(0, 2, 1, 3);
+    k = k.transpose(0, 2, 1, 3);
     NDArray v = linear(h, w.v(), w.vBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
     q = applyRotary(q, cos, sin);
     k = applyRotary(k, cos, sin);

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -222,6 +223,86 @@ class ModelConfigTest {
     assertEquals(32, c.ropeInverseFrequencies().length);
   }
 
+  @Test
+  void loadsTinyQwen3WithExplicitHeadDimAndQkNorms() {
+    ModelConfig c = ModelConfig.loadFromDir(Fixtures.fixture("tiny-qwen3"));
+    assertEquals(ModelConfig.QWEN3, c.architecture());
+    assertTrue(c.qkNorm());
+    assertEquals(16, c.headDim()); // hidden 32 / 4 heads would be 8
+    assertTrue(c.tieWordEmbeddings());
+    assertFalse(c.attentionBias());
+    assertFalse(c.attentionOutputBias());
+    assertEquals(1e6, c.ropeTheta());
+    assertNull(c.slidingWindow());
+    assertFalse(ModelConfig.loadFromDir(Fixtures.fixture("tiny-qwen2")).qkNorm());
+  }
+
+  @Test
+  void qwen3DefaultsAreQwen3Configs() throws IOException {
+    ModelConfig c = ModelConfig.load(qwen3("head_dim", REMOVE, "max_position_embeddings", REMOVE,
+        "tie_word_embeddings", REMOVE, "bos_token_id", REMOVE, "eos_token_id", REMOVE,
+        "attention_bias", REMOVE, "rms_norm_eps", REMOVE, "rope_theta", REMOVE));
+    assertEquals(128, c.headDim()); // Qwen3Config's head_dim default, not hidden / heads = 8
+    assertEquals(64, c.ropeInverseFrequencies().length);
+    assertEquals(32768, c.maxPositionEmbeddings());
+    assertFalse(c.tieWordEmbeddings());
+    assertFalse(c.attentionBias());
+    assertNull(c.bosTokenId());
+    assertEquals(List.of(), c.eosTokenIds());
+    assertEquals(1e-6, c.rmsNormEps());
+    assertEquals(10000.0, c.ropeTheta());
+    assertTrue(c.qkNorm());
+    // model_type alone names it too
+    assertEquals(ModelConfig.QWEN3, ModelConfig.load(qwen3("architectures", REMOVE)).architecture());
+  }
+
+  @Test
+  void qwen3AttentionBiasCoversQkvAndO() throws IOException {
+    ModelConfig c = ModelConfig.load(qwen3("attention_bias", "true"));
+    assertTrue(c.attentionBias());
+    assertTrue(c.attentionOutputBias());
+    assertFalse(c.mlpBias());
+    Map<String, long[]> shapes = Transformer.parameterShapes(c);
+    assertArrayEquals(new long[] {64}, shapes.get("model.layers.0.self_attn.o_proj.bias"));
+    assertArrayEquals(new long[] {8 * 16}, shapes.get("model.layers.0.self_attn.q_proj.bias"));
+    assertArrayEquals(new long[] {16}, shapes.get("model.layers.0.self_attn.q_norm.weight"));
+  }
+
+  @Test
+  void qwen3SlidingWindowAsQwen2() throws IOException {
+    String[] window = {"sliding_window", "64", "max_window_layers", "1"};
+    assertNull(ModelConfig.load(qwen3(window)).slidingWindow()); // use_sliding_window absent
+    ModelConfig on = ModelConfig.load(qwen3(concat(window, "use_sliding_window", "true")));
+    assertNull(on.slidingWindowOf(0));
+    assertEquals(64, on.slidingWindowOf(1));
+  }
+
+  @Test
+  void qwen3ConfigErrors() throws IOException {
+    assertBad(qwen3("head_dim", "null"), "field \"head_dim\" is null; Qwen3ForCausalLM needs an"
+        + " integer head_dim");
+    assertBad(qwen3("head_dim", "15"), "head_dim (15) must be even");
+    // Qwen3's long-context recipe (YaRN) is not implemented
+    assertBad(qwen3("rope_scaling", "{\"rope_type\": \"yarn\", \"factor\": 4.0,"
+        + " \"original_max_position_embeddings\": 32768}"), "unsupported rope_scaling type \"yarn\"");
+    assertBad(qwen3("architectures", "[\"Qwen3MoeForCausalLM\"]"), "unsupported architecture"
+        + " Qwen3MoeForCausalLM; supported: LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM,"
+        + " Qwen3ForCausalLM");
+    assertBad(qwen3("hidden_act", "\"gelu\""), "unsupported hidden_act \"gelu\"");
+    assertBad(qwen3("partial_rotary_factor", "0.5"), "unsupported partial_rotary_factor 0.5");
+  }
+
+  @Test
+  void buildsQwen3SixHundredMillionShapeInCode() {
+    ModelConfig c = ModelConfig.qwen3_0_6B();
+    assertTrue(c.qkNorm());
+    assertEquals(128, c.headDim());
+    assertEquals(2, c.kvGroups());
+    assertFalse(c.attentionBias());
+    assertArrayEquals(new long[] {16 * 128, 1024},
+        Transformer.parameterShapes(c).get("model.layers.27.self_attn.q_proj.weight"));
+  }
+
   // ---- bad input ---------------------------------------------------------------------------
 
   @Test
@@ -327,6 +408,13 @@ class ModelConfigTest {
     Path file = dir.resolve("config.json");
     Files.writeString(file, JSON.writeValueAsString(root));
     return file;
+  }
+
+  /** A small Qwen3 config.json (head_dim 16, not hidden / heads) with fields replaced or removed. */
+  private Path qwen3(String... fieldsAndValues) throws IOException {
+    return llama(concat(new String[] {"architectures", "[\"Qwen3ForCausalLM\"]", "model_type",
+        "\"qwen3\"", "head_dim", "16", "attention_bias", "false", "tie_word_embeddings", "true",
+        "bos_token_id", "null", "eos_token_id", "151645"}, fieldsAndValues));
   }
 
   private static String[] concat(String[] a, String... b) {

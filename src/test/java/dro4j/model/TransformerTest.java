@@ -68,21 +68,36 @@ class TransformerTest {
     }
   }
 
+  /** The {@code ids} of each case, left-padded with token 0 to the longest; valid marks real tokens. */
+  record LeftPadded(int[][] tokens, boolean[][] valid) {
+    static LeftPadded of(JsonNode cases) {
+      int width = 0;
+      for (JsonNode c : cases) {
+        width = Math.max(width, c.get("ids").size());
+      }
+      int[][] tokens = new int[cases.size()][width];
+      boolean[][] valid = new boolean[cases.size()][width];
+      for (int b = 0; b < tokens.length; b++) {
+        int[] ids = ints(cases.get(b).get("ids"));
+        System.arraycopy(ids, 0, tokens[b], width - ids.length, ids.length);
+        Arrays.fill(valid[b], width - ids.length, width, true);
+      }
+      return new LeftPadded(tokens, valid);
+    }
+
+    int width() {
+      return tokens[0].length;
+    }
+  }
+
   @Test
   void leftPaddedBatchMatchesTransformers() {
     JsonNode cases = json(Fixtures.fixture("stories260K-reference", "logits_cases.json"));
-    int width = 0;
-    for (JsonNode c : cases) {
-      width = Math.max(width, c.get("ids").size());
-    }
-    int batch = cases.size();
-    int[][] tokens = new int[batch][width];
-    boolean[][] valid = new boolean[batch][width];
-    for (int b = 0; b < batch; b++) {
-      int[] ids = ints(cases.get(b).get("ids"));
-      System.arraycopy(ids, 0, tokens[b], width - ids.length, ids.length);
-      Arrays.fill(valid[b], width - ids.length, width, true);
-    }
+    LeftPadded padded = LeftPadded.of(cases);
+    int[][] tokens = padded.tokens();
+    boolean[][] valid = padded.valid();
+    int batch = tokens.length;
+    int width = padded.width();
     float[] actual;
     try (NDManager m = manager.newSubManager(); KvCache cache = stories.newCache(m, batch, width)) {
       actual = stories.logits(stories.forward(cache, tokens, valid, m)).toFloatArray();
