@@ -68,7 +68,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final SamplingParams sampling;
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
+  private final CompletionsListener completionsListener;
   private final long totalSteps;
+  private final List<Map<String, Object>> resumedHistory;
   private long completedSteps;
   private long skippedUpdates;
 
@@ -94,6 +96,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         .withMaxNewTokens(config.maxCompletionLength()).withNumReturnSequences(config.numGenerations());
     this.listeners = List.copyOf(b.listeners);
     this.checkpoints = b.checkpoints;
+    this.completionsListener = b.completionsListener;
+    this.resumedHistory = b.resume == null ? List.of() : b.resume.logHistory();
     if (b.resume != null) {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
@@ -108,7 +112,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** Runs the remaining steps up to the configured total, reporting and checkpointing on the way. */
   public TrainingSummary train() {
-    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints);
+    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints, resumedHistory);
   }
 
   /** Runs the next step and returns its metrics (listeners and checkpoints are {@link #train()}'s job). */
@@ -152,6 +156,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     GrpoUpdate.Result result = null;
     double trainSeconds = 0;
+    Advantages adv = null;
     int nonFinite = scores.nonFinite();
     metrics.put("nonfinite_rewards", nonFinite);
     if (nonFinite > 0) {
@@ -160,7 +165,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     } else {
       int[] groupIds = new int[completions.size()];
       for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
-      Advantages adv = config.advantageEstimator().compute(
+      adv = config.advantageEstimator().compute(
           scores.total(), groupIds, config.scaleRewards(), config.dynamicSampling());
       StepMetrics.advantages(metrics, adv);
       int[] rows = adv.keptRows();
@@ -183,6 +188,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       }
       metrics.put("rows_trained", rows.length);
     }
+    logCompletions(index + 1, examples, completions, scores, adv);
     StepMetrics.update(metrics, result, config.beta() > 0);
     metrics.put("skipped_updates", skippedUpdates);
     metrics.put("learning_rate", result != null ? result.learningRate()
@@ -199,6 +205,23 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
     completedSteps++;
     return metrics;
+  }
+
+  /** Hands a logged step's rollouts to the completions listener when {@code log_completions} is on. */
+  private void logCompletions(long step, List<Example> examples, List<Completion> completions,
+      RewardScoring.Scores scores, Advantages adv) {
+    if (!config.logCompletions() || completionsListener == null
+        || (step % args.loggingSteps() != 0 && step != totalSteps)) {
+      return;
+    }
+    List<CompletionsListener.Row> rows = new ArrayList<>(completions.size());
+    for (int i = 0; i < completions.size(); i++) {
+      Map<String, Double> values = new LinkedHashMap<>();
+      for (Map.Entry<String, double[]> e : scores.perReward().entrySet()) values.put(e.getKey(), e.getValue()[i]);
+      rows.add(new CompletionsListener.Row(step, prompts.text(examples.get(i / config.numGenerations())),
+          completions.get(i).text(), values, adv == null ? null : adv.get(i)));
+    }
+    completionsListener.onCompletions(step, rows);
   }
 
   private static PeriodicEvaluation evaluation(LanguageModel policy, Task task, GrpoConfig config, List<Example> examples) {
@@ -220,7 +243,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.perStepPrompts(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype());
+        args.saveTotalLimit(), args.saveDtype(), order.epoch(completedSteps * config.perStepPrompts()), List.of());
   }
 
   /** Steps completed (including those before a resume). */
@@ -292,6 +315,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     private List<Example> dataset;
     private final List<StepListener> listeners = new ArrayList<>();
     private CheckpointSink checkpoints;
+    private CompletionsListener completionsListener;
     private ResumeState resume;
 
     private Builder(GrpoConfig config) {
@@ -338,6 +362,12 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     /** Adds a listener for the reported steps. */
     public Builder listener(StepListener listener) {
       listeners.add(listener);
+      return this;
+    }
+
+    /** Receives each logged step's rollouts when {@code log_completions} is on (default: none). */
+    public Builder completionsListener(CompletionsListener listener) {
+      this.completionsListener = listener;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,9 +16,23 @@ import java.util.Map;
  * @param expAvg AdamW first moments by parameter name, flattened
  * @param expAvgSq AdamW second moments by parameter name, flattened
  * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
+ * @param logHistory the reported steps' metrics up to {@code step} (transformers' {@code log_history}),
+ *     which the resumed run's checkpoints continue
  */
 public record ResumeState(
-    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
+    List<Map<String, Object>> logHistory) {
+
+  /** A state without log history. */
+  public ResumeState(
+      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, List.of());
+  }
+
+  /** The same state with {@code history} as its log history. */
+  public ResumeState withLogHistory(List<Map<String, Object>> history) {
+    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, history);
+  }
 
   public ResumeState {
     if (step < 0 || optimizerSteps < 0 || skippedUpdates < 0) {
@@ -25,6 +40,7 @@ public record ResumeState(
     }
     expAvg = Collections.unmodifiableMap(new LinkedHashMap<>(expAvg));
     expAvgSq = Collections.unmodifiableMap(new LinkedHashMap<>(expAvgSq));
+    logHistory = logHistory == null ? List.of() : List.copyOf(logHistory);
   }
 
   /** A copy of an optimizer's state after {@code step} steps. */

@@ -44,6 +44,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
   private final long totalSteps;
+  private final List<Map<String, Object>> resumedHistory;
   private long completedSteps;
   private long skippedUpdates;
 
@@ -59,6 +60,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);
     this.checkpoints = b.checkpoints;
+    this.resumedHistory = b.resume == null ? List.of() : b.resume.logHistory();
     if (b.resume != null) {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
@@ -73,7 +75,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** Runs the remaining steps up to the configured total, reporting and checkpointing on the way. */
   public TrainingSummary train() {
-    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints);
+    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints, resumedHistory);
   }
 
   /** Runs the next step (one optimizer update) and returns its metrics. */
@@ -192,7 +194,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.examplesPerStep(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype());
+        args.saveTotalLimit(), args.saveDtype(), order.epoch(completedSteps * config.examplesPerStep()), List.of());
   }
 
   /** Steps completed (including those before a resume). */

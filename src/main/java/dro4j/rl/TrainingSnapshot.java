@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import dro4j.model.Transformer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Map;
  * @param outputDir {@code output_dir}
  * @param saveTotalLimit {@code save_total_limit} (null: keep all)
  * @param saveDtype {@code save_dtype}: float32 or bfloat16
+ * @param epoch the (fractional) epoch reached, examples consumed / data set size: the {@code epoch} the
+ *     step metrics report
+ * @param logHistory every reported step's metrics so far, oldest first, each with its {@code step} and
+ *     {@code epoch} (transformers' {@code log_history}); empty from a trainer, filled in by the step loop
  */
 public record TrainingSnapshot(
     long step,
@@ -33,10 +38,23 @@ public record TrainingSnapshot(
     Map<String, Object> config,
     Path outputDir,
     Integer saveTotalLimit,
-    String saveDtype) {
+    String saveDtype,
+    double epoch,
+    List<Map<String, Object>> logHistory) {
+
+  /** Copies the history. */
+  public TrainingSnapshot {
+    logHistory = logHistory == null ? List.of() : List.copyOf(logHistory);
+  }
+
+  /** The same snapshot with {@code history} as its log history. */
+  public TrainingSnapshot withLogHistory(List<Map<String, Object>> history) {
+    return new TrainingSnapshot(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config,
+        outputDir, saveTotalLimit, saveDtype, epoch, history);
+  }
 
   /** The optimizer state and counters a resumed run restores. */
   public ResumeState resumeState() {
-    return ResumeState.capture(step, optimizer, skippedUpdates);
+    return ResumeState.capture(step, optimizer, skippedUpdates).withLogHistory(logHistory);
   }
 }

@@ -5,7 +5,9 @@ import dro4j.rl.CheckpointSource;
 import dro4j.rl.ResumeState;
 import dro4j.rl.TrainingSnapshot;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,10 +35,12 @@ public final class CheckpointStore implements CheckpointSink, CheckpointSource {
   public void save(TrainingSnapshot s) {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put(SKIPPED_UPDATES, s.skippedUpdates());
+    extra.put(TrainerState.EPOCH, s.epoch());
+    extra.put(TrainerState.LOG_HISTORY, s.logHistory());
     // The data position is one running count of examples consumed (DataOrder reshuffles per epoch
-    // from the seed), so it is stored as the index with epoch 0.
+    // from the seed), so it is stored as the index, beside the whole epochs done.
     TrainerState state = TrainerState.capture(
-        s.step(), s.seed(), 0, s.dataPosition(), s.optimizer(), s.config(), Map.of(), extra);
+        s.step(), s.seed(), (long) Math.floor(s.epoch()), s.dataPosition(), s.optimizer(), s.config(), Map.of(), extra);
     CheckpointDtype dtype = "bfloat16".equals(s.saveDtype()) ? CheckpointDtype.BFLOAT16 : CheckpointDtype.FLOAT32;
     int limit = s.saveTotalLimit() == null ? 0 : s.saveTotalLimit();
     Checkpoints.save(s.outputDir(), s.step(), s.model(), s.sourceModelDir(), state, dtype, limit, faults);
@@ -52,6 +56,16 @@ public final class CheckpointStore implements CheckpointSink, CheckpointSource {
     TrainerState state = Checkpoints.loadState(checkpointDir);
     Object skipped = state.extra().get(SKIPPED_UPDATES);
     long skippedUpdates = skipped instanceof Number n ? n.longValue() : 0;
-    return new ResumeState(state.globalStep(), state.optimizerStepCount(), state.expAvg(), state.expAvgSq(), skippedUpdates);
+    return new ResumeState(state.globalStep(), state.optimizerStepCount(), state.expAvg(), state.expAvgSq(), skippedUpdates,
+        logHistory(state.extra().get(TrainerState.LOG_HISTORY)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> logHistory(Object raw) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (raw instanceof List<?> list) {
+      for (Object o : list) if (o instanceof Map<?, ?> m) out.add((Map<String, Object>) m);
+    }
+    return out;
   }
 }
