@@ -49,6 +49,15 @@ public final class Main implements Runnable {
           commandLine.getErr().flush();
           return 1;
         });
+    // a usage error: the message and where the options are documented, not the whole help
+    cli.setParameterExceptionHandler((ex, commandArgs) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("error: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+      c.getErr().println("('" + c.getCommandSpec().qualifiedName() + " --help' lists the options)");
+      c.getErr().flush();
+      return 2;
+    });
     int code = cli.execute(args);
     out.flush();
     err.flush();

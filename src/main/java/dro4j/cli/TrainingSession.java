@@ -1,6 +1,16 @@
 package dro4j.cli;
 
+import dro4j.BadInputException;
 import dro4j.LanguageModel;
+import dro4j.rl.CompletionsListener;
+import dro4j.rl.config.TrainingArguments;
+import dro4j.rl.metrics.MetricsLog;
+import dro4j.rl.metrics.TensorBoardWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import dro4j.rl.CheckpointSink;
 import dro4j.rl.ResumeState;
 import dro4j.rl.StepListener;
@@ -20,16 +30,22 @@ final class TrainingSession implements AutoCloseable {
   private final Checkpointing checkpoints = Checkpointing.available();
   private final ConsoleReport report;
   private final MetricsRecorder metrics;
+  private final TensorBoardWriter tensorBoard;
+  private final CompletionsLog completions;
+
+  /** What a run writes into output_dir besides its checkpoint-* folders. */
+  static final List<String> RUN_OUTPUTS = List.of(MetricsLog.FILE_NAME, CompletionsLog.FILE_NAME, "plots", "runs");
   private final LanguageModel resumed;
   private final ResumeState resumeState;
 
   /**
-   * Opens the session: with {@code resume}, loads the newest checkpoint of {@code outputDir} (its
-   * folder is the policy; error when there is none); opens the metrics log after that checkpoint's step.
+   * Opens the session: with {@code resume}, loads the newest checkpoint of {@code output_dir} (its
+   * folder is the policy; error when there is none) and continues its logs after that checkpoint's
+   * step; a fresh run needs an output_dir without an earlier run, or {@code overwrite_output_dir}.
    */
-  TrainingSession(PrintWriter out, Path outputDir, boolean resume, String... reportKeys) {
+  TrainingSession(PrintWriter out, TrainingArguments args, boolean resume, String... reportKeys) {
     this.out = out;
-    this.outputDir = outputDir;
+    this.outputDir = args.outputDir();
     this.report = new ConsoleReport(out, reportKeys);
     if (resume) {
       Checkpointing.Resume r = checkpoints.latest(outputDir);
@@ -39,8 +55,53 @@ final class TrainingSession implements AutoCloseable {
     } else {
       this.resumed = null;
       this.resumeState = null;
+      prepareFresh(outputDir, args.overwriteOutputDir());
     }
     this.metrics = new MetricsRecorder(outputDir, resumedStep());
+    this.tensorBoard = "tensorboard".equals(args.reportTo()) ? new TensorBoardWriter(outputDir.resolve("runs")) : null;
+    this.completions = new CompletionsLog(out, outputDir, resumedStep());
+  }
+
+  /**
+   * A fresh run's output folder: refused when it holds an earlier run's outputs ({@link #RUN_OUTPUTS},
+   * {@code checkpoint-*}), unless {@code overwrite} (overwrite_output_dir), which deletes them first.
+   */
+  private void prepareFresh(Path dir, boolean overwrite) {
+    List<Path> earlier = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        entries.filter(p -> RUN_OUTPUTS.contains(p.getFileName().toString())
+            || p.getFileName().toString().startsWith("checkpoint-")).sorted().forEach(earlier::add);
+      } catch (IOException e) {
+        throw new BadInputException(dir, "cannot list the output folder: " + e.getMessage(), e);
+      }
+    }
+    if (earlier.isEmpty()) return;
+    List<String> names = earlier.stream().map(p -> p.getFileName().toString()).toList();
+    if (!overwrite) {
+      throw new BadInputException(dir.toAbsolutePath(), "output_dir already holds a run (" + String.join(", ", names)
+          + "); --resume continues it, --overwrite_output_dir true deletes it first, or choose another --output_dir");
+    }
+    for (Path p : earlier) deleteRecursively(p);
+    out.println("overwrite_output_dir: deleted the earlier run's " + String.join(", ", names) + " in " + dir);
+  }
+
+  private static void deleteRecursively(Path path) {
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    } catch (IOException e) {
+      throw new BadInputException(path, "cannot delete (overwrite_output_dir): " + e.getMessage(), e);
+    }
+  }
+
+  /** The PyTorch thread count in use and how to change it, for the start-up line. */
+  static String threads() {
+    return "PyTorch threads " + ai.djl.pytorch.jni.JniUtils.getNumThreads() + " (DRO4J_THREADS=N sets it)";
+  }
+
+  /** Receives the rollouts of logged steps for {@code completions.jsonl} (log_completions). */
+  CompletionsListener completions() {
+    return completions;
   }
 
   /** Where the trainer writes checkpoints. */
@@ -48,9 +109,9 @@ final class TrainingSession implements AutoCloseable {
     return checkpoints.sink();
   }
 
-  /** The listeners to add to the trainer: console progress and the metrics log. */
+  /** The listeners to add to the trainer: console progress, the metrics log and TensorBoard (report_to). */
   List<StepListener> listeners() {
-    return List.of(report, metrics);
+    return tensorBoard == null ? List.of(report, metrics) : List.of(report, metrics, tensorBoard);
   }
 
   /** The policy loaded from the checkpoint, or null when not resuming. */
@@ -82,6 +143,8 @@ final class TrainingSession implements AutoCloseable {
   public void close() {
     report.close();
     metrics.close();
+    completions.close();
+    if (tensorBoard != null) tensorBoard.close();
     if (resumed != null) {
       resumed.close();
     }

@@ -43,12 +43,25 @@ public final class TensorEngine {
     if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
       System.setProperty("DJL_CACHE_DIR", cacheRoot().resolve("djl").toString());
     }
+    announceFirstExtraction();
     String threads = System.getenv("DRO4J_THREADS");
     if (threads != null && !threads.isBlank() && System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", threads.trim());
       System.setProperty("ai.djl.pytorch.num_interop_threads", threads.trim());
     }
     configured = true;
+  }
+
+  /**
+   * Says in one line on standard error that the natives are about to be extracted, when DJL's cache
+   * holds no PyTorch yet (the first run: about 430 MB, a few seconds to a minute).
+   */
+  private static void announceFirstExtraction() {
+    String dir = System.getProperty("DJL_CACHE_DIR", System.getenv("DJL_CACHE_DIR"));
+    if (dir != null && !java.nio.file.Files.isDirectory(Path.of(dir, "pytorch"))) {
+      System.err.println("dro4j: first run: extracting the PyTorch CPU libraries (about 430 MB) to " + Path.of(dir, "pytorch")
+          + "; later runs reuse them");
+    }
   }
 
   /** A new root manager on the PyTorch engine. */
