@@ -17,6 +17,7 @@ import dro4j.score.TokenScores;
 import dro4j.task.PromptRenderer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -153,6 +154,15 @@ public final class FilterRunner {
    * round's training set; empty before training) forward.
    */
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round) {
+    return run(policy, candidates, previous, round, null);
+  }
+
+  /**
+   * {@link #run(LanguageModel, List, List, long)}, telling {@code progress} (may be null) the number of
+   * candidates scored after each batch of {@code prompts_per_call}.
+   */
+  public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round,
+      IntConsumer progress) {
     PromptRenderer renderer = prompts(policy);
     List<PromptStatistics> statistics = new ArrayList<>(candidates.size());
     int samples = 0;
@@ -184,6 +194,7 @@ public final class FilterRunner {
           withSplit += (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
         }
       }
+      if (progress != null) progress.accept(statistics.size());
     }
     FilterConfig roundConfig = new FilterConfig(config.samplesPerPrompt(), config.worstRankFraction(),
         config.rankThreshold(), config.lowVariationDropFraction(), config.carryForwardFraction(),
