@@ -72,7 +72,8 @@ final class AgreementCommand implements Callable<Integer> {
       };
     } else {
       Map<String, Object> config = RewardRegistry.readConfig(judgeConfig);
-      RewardCommand.requireKnown(cli, RewardRegistry.standard(), String.valueOf(config.get("name")), "--judge-config");
+      RewardCommand.requireKnown(cli, RewardRegistry.standard(), String.valueOf(config.get("name")),
+          "--judge-config " + judgeConfig);
       built = RewardRegistry.standard().build(config);
       judgeName = built.name();
       judge = JudgeAgreement.fromReward(built, RewardContext.textOnly());

@@ -39,6 +39,7 @@ public final class Main implements Runnable {
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
+    cli.setOverwrittenOptionsAllowed(true); // a flag given twice: the last one wins, as with argparse
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {

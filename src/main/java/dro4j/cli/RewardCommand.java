@@ -122,7 +122,7 @@ final class RewardCommand implements Callable<Integer> {
     }
     Map<String, Object> rewardSpec = rewardSpec();
     requireKnown(spec.commandLine(), registry, String.valueOf(rewardSpec.get("name")),
-        choice.config != null ? "--config" : "--reward");
+        choice.config != null ? "--config " + choice.config : "--reward");
     Reward reward;
     boolean needsModel;
     try {

@@ -123,7 +123,7 @@ class RewardCommandTest {
     assertThat(badParam.err()).contains("unknown parameter 'stemmer'").contains("stem");
     Path config = write(dir, "bad.json", "{\"name\": \"weighted_sum\", \"rewards\": [{\"reward\": \"nope\"}]}");
     Result badConfig = run("reward", "--input", ok.toString(), "--config", config.toString());
-    assertThat(badConfig.code()).isEqualTo(1);
+    assertThat(badConfig.code()).isEqualTo(2); // an unknown reward name is bad usage
     assertThat(badConfig.err()).contains("bad.json").contains("unknown reward 'nope'");
     Result noReference = run("reward", "--input", in.toString().replace("in.jsonl", "empty.jsonl"), "--reward", "exact_match");
     assertThat(noReference.code()).isEqualTo(1);
