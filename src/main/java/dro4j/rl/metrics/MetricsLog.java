@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>{@code step} comes first, then the metrics in the order the map gives them (use a {@link
- * LinkedHashMap}). Values are numbers, strings, booleans or null. A non-finite number is written as
+ * LinkedHashMap}). Values are numbers, strings, booleans or null (and maps and lists of them, for logs such as
+ * completions.jsonl). A non-finite number is written as
  * the string {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"} (strict JSON has no such
  * numbers, and Python's json would write bare {@code NaN}, which other readers reject); {@link #read}
  * turns those strings back into doubles, and {@code pandas.read_json(lines=True)} reads the column as
