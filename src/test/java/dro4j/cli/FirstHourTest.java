@@ -311,6 +311,28 @@ class FirstHourTest {
     return out;
   }
 
+  /**
+   * The README's "Using your own model and data" commands, as written: the bundled model stands in for
+   * {@code $M}, GSM8K's own test.jsonl for the user's files, and the output folders go to a temporary one.
+   */
+  @Test
+  void readmeOwnModelAndDataSectionWorksAsWritten(@TempDir Path dir) throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    int section = readme.indexOf("## Using your own model and data");
+    int start = readme.indexOf("```\n", section) + 4;
+    String block = readme.substring(start, readme.indexOf("```", start)).replace("\\\n", " ");
+    List<String> commands = block.lines().filter(l -> l.startsWith("java -jar target/dro4j.jar ")).toList();
+    assertThat(commands).hasSize(2);
+    for (String command : commands) {
+      String line = command.replace("$M", STORIES).replace("gsm8k/train.jsonl", "@DATA@").replace("gsm8k/test.jsonl", "@DATA@")
+          .replace("@DATA@", GSM8K).replace("my-run", dir.resolve("my-run").toString()).replace("my-eval", dir.resolve("my-eval").toString());
+      String[] args = line.substring("java -jar target/dro4j.jar ".length()).trim().split("\\s+");
+      CliTest.Result r = run(args);
+      assertThat(r.code()).as(line + "\n" + r.err()).isZero();
+    }
+    assertThat(dir.resolve("my-eval").resolve("summary.json")).isRegularFile();
+  }
+
   @Test
   void smallerUsageFixes(@TempDir Path dir) throws IOException {
     assertThat(run("agreement").code()).isEqualTo(2);

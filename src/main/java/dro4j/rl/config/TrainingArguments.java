@@ -35,8 +35,8 @@ public record TrainingArguments(
             + " task registered through META-INF/services/dro4j.task.Task on the class path. It reads dataset (and"
             + " eval_dataset) in its native format (FinQA's JSON, ParaRev, GSM8K, SVAMP, dro4j's example format),"
             + " gives the prompt template and end-of-reasoning marker that filter, train, sft and eval share, the"
-            + " rewards used when rewards is empty, and the evaluation metric. ~ reads dro4j's example format with"
-            + " the plain prompt and has no default rewards. Default ~.", defaultValue = "~")
+            + " rewards used when rewards is empty, and the evaluation metric. ~ reads like jsonl (TRL's prompt formats"
+            + " or dro4j's) with the plain prompt but has no default rewards. Default ~.", defaultValue = "~")
         String task,
     @Setting(help = "How an example becomes the prompt text: the name of a built-in template (finqa | pararev |"
             + " pararev_context | math | plain, see dro4j.data.prompt.PromptTemplates), or a template text whose"
