@@ -47,7 +47,7 @@ final class JobSettings {
 
   /**
    * One line naming the sources: {@code settings: demo job bundled:demo-train (learning_rate, ...);
-   * command line (max_steps); defaults for the other 40}.
+   * flags (max_steps); defaults (TRL/transformers) for the other 40}.
    */
   static String describe(ConfigBuilder<?, ?> builder, ConfigSchema<?> schema) {
     Map<String, List<String>> bySource = new LinkedHashMap<>();
@@ -57,7 +57,7 @@ final class JobSettings {
     int defaults = schema.settings().size() - builder.origins().size();
     parts.add(defaults == schema.settings().size() ? "all at their defaults (TRL/transformers)"
         : "defaults (TRL/transformers) for the other " + defaults);
-    return "settings: " + String.join("; ", parts) + "; --print-config shows them all";
+    return "settings: " + String.join("; ", parts);
   }
 
   private static String label(String origin) {

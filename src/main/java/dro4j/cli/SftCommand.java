@@ -80,7 +80,7 @@ final class SftCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cli, "--resume continues the run in output_dir, overwrite_output_dir"
           + " deletes it: give one of them");
     }
-    out.println(sources);
+    out.println(sources + " (--print-config shows them all)");
     List<Example> eval = evalDataset == null ? null : Tasks.byName(cfg.training().task()).load(evalDataset);
 
     try (TrainingSession session = new TrainingSession(out, cfg.training(), resume, "loss",

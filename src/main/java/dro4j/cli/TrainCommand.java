@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cli, "--resume continues the run in output_dir, overwrite_output_dir"
           + " deletes it: give one of them");
     }
-    out.println(sources);
+    out.println(sources + " (--print-config shows them all)");
 
     try (TrainingSession session = new TrainingSession(out, cfg.training(), resume, "reward", "rewards",
         "frac_reward_zero_std", "loss", "kl", "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate",

@@ -31,6 +31,7 @@ final class TrainingSession implements AutoCloseable {
   private final ConsoleReport report;
   private final MetricsRecorder metrics;
   private final TensorBoardWriter tensorBoard;
+  private final List<Path> earlierRun;
   private final CompletionsLog completions;
 
   /** What a run writes into output_dir besides its checkpoint-* folders. */
@@ -49,13 +50,14 @@ final class TrainingSession implements AutoCloseable {
     this.report = new ConsoleReport(out, reportKeys);
     if (resume) {
       Checkpointing.Resume r = checkpoints.latest(outputDir);
+      this.earlierRun = List.of();
       this.resumed = LanguageModel.load(r.directory());
       this.resumeState = r.state();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
     } else {
       this.resumed = null;
       this.resumeState = null;
-      prepareFresh(outputDir, args.overwriteOutputDir());
+      this.earlierRun = earlierRun(outputDir, args.overwriteOutputDir());
     }
     this.metrics = new MetricsRecorder(outputDir, resumedStep());
     this.tensorBoard = "tensorboard".equals(args.reportTo()) ? new TensorBoardWriter(outputDir.resolve("runs")) : null;
@@ -63,10 +65,11 @@ final class TrainingSession implements AutoCloseable {
   }
 
   /**
-   * A fresh run's output folder: refused when it holds an earlier run's outputs ({@link #RUN_OUTPUTS},
-   * {@code checkpoint-*}), unless {@code overwrite} (overwrite_output_dir), which deletes them first.
+   * The earlier run's outputs in a fresh run's output folder ({@link #RUN_OUTPUTS}, {@code
+   * checkpoint-*}): refused unless {@code overwrite} (overwrite_output_dir); then {@link #started}
+   * deletes them, once the trainer has been built, so a job that fails its checks loses nothing.
    */
-  private void prepareFresh(Path dir, boolean overwrite) {
+  private static List<Path> earlierRun(Path dir, boolean overwrite) {
     List<Path> earlier = new ArrayList<>();
     if (Files.isDirectory(dir)) {
       try (Stream<Path> entries = Files.list(dir)) {
@@ -76,14 +79,15 @@ final class TrainingSession implements AutoCloseable {
         throw new BadInputException(dir, "cannot list the output folder: " + e.getMessage(), e);
       }
     }
-    if (earlier.isEmpty()) return;
-    List<String> names = earlier.stream().map(p -> p.getFileName().toString()).toList();
-    if (!overwrite) {
-      throw new BadInputException(dir.toAbsolutePath(), "output_dir already holds a run (" + String.join(", ", names)
+    if (!earlier.isEmpty() && !overwrite) {
+      throw new BadInputException(dir.toAbsolutePath(), "output_dir already holds a run (" + names(earlier)
           + "); --resume continues it, --overwrite_output_dir true deletes it first, or choose another --output_dir");
     }
-    for (Path p : earlier) deleteRecursively(p);
-    out.println("overwrite_output_dir: deleted the earlier run's " + String.join(", ", names) + " in " + dir);
+    return earlier;
+  }
+
+  private static String names(List<Path> paths) {
+    return String.join(", ", paths.stream().map(p -> p.getFileName().toString()).toList());
   }
 
   private static void deleteRecursively(Path path) {
@@ -129,8 +133,15 @@ final class TrainingSession implements AutoCloseable {
     return resumeState == null ? 0 : resumeState.step();
   }
 
-  /** Tells the progress display how many steps the run has. */
+  /**
+   * Tells the progress display how many steps the run has; with overwrite_output_dir, first deletes
+   * the earlier run's outputs.
+   */
   void started(long totalSteps) {
+    if (!earlierRun.isEmpty()) {
+      for (Path p : earlierRun) deleteRecursively(p);
+      out.println("overwrite_output_dir: deleted the earlier run's " + names(earlierRun) + " in " + outputDir);
+    }
     report.totalSteps(totalSteps, resumedStep());
   }
 

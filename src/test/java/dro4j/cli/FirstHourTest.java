@@ -131,6 +131,10 @@ class FirstHourTest {
     assertThat(out.resolve("checkpoint-2")).isDirectory();
     assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(2);
 
+    // overwriting a job that then fails its checks loses nothing
+    assertThat(run(concat(base, "--overwrite_output_dir", "--dataset", dir.resolve("missing.jsonl").toString())).code())
+        .isEqualTo(1);
+    assertThat(out.resolve("checkpoint-2")).isDirectory();
     CliTest.Result overwrite = run(concat(base, "--max_steps", "1", "--overwrite_output_dir"));
     assertThat(overwrite.code()).as(overwrite.err()).isZero();
     assertThat(overwrite.out()).contains("overwrite_output_dir: deleted the earlier run's checkpoint-1, checkpoint-2");
@@ -214,6 +218,8 @@ class FirstHourTest {
     assertThat(r.out()).contains("2 steps x 2 prompts x 2 rollouts", "completions of step 1 (4 of 4", "prompt ", "advantage");
     assertThat(run(concat(base, "--per_device_train_batch_size", "3", "--print-config")).err())
         .contains("must be a multiple of num_generations");
+    assertThat(run(concat(base, "--per_step_prompts", "3", "--print-config")).err())
+        .contains("per_step_prompts 3 disagrees with per_device_train_batch_size 4");
 
     List<JsonNode> metrics = lines(out.resolve("metrics.jsonl"));
     JsonNode state = JSON.readTree(out.resolve("checkpoint-2").resolve("trainer_state.json").toFile());

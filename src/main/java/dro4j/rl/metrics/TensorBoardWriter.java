@@ -27,11 +27,19 @@ import java.util.zip.CRC32C;
  * tensorboardX's writers produce them. Each event is flushed when written.
  */
 public final class TensorBoardWriter implements StepListener, AutoCloseable {
-  private final Path file;
-  private final OutputStream out;
+  private final Path dir;
+  private Path file;
+  private OutputStream out;
 
-  /** Creates {@code dir} when needed and starts a new event file in it. */
+  /**
+   * A writer of a new event file in {@code dir}; the folder and the file are created at the first
+   * reported step, so a run that fails before it leaves nothing behind.
+   */
   public TensorBoardWriter(Path dir) {
+    this.dir = dir;
+  }
+
+  private void open() {
     try {
       Files.createDirectories(dir);
       String host;
@@ -51,13 +59,14 @@ public final class TensorBoardWriter implements StepListener, AutoCloseable {
     }
   }
 
-  /** The event file. */
-  public Path file() {
+  /** The event file, or null before the first step. */
+  public synchronized Path file() {
     return file;
   }
 
   @Override
   public synchronized void onStep(long step, Map<String, Object> metrics) {
+    if (out == null) open();
     ByteArrayOutputStream summary = new ByteArrayOutputStream();
     for (Map.Entry<String, Object> e : metrics.entrySet()) {
       if (!(e.getValue() instanceof Number n) || e.getKey().equals("step")) continue;
@@ -81,6 +90,7 @@ public final class TensorBoardWriter implements StepListener, AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (out == null) return;
     try {
       out.close();
     } catch (IOException e) {
