@@ -193,14 +193,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     metrics.put("skipped_updates", skippedUpdates);
     metrics.put("learning_rate", result != null ? result.learningRate()
         : optimization.learningRate(index * config.numIterations()));
-    long generated = 0;
-    for (Completion c : completions) generated += c.ids().length;
-    metrics.put("tokens_per_second", generated / Math.max(generationSeconds, 1e-9));
-    if (result != null) metrics.put("train_tokens_per_second", result.inputTokens() / Math.max(trainSeconds, 1e-9));
-    metrics.put("time/generation", generationSeconds);
-    metrics.put("time/reward", rewardSeconds);
-    metrics.put("time/training", trainSeconds);
-    metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
+    StepMetrics.timing(metrics, completions, result, generationSeconds, rewardSeconds, trainSeconds,
+        (System.nanoTime() - stepStart) / 1e9);
     metrics.put("prompts/truncated", prompts.truncated());
     if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
     completedSteps++;
