@@ -76,10 +76,6 @@ final class SftCommand implements Callable<Integer> {
       JobSettings.printConfig(out, "sft", SftConfig.schema(), cfg, sources);
       return 0;
     }
-    if (resume && cfg.training().overwriteOutputDir()) {
-      throw new CommandLine.ParameterException(cli, "--resume continues the run in output_dir, overwrite_output_dir"
-          + " deletes it: give one of them");
-    }
     out.println(sources + " (--print-config shows them all)");
     List<Example> eval = evalDataset == null ? null : Tasks.byName(cfg.training().task()).load(evalDataset);
 

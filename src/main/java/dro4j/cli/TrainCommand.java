@@ -79,10 +79,6 @@ final class TrainCommand implements Callable<Integer> {
           + " or --rewards '[{name: exact_match}]'; 'dro4j reward --list' shows them all), or name a task whose default"
           + " rewards apply (--task gsm8k, finqa, ...)");
     }
-    if (resume && cfg.training().overwriteOutputDir()) {
-      throw new CommandLine.ParameterException(cli, "--resume continues the run in output_dir, overwrite_output_dir"
-          + " deletes it: give one of them");
-    }
     out.println(sources + " (--print-config shows them all)");
 
     try (TrainingSession session = new TrainingSession(out, cfg.training(), resume, "reward", "rewards",

@@ -394,7 +394,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         TrainingArguments args = config.training();
         Task task = Tasks.byName(args.task());
         List<Example> examples = dataset != null ? dataset
-            : args.dataset() != null ? task.load(args.dataset()) : DemoData.keywordPrompts();
+            : args.dataset() != null ? task.load(args.dataset()) : DemoData.forTask(args.task(), DemoData::keywordPrompts);
         List<Example> evalExamples = config.effectiveEvalSteps() > 0 ? task.load(config.evalDataset()) : null;
         if (examples.isEmpty()) throw new BadInputException("the data set is empty");
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);

@@ -274,7 +274,8 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     public SftTrainer build() {
       TrainingArguments args = config.training();
       List<Example> examples = dataset != null ? dataset
-          : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset()) : DemoData.colorQuestions();
+          : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset())
+          : DemoData.forTask(args.task(), DemoData::colorQuestions);
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
       LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model());
       try {

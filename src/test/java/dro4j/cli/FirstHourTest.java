@@ -77,6 +77,8 @@ class FirstHourTest {
     CliTest.Result noRewards = run("train", "--model", STORIES, "--dataset", data.toString(), "--max_steps", "1");
     assertThat(noRewards.code()).isEqualTo(2);
     assertThat(noRewards.err()).contains("no rewards", "--task gsm8k").doesNotContain("Usage:");
+    CliTest.Result noData = run("train", "--task", "gsm8k", "--output_dir", dir.resolve("none").toString());
+    assertThat(noData.err()).contains("task gsm8k needs a dataset");
     CliTest.Result sft = run("sft", "--dataset", data.toString(), "--print-config");
     assertThat(sft.out()).contains("learning_rate: 2.0E-5", "output_dir: trainer_output\n").doesNotContain("0.003");
 
@@ -141,7 +143,10 @@ class FirstHourTest {
     assertThat(out.resolve("checkpoint-2")).doesNotExist();
     assertThat(out.resolve("checkpoint-1")).isDirectory();
     assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(1);
-    assertThat(run(concat(base, "--resume", "--overwrite_output_dir")).code()).isEqualTo(2);
+    // --resume wins over overwrite_output_dir (the demo jobs set it): the run is continued
+    CliTest.Result resumed = run(concat(base, "--resume", "--overwrite_output_dir"));
+    assertThat(resumed.out()).as(resumed.err()).contains("resuming from " + out.resolve("checkpoint-1"), "done: 2 steps");
+    assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(2);
   }
 
   @Test

@@ -19,7 +19,8 @@ public record TrainingArguments(
     @Setting(help = "Start a fresh run in an output_dir that holds an earlier run: its checkpoint-* folders,"
             + " metrics.jsonl, completions.jsonl, plots/ and runs/ are deleted first (transformers 4"
             + " overwrite_output_dir; other files are left alone). Without it such a folder is refused, so two"
-            + " runs are never mixed. Default false.", defaultValue = "false")
+            + " runs are never mixed. --resume wins over it (the run is continued, nothing deleted). Default false.",
+        defaultValue = "false")
         boolean overwriteOutputDir,
     @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
             + " ~ for the bundled stories260K; a relative folder resolves against the working directory. With beta > 0 the frozen reference policy is a second load of"
