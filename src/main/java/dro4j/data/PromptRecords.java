@@ -2,6 +2,7 @@ package dro4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,8 +51,7 @@ public final class PromptRecords {
     String id = json.hasNonNull("id") && json.get("id").isValueNode() ? json.get("id").asText()
         : stem + ":" + record.line();
     if (json.has("fields")) {
-      Example e = ExampleFiles.parse(json.has("id") ? record : withId(record, id));
-      return e;
+      return ExampleFiles.parse(json.has("id") ? record : withId(record, id));
     }
     JsonNode prompt = json.get("prompt");
     if (prompt == null || prompt.isNull()) {
@@ -88,7 +88,7 @@ public final class PromptRecords {
   }
 
   private static JsonRecord withId(JsonRecord record, String id) {
-    var copy = ((com.fasterxml.jackson.databind.node.ObjectNode) record.json()).deepCopy();
+    ObjectNode copy = ((ObjectNode) record.json()).deepCopy();
     copy.put("id", id);
     return new JsonRecord(record.file(), record.line(), record.index(), copy);
   }
