@@ -174,9 +174,10 @@ class GrpoObjectiveFixtureTest {
         diff += Math.pow(got[i] - want[i], 2);
         norm += Math.pow(want[i], 2);
       }
-      // the fixture README's gradient tolerance: a batch split differently rounds differently (measured up
-      // to 1.5e-6 of the norm on AVX-512); a wrong micro-batch share is off by a tenth or more
-      assertThat(Math.sqrt(diff)).as("%s %s", mode, e.getKey()).isLessThanOrEqualTo(1e-4 * Math.sqrt(norm));
+      // a batch split differently rounds differently: measured up to 1.5e-6 of the norm with AVX-512 and
+      // 2.0e-6 with AVX2 kernels (the same terms summed in another order), so 1e-5 leaves a factor 5; a
+      // wrong micro-batch share is off by a tenth or more
+      assertThat(Math.sqrt(diff)).as("%s %s", mode, e.getKey()).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
     }
   }
 
