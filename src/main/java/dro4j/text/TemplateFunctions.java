@@ -1,15 +1,21 @@
 package dro4j.text;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.ForLoop;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELResolver;
 
 /** The functions and filters transformers adds to the Jinja environment of chat templates. */
 final class TemplateFunctions {
@@ -108,6 +114,268 @@ final class TemplateFunctions {
         }
         return body.toString();
       }
+    }
+  }
+
+  /**
+   * {@code x|py_slice(start, stop, step)}: Python's {@code x[start:stop:step]} on a list or a
+   * string (none for a missing bound). {@link JinjaRewriter} turns slices with a step into it.
+   */
+  static final class PySlice implements Filter {
+    @Override
+    public String getName() {
+      return "py_slice";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      throw new IllegalStateException("py_slice takes values, not strings");
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      if (args.length != 3) {
+        throw new IllegalArgumentException("py_slice takes start, stop and step");
+      }
+      List<?> items;
+      if (var instanceof CharSequence text) {
+        items = text.codePoints().mapToObj(Character::toString).toList();
+      } else if (var instanceof Collection<?> collection) {
+        items = new ArrayList<>(collection);
+      } else {
+        throw new PythonStringMethods.PythonError(
+            "'" + (var == null ? "NoneType" : var.getClass().getSimpleName()) + "' object is not subscriptable");
+      }
+      int n = items.size();
+      long step = args[2] == null ? 1 : index(args[2]);
+      if (step == 0) {
+        throw new PythonStringMethods.PythonError("slice step cannot be zero");
+      }
+      long start = bound(args[0], n, step, true);
+      long stop = bound(args[1], n, step, false);
+      List<Object> out = new ArrayList<>();
+      for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
+        out.add(items.get((int) i));
+      }
+      if (var instanceof CharSequence) {
+        StringBuilder b = new StringBuilder();
+        out.forEach(b::append);
+        return b.toString();
+      }
+      return out;
+    }
+
+    private static long index(Object value) {
+      if (value instanceof Number number && !(value instanceof Double || value instanceof Float)) {
+        return number.longValue();
+      }
+      throw new PythonStringMethods.PythonError("slice indices must be integers or None");
+    }
+
+    // Python's PySlice_AdjustIndices for one bound.
+    private static long bound(Object value, int n, long step, boolean isStart) {
+      if (value == null) {
+        return step > 0 ? (isStart ? 0 : n) : (isStart ? n - 1 : -1);
+      }
+      long i = index(value);
+      if (i < 0) {
+        i += n;
+        if (i < 0) {
+          i = step > 0 ? 0 : -1;
+        }
+      } else if (i >= n) {
+        i = step > 0 ? n : n - 1;
+      }
+      return i;
+    }
+  }
+
+  /** {@code d|items}: the (key, value) pairs of a mapping, as Jinja's {@code items} filter. */
+  static final class Items implements Filter {
+    @Override
+    public String getName() {
+      return "items";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (var == null) {
+        return List.of();
+      }
+      if (!(var instanceof Map<?, ?> map)) {
+        throw new PythonStringMethods.PythonError("Can only get item pairs from a mapping.");
+      }
+      return new ArrayList<>(map.entrySet());
+    }
+  }
+
+  /** {@code x is iterable}: true for strings too, as in Python (Jinjava's own says false). */
+  static final class IsIterable implements ExpTest {
+    @Override
+    public String getName() {
+      return "iterable";
+    }
+
+    @Override
+    public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+      return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+          || (var != null && var.getClass().isArray());
+    }
+  }
+
+  /** What a render that ran past its time limit throws. */
+  static final class TimeLimitException extends RuntimeException {
+    TimeLimitException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The render's deadline, checked whenever the template looks a name or attribute up or calls a
+   * method (first in the resolver chain, resolving nothing) and whenever a loop starts, so loops
+   * cannot run for ever: an innermost loop without lookups is bounded by the list and range limits.
+   */
+  static final class Deadline extends ELResolver {
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+    private volatile long limitMillis;
+
+    void start(long millis) {
+      limitMillis = millis;
+      deadlineNanos = System.nanoTime() + millis * 1_000_000L;
+    }
+
+    void check() {
+      if (System.nanoTime() - deadlineNanos > 0) {
+        throw new TimeLimitException("chat template ran longer than " + limitMillis + " ms");
+      }
+    }
+
+    @Override
+    public Object getValue(ELContext context, Object base, Object property) {
+      check();
+      return null;
+    }
+
+    @Override
+    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+      check();
+      return null;
+    }
+
+    @Override
+    public Class<?> getType(ELContext context, Object base, Object property) {
+      return null;
+    }
+
+    @Override
+    public void setValue(ELContext context, Object base, Object property, Object value) {}
+
+    @Override
+    public boolean isReadOnly(ELContext context, Object base, Object property) {
+      return true;
+    }
+
+    @Override
+    public java.util.Iterator<java.beans.FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
+      return null;
+    }
+
+    @Override
+    public Class<?> getCommonPropertyType(ELContext context, Object base) {
+      return null;
+    }
+  }
+
+  /** The {@code for} tag, checking the render's deadline each time a loop starts. */
+  static final class DeadlineForTag extends ForTag {
+    private final Deadline deadline;
+
+    DeadlineForTag(Deadline deadline) {
+      this.deadline = deadline;
+    }
+
+    @Override
+    public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+      deadline.check();
+      return super.interpret(tagNode, interpreter);
+    }
+  }
+
+  /**
+   * Keeps Java out of reach: templates get the attributes and methods of Python values only. A
+   * method call on a value (string, number, list, mapping, loop, any {@code java.*} object) fails
+   * unless it is a mapping's {@code items}, {@code get}, {@code keys} or {@code values} or a loop's
+   * {@code cycle}, as does any method {@link PythonStringMethods} did not handle;
+   * an attribute of a string, number, boolean or list is undefined, as in Python, instead of a Java
+   * bean getter ({@code "x".bytes}). Mapping keys and the loop and namespace objects stay readable.
+   */
+  static final class PlainValuesOnly extends ELResolver {
+    private static final java.util.Set<String> MAPPING_METHODS = java.util.Set.of("items", "get", "keys", "values");
+
+    @Override
+    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+      boolean data = base instanceof CharSequence || base instanceof Number || base instanceof Boolean
+          || base instanceof Map<?, ?> || base instanceof Collection<?> || base instanceof ForLoop
+          || (base != null && (base.getClass().isArray() || base.getClass().getName().startsWith("java.")));
+      // Jinjava calls its own filters and tests through here too: only values are guarded.
+      if (!data
+          || (base instanceof Map<?, ?> && MAPPING_METHODS.contains(String.valueOf(method)))
+          || (base instanceof ForLoop && "cycle".equals(method))) {
+        return null;
+      }
+      throw new PythonStringMethods.PythonError(
+          "'" + pythonType(base) + "' object has no attribute '" + method + "' (Java methods are not callable)");
+    }
+
+    @Override
+    public Object getValue(ELContext context, Object base, Object property) {
+      boolean plain = base instanceof CharSequence || base instanceof Number || base instanceof Boolean
+          || (base instanceof Collection<?> && !(base instanceof Map<?, ?>));
+      // Subscripts may come as strings ("-1"): only names are attributes.
+      if (plain && property instanceof String name && !name.isEmpty() && !name.matches("-?[0-9]+")) {
+        context.setPropertyResolved(true);
+      }
+      return null;
+    }
+
+    static String pythonType(Object value) {
+      if (value instanceof CharSequence) {
+        return "str";
+      } else if (value instanceof Boolean) {
+        return "bool";
+      } else if (value instanceof Double || value instanceof Float) {
+        return "float";
+      } else if (value instanceof Number) {
+        return "int";
+      } else if (value instanceof Map<?, ?>) {
+        return "dict";
+      } else if (value instanceof Collection<?>) {
+        return "list";
+      }
+      return value.getClass().getSimpleName();
+    }
+
+    @Override
+    public Class<?> getType(ELContext context, Object base, Object property) {
+      return null;
+    }
+
+    @Override
+    public void setValue(ELContext context, Object base, Object property, Object value) {}
+
+    @Override
+    public boolean isReadOnly(ELContext context, Object base, Object property) {
+      return true;
+    }
+
+    @Override
+    public java.util.Iterator<java.beans.FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
+      return null;
+    }
+
+    @Override
+    public Class<?> getCommonPropertyType(ELContext context, Object base) {
+      return null;
     }
   }
 }
