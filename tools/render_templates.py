@@ -146,6 +146,7 @@ def cases(template):
             ("plain-no-thinking", PLAIN, None, {"enable_thinking": False}),
             ("thinking-no-thinking", THINKING[:3], None, {"enable_thinking": False}),
             ("reasoning-content", REASONING_CONTENT, None, {}),
+            ("tools-no-thinking", TOOL_TURNS, [WEATHER_TOOL], {"enable_thinking": False}),
         ]
     if template == "phi-4-mini-instruct":
         out.append(("tools", PHI_TOOL_TURNS, None, {}))

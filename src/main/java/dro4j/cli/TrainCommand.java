@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
     LanguageModel lm = t.policy();
     var first = t.dataset().get(0);
     PromptBuilder prompts = new PromptBuilder(lm, cfg.training().promptTemplate(), cfg.training().systemPrompt(),
-        cfg.maxPromptLength());
+        cfg.maxPromptLength(), cfg.training().chatTemplateKwargs());
     SamplingParams p = SamplingParams.defaults().withTemperature(cfg.temperature()).withTopP(cfg.topP())
         .withTopK(cfg.topK()).withMaxNewTokens(cfg.maxCompletionLength()).withSeed(cfg.training().seed());
     try (Generation g = lm.generate(List.of(prompts.ids(first)), p, false)) {

@@ -75,7 +75,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.owned = owned;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.prompts = new PromptBuilder(
+        policy, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength(), args.chatTemplateKwargs());
     this.rewards = new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());

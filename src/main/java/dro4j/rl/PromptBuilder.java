@@ -24,19 +24,29 @@ public final class PromptBuilder {
   private final String template;
   private final String systemPrompt;
   private final Integer maxPromptLength;
+  private final Map<String, Object> chatTemplateKwargs;
+
+  /** A builder without extra chat template variables. */
+  public PromptBuilder(LanguageModel model, String template, String systemPrompt, Integer maxPromptLength) {
+    this(model, template, systemPrompt, maxPromptLength, null);
+  }
 
   /**
    * @param model supplies the tokenizer and, when it has one, the chat template
    * @param template {@code prompt_template}, or null (see {@link #text})
    * @param systemPrompt system message for chat templates, or null
    * @param maxPromptLength left-truncation length, or null for none
+   * @param chatTemplateKwargs extra chat template variables ({@code chat_template_kwargs}), or null
    */
-  public PromptBuilder(LanguageModel model, String template, String systemPrompt, Integer maxPromptLength) {
+  public PromptBuilder(
+      LanguageModel model, String template, String systemPrompt, Integer maxPromptLength,
+      Map<String, Object> chatTemplateKwargs) {
     this.tokenizer = model.tokenizer();
     this.chatTemplate = tokenizer.hasChatTemplate() ? model.chatTemplate() : null;
     this.template = template;
     this.systemPrompt = systemPrompt;
     this.maxPromptLength = maxPromptLength;
+    this.chatTemplateKwargs = chatTemplateKwargs == null ? Map.of() : chatTemplateKwargs;
   }
 
   /** Whether prompts go through the model's chat template. */
@@ -68,7 +78,7 @@ public final class PromptBuilder {
       List<ChatMessage> messages = new ArrayList<>();
       if (systemPrompt != null) messages.add(ChatMessage.system(systemPrompt));
       messages.add(ChatMessage.user(text));
-      ids = tokenizer.encode(chatTemplate.render(messages, true), false);
+      ids = tokenizer.encode(chatTemplate.render(messages, true, chatTemplateKwargs), false);
     } else {
       ids = tokenizer.encode(text, true);
     }

@@ -53,7 +53,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.ownsPolicy = ownsPolicy;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), null);
+    this.prompts = new PromptBuilder(policy, args.promptTemplate(), args.systemPrompt(), null, args.chatTemplateKwargs());
     this.totalSteps = args.totalSteps(dataset.size(), config.examplesPerStep());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);
