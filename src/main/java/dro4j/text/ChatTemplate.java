@@ -78,7 +78,10 @@ public final class ChatTemplate {
     this.file = file;
     this.specialTokens = Map.copyOf(specialTokens);
     this.limits = limits;
-    this.rewritten = JinjaRewriter.rewrite(source);
+    // Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
+    String body = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
+        : source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
+    this.rewritten = JinjaRewriter.rewrite(body);
     this.jinjava = newJinjava(limits, deadline);
   }
 
@@ -346,6 +349,8 @@ public final class ChatTemplate {
     jinjava.registerTag(new TemplateFunctions.DeadlineForTag(deadline));
     jinjava.registerFilter(new TemplateFunctions.PySlice());
     jinjava.registerFilter(new TemplateFunctions.Items());
+    jinjava.registerFilter(new TemplateFunctions.PyLoopFilter());
+    jinjava.registerFilter(new TemplateFunctions.Indent());
     jinjava.getGlobalContext().registerExpTest(new TemplateFunctions.IsIterable());
     return jinjava;
   }

@@ -16,6 +16,8 @@ import java.util.Set;
  *   <li>{@code not X} becomes {@code not (X)}, X running to the next {@code and}, {@code or}, {@code
  *       if}, {@code else}, comma or closing bracket: Python's precedence, where {@code not
  *       x|length == 1} is {@code not (x|length == 1)}; {@code is not} and {@code not in} stay;
+ *   <li>{@code for x in items if cond} becomes {@code for x in (items)|py_loop_filter('x', 'cond')}:
+ *       Jinjava ignores the condition;
  *   <li>a keyword argument with an operator in its value, {@code namespace(i=messages|length - 1)},
  *       gets the value in parentheses: Jinjava otherwise applies the operator to the named
  *       parameter itself.
@@ -155,13 +157,13 @@ final class JinjaRewriter {
       s = next;
     }
     s = parenthesizeNot(tokenize(s));
-    List<Token> tokens = tokenize(s);
-    s = parenthesizeKeywordValues(tokens);
-    StringBuilder out = new StringBuilder(s.length() + 8);
+    s = parenthesizeKeywordValues(tokenize(s));
+    StringBuilder spaced = new StringBuilder(s.length() + 8);
     for (Token t : tokenize(s)) {
-      out.append(t.is("+") ? " + " : t.text());
+      spaced.append(t.is("+") ? " + " : t.text());
     }
-    return out.toString();
+    // Last, so that the condition moved into a string has had the rewrites above.
+    return filterLoop(tokenize(spaced.toString()));
   }
 
   static List<Token> tokenize(String s) {
@@ -425,5 +427,44 @@ final class JinjaRewriter {
       add(open, valueStart, "(");
       add(close, valueEnd + 1, ")");
     }
+  }
+
+  // {% for targets in iterable if condition %}: the condition moves into a py_loop_filter call.
+  private static String filterLoop(List<Token> tokens) {
+    int first = nextSolid(tokens, -1);
+    if (first < 0 || !tokens.get(first).is("for")) {
+      return join(tokens, 0, tokens.size());
+    }
+    int in = -1;
+    int cond = -1;
+    int depth = 0;
+    for (int k = first + 1; k < tokens.size(); k++) {
+      Token t = tokens.get(k);
+      if (t.opens()) {
+        depth++;
+      } else if (t.closes()) {
+        depth--;
+      } else if (depth == 0 && t.kind() == Kind.NAME) {
+        if (in < 0 && t.text().equals("in")) {
+          in = k;
+        } else if (in >= 0 && t.text().equals("if")) {
+          cond = k;
+        } else if (cond >= 0 && t.text().equals("else")) {
+          return join(tokens, 0, tokens.size()); // a conditional expression, not a loop filter
+        }
+      }
+    }
+    if (in < 0 || cond < 0) {
+      return join(tokens, 0, tokens.size());
+    }
+    String targets = join(tokens, first + 1, in).strip();
+    String iterable = join(tokens, in + 1, cond).strip();
+    String condition = join(tokens, cond + 1, tokens.size()).strip();
+    return join(tokens, 0, first + 1) + " " + targets + " in (" + iterable + ")|py_loop_filter("
+        + quote(targets) + ", " + quote(condition) + ") ";
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -378,4 +378,124 @@ final class TemplateFunctions {
       return null;
     }
   }
+
+  /**
+   * {@code iterable|py_loop_filter('targets', 'condition')}: the items for which {@code condition}
+   * holds with the loop targets bound, which is what Jinja's {@code for targets in iterable if
+   * condition} iterates (so {@code loop.last} counts only those). {@link JinjaRewriter} writes
+   * the call; Jinjava itself ignores the {@code if} of a {@code for}.
+   */
+  static final class PyLoopFilter implements Filter {
+    @Override
+    public String getName() {
+      return "py_loop_filter";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      if (args.length != 2) {
+        throw new IllegalArgumentException("py_loop_filter takes the loop targets and the condition");
+      }
+      List<String> targets = new ArrayList<>();
+      for (String t : args[0].replace("(", "").replace(")", "").split(",")) {
+        targets.add(t.strip());
+      }
+      Iterable<?> items;
+      if (var == null) {
+        items = List.of();
+      } else if (var instanceof Map<?, ?> map) {
+        items = new ArrayList<>(map.keySet()); // iterating a dict gives its keys
+      } else if (var instanceof Iterable<?> iterable) {
+        items = iterable;
+      } else {
+        throw new PythonStringMethods.PythonError(
+            "'" + PlainValuesOnly.pythonType(var) + "' object is not iterable");
+      }
+      List<Object> kept = new ArrayList<>();
+      for (Object item : items) {
+        try (JinjavaInterpreter.InterpreterScopeClosable scope = interpreter.enterScope()) {
+          bind(interpreter, targets, item);
+          Object holds = interpreter.resolveELExpression(args[1], interpreter.getLineNumber());
+          if (com.hubspot.jinjava.util.ObjectTruthValue.evaluate(holds)) {
+            kept.add(item);
+          }
+        }
+      }
+      return kept;
+    }
+
+    private static void bind(JinjavaInterpreter interpreter, List<String> targets, Object item) {
+      if (targets.size() == 1) {
+        interpreter.getContext().put(targets.get(0), item);
+      } else if (item instanceof Map.Entry<?, ?> entry && targets.size() == 2) {
+        interpreter.getContext().put(targets.get(0), entry.getKey());
+        interpreter.getContext().put(targets.get(1), entry.getValue());
+      } else if (item instanceof List<?> list && list.size() == targets.size()) {
+        for (int i = 0; i < targets.size(); i++) {
+          interpreter.getContext().put(targets.get(i), list.get(i));
+        }
+      } else {
+        throw new PythonStringMethods.PythonError("cannot unpack " + PlainValuesOnly.pythonType(item)
+            + " into " + targets.size() + " loop variables");
+      }
+    }
+  }
+
+  /** {@code s|indent(width=4, first=False, blank=False)}: Jinja's indent, keywords included. */
+  static final class Indent implements Filter {
+    @Override
+    public String getName() {
+      return "indent";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      return filter(var, interpreter, (Object[]) args, Map.of());
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      for (String key : kwargs.keySet()) {
+        if (!List.of("width", "first", "blank").contains(key)) {
+          throw new PythonStringMethods.PythonError("indent() got an unexpected keyword argument '" + key + "'");
+        }
+      }
+      Object width = args.length > 0 ? args[0] : kwargs.getOrDefault("width", 4L);
+      boolean first = com.hubspot.jinjava.util.ObjectTruthValue.evaluate(args.length > 1 ? args[1] : kwargs.get("first"));
+      boolean blank = com.hubspot.jinjava.util.ObjectTruthValue.evaluate(args.length > 2 ? args[2] : kwargs.get("blank"));
+      String indention = width instanceof CharSequence text ? text.toString()
+          : " ".repeat((int) Math.max(0, Long.parseLong(String.valueOf(width))));
+      List<String> lines = splitLines((var == null ? "None" : var.toString()) + "\n");
+      StringBuilder rv = new StringBuilder();
+      if (blank) {
+        rv.append(String.join("\n" + indention, lines));
+      } else {
+        rv.append(lines.isEmpty() ? "" : lines.get(0));
+        for (int i = 1; i < lines.size(); i++) {
+          rv.append('\n').append(lines.get(i).isEmpty() ? "" : indention + lines.get(i));
+        }
+      }
+      return first ? indention + rv : rv.toString();
+    }
+
+    // Python's str.splitlines() without keepends.
+    private static List<String> splitLines(String s) {
+      List<String> lines = new ArrayList<>();
+      int start = 0;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if ("\n\r\u000b\u000c\u001c\u001d\u001e\u0085\u2028\u2029".indexOf(c) >= 0) {
+          lines.add(s.substring(start, i));
+          if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+            i++;
+          }
+          start = i + 1;
+        }
+      }
+      if (start < s.length()) {
+        lines.add(s.substring(start));
+      }
+      return lines;
+    }
+  }
 }
