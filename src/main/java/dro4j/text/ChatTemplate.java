@@ -330,7 +330,7 @@ public final class ChatTemplate {
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
-            .withLstripBlocks(true)
+            .withLstripBlocks(false) // JinjaRewriter applies lstrip_blocks as Jinja does
             .withLegacyOverrides(overrides)
             .withElResolver(resolver)
             .withMaxOutputSize(limits.maxOutputChars())

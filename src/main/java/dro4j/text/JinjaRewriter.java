@@ -18,6 +18,8 @@ import java.util.Set;
  *       x|length == 1} is {@code not (x|length == 1)}; {@code is not} and {@code not in} stay;
  *   <li>{@code for x in items if cond} becomes {@code for x in (items)|py_loop_filter('x', 'cond')}:
  *       Jinjava ignores the condition;
+ *   <li>{@code loop.previtem}/{@code loop.nextitem} (which Jinjava lacks) index the loop's items,
+ *       set into a variable just before the loop;
  *   <li>a keyword argument with an operator in its value, {@code namespace(i=messages|length - 1)},
  *       gets the value in parentheses: Jinjava otherwise applies the operator to the named
  *       parameter itself.
@@ -28,19 +30,27 @@ final class JinjaRewriter {
 
   private static final Set<String> NOT_STOPS = Set.of("and", "or", "if", "else");
 
-  /** The template with every {@code {{ ... }}} and {@code {% ... %}} rewritten. */
+  /**
+   * The template with every {@code {{ ... }}} and {@code {% ... %}} rewritten, and Jinja's {@code
+   * lstrip_blocks} applied (Jinjava's own strips the spaces before a tag in the middle of a line
+   * too, {@code {{ name }}: {% if %}}, so it is left off).
+   */
   static String rewrite(String template) {
     StringBuilder out = new StringBuilder(template.length() + 64);
     int i = 0;
     int n = template.length();
+    boolean neighbours = template.contains("loop.previtem") || template.contains("loop.nextitem");
+    java.util.Deque<String> loops = new java.util.ArrayDeque<>();
+    int loopCount = 0;
     while (i < n) {
       int open = nextOpen(template, i);
       if (open < 0) {
         out.append(template, i, n);
         break;
       }
-      out.append(template, i, open);
       char kind = template.charAt(open + 1);
+      char sign = open + 2 < n ? template.charAt(open + 2) : ' ';
+      out.append(template, i, kind == '{' || sign == '-' || sign == '+' ? open : lstripEnd(template, i, open));
       if (kind == '#') {
         int close = template.indexOf("#}", open + 2);
         int end = close < 0 ? n : close + 2;
@@ -63,7 +73,32 @@ final class JinjaRewriter {
         bodyEnd--;
       }
       String body = template.substring(bodyStart, bodyEnd);
-      out.append(template, open, bodyStart).append(rewriteExpression(body)).append(template, bodyEnd, close + 2);
+      String opening = template.substring(open, bodyStart);
+      if (opening.equals("{%+")) {
+        opening = "{%"; // lstrip is done here
+      }
+      String rewritten = rewriteExpression(body);
+      if (neighbours && kind == '%') {
+        String keyword = firstWord(body);
+        if (keyword.equals("for")) {
+          // loop.previtem/nextitem: iterate over a named list, indexed by loop.index0.
+          String items = "__loop_items_" + ++loopCount;
+          List<Token> tokens = tokenize(rewritten);
+          int in = topLevelName(tokens, "in");
+          if (in > 0) {
+            out.append(opening).append(" set ").append(items).append(" = (")
+                .append(join(tokens, in + 1, tokens.size()).strip()).append(")|py_loop_filter('_', 'true') %}");
+            rewritten = join(tokens, 0, in + 1) + " " + items + " ";
+          }
+          loops.push(items);
+        } else if (keyword.equals("endfor") && !loops.isEmpty()) {
+          loops.pop();
+        }
+      }
+      if (neighbours && !loops.isEmpty()) {
+        rewritten = neighbourItems(rewritten, loops.peek());
+      }
+      out.append(opening).append(rewritten).append(template, bodyEnd, close + 2);
       i = close + 2;
       if (kind == '%' && body.strip().equals("raw")) {
         int endRaw = findEndRaw(template, i);
@@ -72,6 +107,62 @@ final class JinjaRewriter {
       }
     }
     return out.toString();
+  }
+
+  private static String firstWord(String body) {
+    List<Token> tokens = tokenize(body);
+    int first = nextSolid(tokens, -1);
+    return first < 0 ? "" : tokens.get(first).text();
+  }
+
+  private static int topLevelName(List<Token> tokens, String name) {
+    int depth = 0;
+    for (int k = 0; k < tokens.size(); k++) {
+      Token t = tokens.get(k);
+      if (t.opens()) {
+        depth++;
+      } else if (t.closes()) {
+        depth--;
+      } else if (depth == 0 && t.kind() == Kind.NAME && t.text().equals(name)) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  // loop.previtem and loop.nextitem of the innermost loop, whose items are the list named items.
+  private static String neighbourItems(String body, String items) {
+    List<Token> tokens = tokenize(body);
+    StringBuilder out = new StringBuilder();
+    for (int k = 0; k < tokens.size(); k++) {
+      if (k + 2 < tokens.size() && tokens.get(k).is("loop") && tokens.get(k + 1).is(".")
+          && (tokens.get(k + 2).is("previtem") || tokens.get(k + 2).is("nextitem"))
+          && (k == 0 || !tokens.get(k - 1).is("."))) {
+        out.append(tokens.get(k + 2).is("previtem")
+            ? "(" + items + "[loop.index0 - 1] if loop.index0 > 0 else none)"
+            : "(" + items + "[loop.index0 + 1] if not loop.last else none)");
+        k += 2;
+      } else {
+        out.append(tokens.get(k).text());
+      }
+    }
+    return out.toString();
+  }
+
+  // Where the text before a block or comment tag at [open] ends under lstrip_blocks: before the
+  // whitespace that alone precedes the tag on its line (text is template[from, open)).
+  private static int lstripEnd(String template, int from, int open) {
+    int lineStart = template.lastIndexOf('\n', open - 1) + 1;
+    if (lineStart <= from && from != 0) {
+      return open; // the tag follows another tag on the same line
+    }
+    int start = Math.max(lineStart, from);
+    for (int k = start; k < open; k++) {
+      if (!Character.isWhitespace(template.charAt(k))) {
+        return open;
+      }
+    }
+    return start;
   }
 
   private static int nextOpen(String s, int from) {
