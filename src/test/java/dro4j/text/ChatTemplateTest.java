@@ -235,6 +235,29 @@ class ChatTemplateTest {
   }
 
   @Test
+  void loopConditionsIndentLstripNeighboursAndTrailingNewline(@TempDir Path dir) throws IOException {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("a", 1);
+    d.put("skip", 2);
+    d.put("b", 3);
+    String[][] cases = {
+      {"{% for k, v in d.items() if k != 'skip' %}{{ k }}={{ v }}{% if not loop.last %},{% endif %}{% endfor %}"
+          + "|{% for m in messages if m.role == 'user' %}{{ loop.index }}{{ m.content }}{% endfor %}", "a=1,b=3|1a2c"},
+      {"{{ 'x\\ny\\n\\nz'|indent(2) }}|{{ 'x\\ny'|indent(width=3, first=true) }}|{{ 'x\\n\\ny'|indent(2, blank=true) }}",
+          "x\n  y\n\n  z|   x\n   y|x\n  \n  y"},
+      {"{% for m in messages %}{{ m.role }}: {% if m.content %}{{ m.content }}{% endif %}\n    {% if loop.last %}end{% endif %}\n{% endfor %}",
+          "user: aassistant: buser: cend"},
+      {"{% for m in messages %}[{{ loop.previtem.content if loop.previtem else '-' }}{{ m.content }}"
+          + "{{ loop.nextitem.content if loop.nextitem else '-' }}]{% endfor %}", "[-ab][abc][bc-]"},
+      {"{{ messages|length }}\n", "3"},
+    };
+    for (String[] c : cases) {
+      String rendered = ChatTemplate.fromTokenizerConfig(writeConfig(dir, c[0])).render(THREE, false, Map.of("d", d));
+      assertThat(rendered).as(c[0]).isEqualTo(c[1]);
+    }
+  }
+
+  @Test
   void templateThatExplodesItsOutputIsOneCleanError(@TempDir Path dir) throws IOException {
     String[] bombs = {
       "{% set s = 'ab' %}{% for i in range(40) %}{% set s = s + s %}{% endfor %}{{ s }}",
