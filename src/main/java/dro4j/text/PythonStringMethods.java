@@ -1,6 +1,5 @@
 package dro4j.text;
 
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -8,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python {@code str} methods for Jinjava, which otherwise calls the Java {@code String} methods of
@@ -18,7 +16,7 @@ import jinjava.javax.el.ELResolver;
  * must be {@code ""}). Only string receivers and the methods below are handled; everything else
  * falls through to Jinjava's own resolvers.
  */
-final class PythonStringMethods extends ELResolver {
+final class PythonStringMethods extends TemplateFunctions.ResolvesNothing {
   private static final Set<String> METHODS =
       Set.of(
           "strip", "lstrip", "rstrip", "startswith", "endswith", "upper", "lower", "title",
@@ -295,32 +293,4 @@ final class PythonStringMethods extends ELResolver {
   }
 
   // Only method calls are handled here; property access belongs to the other resolvers.
-
-  @Override
-  public Object getValue(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public Class<?> getType(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public void setValue(ELContext context, Object base, Object property, Object value) {}
-
-  @Override
-  public boolean isReadOnly(ELContext context, Object base, Object property) {
-    return true;
-  }
-
-  @Override
-  public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-    return null;
-  }
-
-  @Override
-  public Class<?> getCommonPropertyType(ELContext context, Object base) {
-    return null;
-  }
 }

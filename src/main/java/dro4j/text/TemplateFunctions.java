@@ -38,20 +38,36 @@ final class TemplateFunctions {
     return Strftime.format(format, LocalDateTime.now());
   }
 
-  /**
-   * The {@code tojson} filter of transformers: {@code json.dumps(value, ensure_ascii=False,
-   * indent=None, separators=None, sort_keys=False)}, each keyword settable from the template.
-   * Jinjava's own tojson writes Java-style JSON (no spaces after separators).
-   */
-  static final class ToJson implements Filter {
+  /** A filter that takes keyword arguments: plain string arguments go through the same method. */
+  abstract static class KeywordFilter implements Filter {
+    private final String name;
+
+    KeywordFilter(String name) {
+      this.name = name;
+    }
+
     @Override
     public String getName() {
-      return "tojson";
+      return name;
     }
 
     @Override
     public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
       return filter(var, interpreter, (Object[]) args, Map.of());
+    }
+
+    @Override
+    public abstract Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs);
+  }
+
+  /**
+   * The {@code tojson} filter of transformers: {@code json.dumps(value, ensure_ascii=False,
+   * indent=None, separators=None, sort_keys=False)}, each keyword settable from the template.
+   * Jinjava's own tojson writes Java-style JSON (no spaces after separators).
+   */
+  static final class ToJson extends KeywordFilter {
+    ToJson() {
+      super("tojson");
     }
 
     @Override
@@ -121,15 +137,9 @@ final class TemplateFunctions {
    * {@code x|py_slice(start, stop, step)}: Python's {@code x[start:stop:step]} on a list or a
    * string (none for a missing bound). {@link JinjaRewriter} turns slices with a step into it.
    */
-  static final class PySlice implements Filter {
-    @Override
-    public String getName() {
-      return "py_slice";
-    }
-
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      throw new IllegalStateException("py_slice takes values, not strings");
+  static final class PySlice extends KeywordFilter {
+    PySlice() {
+      super("py_slice");
     }
 
     @Override
@@ -223,42 +233,13 @@ final class TemplateFunctions {
     }
   }
 
-  /** What a render that ran past its time limit throws. */
-  static final class TimeLimitException extends RuntimeException {
-    TimeLimitException(String message) {
-      super(message);
-    }
-  }
-
   /**
-   * The render's deadline, checked whenever the template looks a name or attribute up or calls a
-   * method (first in the resolver chain, resolving nothing) and whenever a loop starts, so loops
-   * cannot run for ever: an innermost loop without lookups is bounded by the list and range limits.
+   * A resolver that by default resolves nothing and writes nothing, so that the next resolver of
+   * the chain answers; subclasses handle some lookups or calls, or only look at them.
    */
-  static final class Deadline extends ELResolver {
-    private volatile long deadlineNanos = Long.MAX_VALUE;
-    private volatile long limitMillis;
-
-    void start(long millis) {
-      limitMillis = millis;
-      deadlineNanos = System.nanoTime() + millis * 1_000_000L;
-    }
-
-    void check() {
-      if (System.nanoTime() - deadlineNanos > 0) {
-        throw new TimeLimitException("chat template ran longer than " + limitMillis + " ms");
-      }
-    }
-
+  abstract static class ResolvesNothing extends ELResolver {
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-      check();
-      return null;
-    }
-
-    @Override
-    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-      check();
       return null;
     }
 
@@ -286,6 +267,47 @@ final class TemplateFunctions {
     }
   }
 
+  /** What a render that ran past its time limit throws. */
+  static final class TimeLimitException extends RuntimeException {
+    TimeLimitException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The render's deadline, checked whenever the template looks a name or attribute up or calls a
+   * method (first in the resolver chain, resolving nothing) and whenever a loop starts, so loops
+   * cannot run for ever: an innermost loop without lookups is bounded by the list and range limits.
+   */
+  static final class Deadline extends ResolvesNothing {
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+    private volatile long limitMillis;
+
+    void start(long millis) {
+      limitMillis = millis;
+      deadlineNanos = System.nanoTime() + millis * 1_000_000L;
+    }
+
+    void check() {
+      if (System.nanoTime() - deadlineNanos > 0) {
+        throw new TimeLimitException("chat template ran longer than " + limitMillis + " ms");
+      }
+    }
+
+    @Override
+    public Object getValue(ELContext context, Object base, Object property) {
+      check();
+      return null;
+    }
+
+    @Override
+    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+      check();
+      return null;
+    }
+
+  }
+
   /** The {@code for} tag, checking the render's deadline each time a loop starts. */
   static final class DeadlineForTag extends ForTag {
     private final Deadline deadline;
@@ -309,7 +331,7 @@ final class TemplateFunctions {
    * an attribute of a string, number, boolean or list is undefined, as in Python, instead of a Java
    * bean getter ({@code "x".bytes}). Mapping keys and the loop and namespace objects stay readable.
    */
-  static final class PlainValuesOnly extends ELResolver {
+  static final class PlainValuesOnly extends ResolvesNothing {
     private static final java.util.Set<String> MAPPING_METHODS = java.util.Set.of("items", "get", "keys", "values");
 
     @Override
@@ -355,28 +377,6 @@ final class TemplateFunctions {
       return value.getClass().getSimpleName();
     }
 
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-      return null;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {}
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-      return true;
-    }
-
-    @Override
-    public java.util.Iterator<java.beans.FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-      return null;
-    }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
-      return null;
-    }
   }
 
   /**
@@ -442,15 +442,9 @@ final class TemplateFunctions {
   }
 
   /** {@code s|indent(width=4, first=False, blank=False)}: Jinja's indent, keywords included. */
-  static final class Indent implements Filter {
-    @Override
-    public String getName() {
-      return "indent";
-    }
-
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return filter(var, interpreter, (Object[]) args, Map.of());
+  static final class Indent extends KeywordFilter {
+    Indent() {
+      super("indent");
     }
 
     @Override

@@ -193,45 +193,31 @@ class ChatTemplateTest {
     return ChatTemplate.fromTokenizerConfig(writeConfig(dir, template)).render(THREE, false, Map.of("x", 5));
   }
 
-  @Test
-  void pythonSlicesWithAndWithoutStep(@TempDir Path dir) throws IOException {
-    String rendered =
-        renderThree(
-            dir,
+  static Stream<Arguments> pythonSyntaxJinjavaLacks() {
+    return Stream.of(
+        Arguments.of("slices with and without a step",
             "{% for m in messages[::-1] %}{{ m.content }}{% endfor %}|{% for m in messages[1:] %}{{ m.content }}{% endfor %}"
                 + "|{% for m in messages[:-1] %}{{ m.content }}{% endfor %}|{{ 'abcdef'[1:5:2] }}|{{ 'abcdef'[::-2] }}"
-                + "|{{ (messages|map(attribute='content')|list)[-1:0:-1]|join }}");
-    assertThat(rendered).isEqualTo("cba|bc|ab|bd|fdb|cb");
-  }
-
-  @Test
-  void plusFollowedByDigitWithoutSpaces(@TempDir Path dir) throws IOException {
-    String rendered =
-        renderThree(
-            dir,
+                + "|{{ (messages|map(attribute='content')|list)[-1:0:-1]|join }}",
+            "cba|bc|ab|bd|fdb|cb"),
+        Arguments.of("plus followed by a digit without spaces",
             "{% set ns = namespace(a=1) %}{% set ns.a = ns.a+1 %}{% for m in messages %}{{ loop.index0+1 }}{% endfor %}"
-                + "|{{ x+1 }}|{{ ns.a+1 }}|{{ x*2+1 }}");
-    assertThat(rendered).isEqualTo("123|6|3|11");
-  }
-
-  @Test
-  void keywordArgumentsWithFiltersAndOperators(@TempDir Path dir) throws IOException {
-    String rendered =
-        renderThree(
-            dir,
+                + "|{{ x+1 }}|{{ ns.a+1 }}|{{ x*2+1 }}",
+            "123|6|3|11"),
+        Arguments.of("keyword arguments with filters and operators",
             "{% set ns = namespace(last=messages|length - 1, users=messages|selectattr('role', 'equalto', 'user')|list|length,"
-                + " flag=true) %}{{ ns.last }},{{ ns.users }}{% if ns.flag %},flag{% endif %}");
-    assertThat(rendered).isEqualTo("2,2,flag");
+                + " flag=true) %}{{ ns.last }},{{ ns.users }}{% if ns.flag %},flag{% endif %}",
+            "2,2,flag"),
+        Arguments.of("not binds looser than comparisons",
+            "{% if not messages|length == 1 %}many{% endif %}"
+                + "{% if not messages[0].role == 'assistant' and x is not none %}|user first{% endif %}",
+            "many|user first"));
   }
 
-  @Test
-  void notBindsLooserThanComparisonsAsInPython(@TempDir Path dir) throws IOException {
-    String rendered =
-        renderThree(
-            dir,
-            "{% if not messages|length == 1 %}many{% endif %}"
-                + "{% if not messages[0].role == 'assistant' and x is not none %}|user first{% endif %}");
-    assertThat(rendered).isEqualTo("many|user first");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pythonSyntaxJinjavaLacks")
+  void pythonSyntaxJinjavaLacks(String name, String template, String expected, @TempDir Path dir) throws IOException {
+    assertThat(renderThree(dir, template)).isEqualTo(expected);
   }
 
   @Test
