@@ -81,7 +81,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.owned = owned;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength(),
+        args.chatTemplateKwargs());
     this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
     this.rewards = new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
@@ -207,7 +208,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         config.maxCompletionLength(), config.training().seed(), config.maxPromptLength());
     return new PeriodicEvaluation(new Evaluator(task, options),
         PromptRenderer.forTask(policy, task, config.training().promptTemplate(), config.training().systemPrompt(),
-            config.maxPromptLength()), examples, config.effectiveEvalSteps());
+            config.maxPromptLength(), config.training().chatTemplateKwargs()), examples, config.effectiveEvalSteps());
   }
 
   /** The prompts built so far, and how many were cut to {@code max_prompt_length}. */

@@ -54,7 +54,8 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.ownsPolicy = ownsPolicy;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = PromptRenderer.forTask(policy, Tasks.byName(args.task()), args.promptTemplate(), args.systemPrompt(), null);
+    this.prompts = PromptRenderer.forTask(policy, Tasks.byName(args.task()), args.promptTemplate(), args.systemPrompt(), null,
+        args.chatTemplateKwargs());
     this.totalSteps = args.totalSteps(dataset.size(), config.examplesPerStep());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);

@@ -119,6 +119,27 @@ class CliTest {
   }
 
   @Test
+  void renderPassesToolsAndTemplateVariablesAsTransformersDoes(@TempDir Path dir) throws IOException {
+    JsonNode expected = null;
+    for (JsonNode e : json(Fixtures.fixture("chat-templates", "qwen3", "expected.json"))) {
+      if (e.get("name").asText().equals("tools-no-thinking") && e.get("add_generation_prompt").asBoolean()) {
+        expected = e;
+      }
+    }
+    assertThat(expected).isNotNull();
+    Path chat = Files.writeString(dir.resolve("chat.json"), expected.get("conversation").toString());
+    Path tools = Files.writeString(dir.resolve("tools.json"), expected.get("tools").toString());
+    String model = Fixtures.fixture("chat-templates", "qwen3").toString();
+    Result r = run("render", "--model", model, "--chat", chat.toString(), "--tools", tools.toString(),
+        "--template-var", "enable_thinking=false");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(expected.get("rendered").asText());
+    Result bad = run("render", "--model", model, "--chat", chat.toString(), "--template-var", "enable_thinking");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err().strip()).doesNotContain("\n").contains("KEY=VALUE");
+  }
+
+  @Test
   void badUsageExitsWithTwo() {
     assertThat(run("generate", "--no-such-flag").code()).isEqualTo(2);
     assertThat(run("score", "--context", "x").code()).isEqualTo(2); // missing --target
