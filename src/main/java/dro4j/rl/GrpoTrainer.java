@@ -3,6 +3,8 @@ package dro4j.rl;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.data.filter.FilterConfig;
+import dro4j.data.filter.FilterRunner;
 import dro4j.eval.EvalOptions;
 import dro4j.eval.Evaluator;
 import dro4j.eval.PeriodicEvaluation;
@@ -59,7 +61,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final LanguageModel reference;
   private final List<AutoCloseable> owned;
   private final List<Example> dataset;
-  private final DataOrder order;
+  private final TrainingSet trainingSet;
   private final PromptRenderer prompts;
   private final PeriodicEvaluation evaluation;
   private final RewardScoring rewards;
@@ -80,9 +82,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.reference = reference;
     this.owned = owned;
     this.dataset = List.copyOf(dataset);
-    this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
     this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength(),
         args.chatTemplateKwargs());
+    this.trainingSet = new TrainingSet(this.dataset, config.filterDataset() ? filter(config, prompts) : null,
+        config.filterEverySteps(), args.seed(), args.shuffleDataset());
     this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
     this.rewards = new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
@@ -99,6 +102,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
       this.skippedUpdates = b.resume.skippedUpdates();
+      trainingSet.restore(b.resume.trainingSet());
     }
   }
 
@@ -118,13 +122,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     long index = completedSteps;
     long stepStart = System.nanoTime();
     int g = config.numGenerations();
-    int[] picked = order.indices(index * config.perStepPrompts(), config.perStepPrompts());
-    List<Example> examples = new ArrayList<>();
+    Map<String, Object> filterMetrics = trainingSet.beforeStep(index, policy, config.perStepPrompts());
+    List<Example> examples = trainingSet.examples(index, config.perStepPrompts());
     List<int[]> promptIds = new ArrayList<>();
-    for (int i : picked) {
-      examples.add(dataset.get(i));
-      promptIds.add(prompts.ids(dataset.get(i)));
-    }
+    for (Example e : examples) promptIds.add(prompts.ids(e));
 
     long t0 = System.nanoTime();
     List<Completion> completions;
@@ -147,7 +148,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("step", index + 1);
-    metrics.put("epoch", order.epoch((index + 1) * config.perStepPrompts()));
+    metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
+    metrics.putAll(filterMetrics);
     StepMetrics.rewards(metrics, scores);
     StepMetrics.completions(metrics, completions);
 
@@ -202,6 +204,17 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return metrics;
   }
 
+  /** The in-training filter: dro4j filter's runner with the run's prompts, sampling budget and seed. */
+  private static FilterRunner filter(GrpoConfig c, PromptRenderer prompts) {
+    FilterConfig fc = new FilterConfig(c.filterSamplesPerPrompt(), c.filterWorstRankFraction(), c.filterRankThreshold(),
+        c.filterLowVariationDropFraction(), c.filterCarryForwardFraction(), c.filterEverySteps(), c.training().seed());
+    FilterRunner.Options o = FilterRunner.Options.of(prompts.template()).withPromptsPerCall(c.filterPromptsPerCall())
+        .withMaxPromptLength(prompts.maxPromptLength()).withChatTemplateKwargs(c.training().chatTemplateKwargs());
+    o = o.withSampling(o.sampling().withMaxNewTokens(
+        c.filterMaxNewTokens() != null ? c.filterMaxNewTokens() : c.maxCompletionLength()));
+    return new FilterRunner(fc, o);
+  }
+
   private static PeriodicEvaluation evaluation(LanguageModel policy, Task task, GrpoConfig config, List<Example> examples) {
     int n = config.effectiveNumGenerationsEval();
     EvalOptions options = new EvalOptions(n, n > 1 ? config.temperature() : null, n > 1 ? config.topP() : null,
@@ -221,7 +234,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.perStepPrompts(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype());
+        args.saveTotalLimit(), args.saveDtype(), trainingSet.state());
   }
 
   /** Steps completed (including those before a resume). */

@@ -15,9 +15,17 @@ import java.util.Map;
  * @param expAvg AdamW first moments by parameter name, flattened
  * @param expAvgSq AdamW second moments by parameter name, flattened
  * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
+ * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
  */
 public record ResumeState(
-    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
+    TrainingSetState trainingSet) {
+
+  /** A state without a filtered training set. */
+  public ResumeState(
+      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null);
+  }
 
   public ResumeState {
     if (step < 0 || optimizerSteps < 0 || skippedUpdates < 0) {
@@ -28,13 +36,13 @@ public record ResumeState(
   }
 
   /** A copy of an optimizer's state after {@code step} steps. */
-  public static ResumeState capture(long step, AdamW optimizer, long skippedUpdates) {
+  public static ResumeState capture(long step, AdamW optimizer, long skippedUpdates, TrainingSetState trainingSet) {
     Map<String, float[]> m = new LinkedHashMap<>();
     Map<String, float[]> v = new LinkedHashMap<>();
     for (String name : optimizer.stateNames()) {
       m.put(name, optimizer.expAvg(name));
       v.put(name, optimizer.expAvgSq(name));
     }
-    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates);
+    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet);
   }
 }

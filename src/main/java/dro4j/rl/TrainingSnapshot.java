@@ -21,6 +21,7 @@ import java.util.Map;
  * @param outputDir {@code output_dir}
  * @param saveTotalLimit {@code save_total_limit} (null: keep all)
  * @param saveDtype {@code save_dtype}: float32 or bfloat16
+ * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
  */
 public record TrainingSnapshot(
     long step,
@@ -33,10 +34,19 @@ public record TrainingSnapshot(
     Map<String, Object> config,
     Path outputDir,
     Integer saveTotalLimit,
-    String saveDtype) {
+    String saveDtype,
+    TrainingSetState trainingSet) {
+
+  /** A snapshot of a run without a filtered training set. */
+  public TrainingSnapshot(long step, Transformer model, Path sourceModelDir, AdamW optimizer, long skippedUpdates,
+      long dataPosition, long seed, Map<String, Object> config, Path outputDir, Integer saveTotalLimit,
+      String saveDtype) {
+    this(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config, outputDir, saveTotalLimit,
+        saveDtype, null);
+  }
 
   /** The optimizer state and counters a resumed run restores. */
   public ResumeState resumeState() {
-    return ResumeState.capture(step, optimizer, skippedUpdates);
+    return ResumeState.capture(step, optimizer, skippedUpdates, trainingSet);
   }
 }
