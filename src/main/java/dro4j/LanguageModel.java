@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -165,7 +166,12 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Renders messages with the chat template and tokenizes the result without adding special tokens again. */
   public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-    String rendered = chatTemplate().render(messages, addGenerationPrompt);
+    return encodeChat(messages, addGenerationPrompt, Map.of());
+  }
+
+  /** {@link #encodeChat(List, boolean)} with extra template variables ({@code tools}, {@code enable_thinking}, ...). */
+  public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, Object> variables) {
+    String rendered = chatTemplate().render(messages, addGenerationPrompt, variables);
     return tokenizer.encode(rendered, false);
   }
 

@@ -47,6 +47,8 @@ final class GenerateCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   Input input;
 
+  @Mixin TemplateOptions templateOptions;
+
   @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
       description = "Maximum number of new tokens (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
@@ -90,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
       int[] promptIds;
       if (input != null && input.chat != null) {
         List<ChatMessage> messages = ChatMessage.readJson(input.chat);
-        promptIds = lm.encodeChat(messages, true);
+        promptIds = lm.encodeChat(messages, true, templateOptions.resolve());
       } else {
         String text = input == null || input.prompt == null ? "" : input.prompt;
         promptIds = lm.tokenizer().encode(text, true);

@@ -24,13 +24,15 @@ final class RenderCommand implements Callable<Integer> {
       description = "JSON list of {\"role\",\"content\"} messages.")
   Path chat;
 
+  @Mixin TemplateOptions templateOptions;
+
   @Option(names = "--no-generation-prompt", description = "Do not append the assistant generation prompt.")
   boolean noGenerationPrompt;
 
   @Override
   public Integer call() {
     ChatTemplate template = ChatTemplate.load(model.resolve());
-    String rendered = template.render(ChatMessage.readJson(chat), !noGenerationPrompt);
+    String rendered = template.render(ChatMessage.readJson(chat), !noGenerationPrompt, templateOptions.resolve());
     spec.commandLine().getOut().print(rendered);
     spec.commandLine().getOut().flush();
     return 0;

@@ -3,6 +3,8 @@ package dro4j.rl;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.data.filter.FilterConfig;
+import dro4j.data.filter.FilterRunner;
 import dro4j.eval.EvalOptions;
 import dro4j.eval.Evaluator;
 import dro4j.eval.PeriodicEvaluation;
@@ -59,7 +61,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final LanguageModel reference;
   private final List<AutoCloseable> owned;
   private final List<Example> dataset;
-  private final DataOrder order;
+  private final TrainingSet trainingSet;
   private final PromptRenderer prompts;
   private final PeriodicEvaluation evaluation;
   private final RewardScoring rewards;
@@ -82,8 +84,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.reference = reference;
     this.owned = owned;
     this.dataset = List.copyOf(dataset);
-    this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength());
+    this.prompts = PromptRenderer.forTask(policy, task, args.promptTemplate(), args.systemPrompt(), config.maxPromptLength(),
+        args.chatTemplateKwargs());
+    this.trainingSet = new TrainingSet(this.dataset, config.filterDataset() ? filter(config, prompts) : null,
+        config.filterEverySteps(), args.seed(), args.shuffleDataset());
     this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
     this.rewards = new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
@@ -102,6 +106,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
       this.skippedUpdates = b.resume.skippedUpdates();
+      trainingSet.restore(b.resume.trainingSet());
     }
   }
 
@@ -121,13 +126,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     long index = completedSteps;
     long stepStart = System.nanoTime();
     int g = config.numGenerations();
-    int[] picked = order.indices(index * config.perStepPrompts(), config.perStepPrompts());
-    List<Example> examples = new ArrayList<>();
+    Map<String, Object> filterMetrics = trainingSet.beforeStep(index, policy, config.perStepPrompts());
+    List<Example> examples = trainingSet.examples(index, config.perStepPrompts());
     List<int[]> promptIds = new ArrayList<>();
-    for (int i : picked) {
-      examples.add(dataset.get(i));
-      promptIds.add(prompts.ids(dataset.get(i)));
-    }
+    for (Example e : examples) promptIds.add(prompts.ids(e));
 
     long t0 = System.nanoTime();
     List<Completion> completions;
@@ -150,7 +152,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     Map<String, Object> metrics = new LinkedHashMap<>();
     metrics.put("step", index + 1);
-    metrics.put("epoch", order.epoch((index + 1) * config.perStepPrompts()));
+    metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
+    metrics.putAll(filterMetrics);
     StepMetrics.rewards(metrics, scores);
     StepMetrics.completions(metrics, completions);
 
@@ -218,13 +221,24 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     completionsListener.onCompletions(step, rows);
   }
 
+  /** The in-training filter: dro4j filter's runner with the run's prompts, sampling budget and seed. */
+  private static FilterRunner filter(GrpoConfig c, PromptRenderer prompts) {
+    FilterConfig fc = new FilterConfig(c.filterSamplesPerPrompt(), c.filterWorstRankFraction(), c.filterRankThreshold(),
+        c.filterLowVariationDropFraction(), c.filterCarryForwardFraction(), c.filterEverySteps(), c.training().seed());
+    FilterRunner.Options o = FilterRunner.Options.of(prompts.template()).withPromptsPerCall(c.filterPromptsPerCall())
+        .withMaxPromptLength(prompts.maxPromptLength()).withChatTemplateKwargs(c.training().chatTemplateKwargs());
+    o = o.withSampling(o.sampling().withMaxNewTokens(
+        c.filterMaxNewTokens() != null ? c.filterMaxNewTokens() : c.maxCompletionLength()));
+    return new FilterRunner(fc, o);
+  }
+
   private static PeriodicEvaluation evaluation(LanguageModel policy, Task task, GrpoConfig config, List<Example> examples) {
     int n = config.effectiveNumGenerationsEval();
     EvalOptions options = new EvalOptions(n, n > 1 ? config.temperature() : null, n > 1 ? config.topP() : null,
         config.maxCompletionLength(), config.training().seed(), config.maxPromptLength());
     return new PeriodicEvaluation(new Evaluator(task, options),
         PromptRenderer.forTask(policy, task, config.training().promptTemplate(), config.training().systemPrompt(),
-            config.maxPromptLength()), examples, config.effectiveEvalSteps());
+            config.maxPromptLength(), config.training().chatTemplateKwargs()), examples, config.effectiveEvalSteps());
   }
 
   /** The prompts built so far, and how many were cut to {@code max_prompt_length}. */
@@ -237,7 +251,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.perStepPrompts(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype(), order.epoch(completedSteps * config.perStepPrompts()), List.of());
+        args.saveTotalLimit(), args.saveDtype(), trainingSet.state(),
+        trainingSet.epoch(completedSteps, config.perStepPrompts()), List.of());
   }
 
   /** Steps completed (including those before a resume). */

@@ -16,22 +16,30 @@ import java.util.Map;
  * @param expAvg AdamW first moments by parameter name, flattened
  * @param expAvgSq AdamW second moments by parameter name, flattened
  * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
+ * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
  * @param logHistory the reported steps' metrics up to {@code step} (transformers' {@code log_history}),
  *     which the resumed run's checkpoints continue
  */
 public record ResumeState(
     long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
-    List<Map<String, Object>> logHistory) {
+    TrainingSetState trainingSet, List<Map<String, Object>> logHistory) {
+
+  /** A state without a filtered training set or log history. */
+  public ResumeState(
+      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null, List.of());
+  }
 
   /** A state without log history. */
   public ResumeState(
-      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
-    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, List.of());
+      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
+      TrainingSetState trainingSet) {
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, List.of());
   }
 
   /** The same state with {@code history} as its log history. */
   public ResumeState withLogHistory(List<Map<String, Object>> history) {
-    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, history);
+    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, history);
   }
 
   public ResumeState {
@@ -44,13 +52,13 @@ public record ResumeState(
   }
 
   /** A copy of an optimizer's state after {@code step} steps. */
-  public static ResumeState capture(long step, AdamW optimizer, long skippedUpdates) {
+  public static ResumeState capture(long step, AdamW optimizer, long skippedUpdates, TrainingSetState trainingSet) {
     Map<String, float[]> m = new LinkedHashMap<>();
     Map<String, float[]> v = new LinkedHashMap<>();
     for (String name : optimizer.stateNames()) {
       m.put(name, optimizer.expAvg(name));
       v.put(name, optimizer.expAvgSq(name));
     }
-    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates);
+    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet);
   }
 }

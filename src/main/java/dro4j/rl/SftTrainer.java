@@ -55,7 +55,8 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.ownsPolicy = ownsPolicy;
     this.dataset = List.copyOf(dataset);
     this.order = new DataOrder(dataset.size(), args.seed(), args.shuffleDataset());
-    this.prompts = PromptRenderer.forTask(policy, Tasks.byName(args.task()), args.promptTemplate(), args.systemPrompt(), null);
+    this.prompts = PromptRenderer.forTask(policy, Tasks.byName(args.task()), args.promptTemplate(), args.systemPrompt(), null,
+        args.chatTemplateKwargs());
     this.totalSteps = args.totalSteps(dataset.size(), config.examplesPerStep());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);
@@ -194,7 +195,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.examplesPerStep(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype(), order.epoch(completedSteps * config.examplesPerStep()), List.of());
+        args.saveTotalLimit(), args.saveDtype(), null, order.epoch(completedSteps * config.examplesPerStep()), List.of());
   }
 
   /** Steps completed (including those before a resume). */

@@ -22,8 +22,8 @@ import java.util.Map;
  * @param outputDir {@code output_dir}
  * @param saveTotalLimit {@code save_total_limit} (null: keep all)
  * @param saveDtype {@code save_dtype}: float32 or bfloat16
- * @param epoch the (fractional) epoch reached, examples consumed / data set size: the {@code epoch} the
- *     step metrics report
+ * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
+ * @param epoch the (fractional) epoch reached: the {@code epoch} the step metrics report
  * @param logHistory every reported step's metrics so far, oldest first, each with its {@code step} and
  *     {@code epoch} (transformers' {@code log_history}); empty from a trainer, filled in by the step loop
  */
@@ -39,6 +39,7 @@ public record TrainingSnapshot(
     Path outputDir,
     Integer saveTotalLimit,
     String saveDtype,
+    TrainingSetState trainingSet,
     double epoch,
     List<Map<String, Object>> logHistory) {
 
@@ -47,14 +48,22 @@ public record TrainingSnapshot(
     logHistory = logHistory == null ? List.of() : List.copyOf(logHistory);
   }
 
+  /** A snapshot of a run without a filtered training set, epoch or log history. */
+  public TrainingSnapshot(long step, Transformer model, Path sourceModelDir, AdamW optimizer, long skippedUpdates,
+      long dataPosition, long seed, Map<String, Object> config, Path outputDir, Integer saveTotalLimit,
+      String saveDtype) {
+    this(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config, outputDir, saveTotalLimit,
+        saveDtype, null, 0.0, List.of());
+  }
+
   /** The same snapshot with {@code history} as its log history. */
   public TrainingSnapshot withLogHistory(List<Map<String, Object>> history) {
     return new TrainingSnapshot(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config,
-        outputDir, saveTotalLimit, saveDtype, epoch, history);
+        outputDir, saveTotalLimit, saveDtype, trainingSet, epoch, history);
   }
 
   /** The optimizer state and counters a resumed run restores. */
   public ResumeState resumeState() {
-    return ResumeState.capture(step, optimizer, skippedUpdates).withLogHistory(logHistory);
+    return ResumeState.capture(step, optimizer, skippedUpdates, trainingSet).withLogHistory(logHistory);
   }
 }

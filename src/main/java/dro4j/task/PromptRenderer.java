@@ -53,6 +53,7 @@ public final class PromptRenderer {
   private final ChatTemplate chatTemplate;
   private final PromptTemplate template;
   private final Integer maxPromptLength;
+  private final Map<String, Object> chatTemplateKwargs;
   private final AtomicLong rendered = new AtomicLong();
   private final AtomicLong truncated = new AtomicLong();
 
@@ -62,6 +63,15 @@ public final class PromptRenderer {
    * @param maxPromptLength left-truncation length in tokens, or null for none
    */
   public PromptRenderer(LanguageModel model, PromptTemplate template, Integer maxPromptLength) {
+    this(model, template, maxPromptLength, null);
+  }
+
+  /**
+   * As {@link #PromptRenderer(LanguageModel, PromptTemplate, Integer)}, with extra chat template
+   * variables ({@code chat_template_kwargs}, e.g. {@code enable_thinking}), or null for none.
+   */
+  public PromptRenderer(LanguageModel model, PromptTemplate template, Integer maxPromptLength,
+      Map<String, Object> chatTemplateKwargs) {
     if (maxPromptLength != null && maxPromptLength < 1) {
       throw new BadInputException("max_prompt_length must be >= 1 or none, got " + maxPromptLength);
     }
@@ -69,6 +79,8 @@ public final class PromptRenderer {
     this.chatTemplate = chatTemplateOrNull(model);
     this.template = template;
     this.maxPromptLength = maxPromptLength;
+    this.chatTemplateKwargs = chatTemplateKwargs == null ? Map.of()
+        : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
   }
 
   /**
@@ -78,7 +90,13 @@ public final class PromptRenderer {
    */
   public static PromptRenderer forTask(LanguageModel model, Task task, String templateOrName, String systemPrompt,
       Integer maxPromptLength) {
-    return new PromptRenderer(model, template(task, templateOrName, systemPrompt), maxPromptLength);
+    return forTask(model, task, templateOrName, systemPrompt, maxPromptLength, null);
+  }
+
+  /** As {@link #forTask(LanguageModel, Task, String, String, Integer)}, with chat template variables (or null). */
+  public static PromptRenderer forTask(LanguageModel model, Task task, String templateOrName, String systemPrompt,
+      Integer maxPromptLength, Map<String, Object> chatTemplateKwargs) {
+    return new PromptRenderer(model, template(task, templateOrName, systemPrompt), maxPromptLength, chatTemplateKwargs);
   }
 
   /**
@@ -117,7 +135,7 @@ public final class PromptRenderer {
     if (example.metadata().get(PromptRecords.PROMPT_MESSAGES) instanceof List<?> messages) {
       return conversation(example, messages);
     }
-    return template.render(adapt(example), chatTemplate);
+    return template.render(adapt(example), chatTemplate, chatTemplateKwargs);
   }
 
   /**
@@ -141,7 +159,7 @@ public final class PromptRenderer {
       messages.add(0, ChatMessage.system(template.system()));
     }
     if (messages.isEmpty()) throw new BadInputException("example " + example.id() + ": empty conversation");
-    if (chatTemplate != null) return chatTemplate.render(messages, true);
+    if (chatTemplate != null) return chatTemplate.render(messages, true, chatTemplateKwargs);
     List<String> texts = new ArrayList<>();
     for (ChatMessage m : messages) if (m.content() != null) texts.add(m.content());
     return String.join("\n\n", texts);

@@ -5,7 +5,9 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.interpret.CollectionTooBigException;
 import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -32,6 +34,15 @@ import jinjava.javax.el.CompositeELResolver;
  * startswith}, ...). Any Jinja error, unknown filter or test, and any {@code raise_exception}, is a
  * {@link ChatTemplateException} naming the template's file: a template never renders half right.
  *
+ * <p>Templates come from downloaded model folders, so a render is bounded ({@link Limits}): its
+ * output, any string it builds, its lists and its run time; past a bound it fails with a one-line
+ * {@link ChatTemplateException}. Templates see only plain values (strings, numbers, booleans, lists,
+ * maps): Java methods cannot be called on them, only the Python string methods and {@code
+ * dict.items/get/keys/values}.
+ *
+ * <p>Before Jinjava parses a template, {@link JinjaRewriter} rewrites the Python syntax Jinjava lacks
+ * (slices with a step, {@code x+1}, {@code not} precedence, keyword arguments holding operators).
+ *
  * <p>Known difference from Python Jinja (Jinjava 2.8.3): printing a non-string value directly
  * ({@code {{ flag }}}, {@code {{ none }}}, {@code {{ list_of_dicts }}}) gives {@code true}, an
  * empty string and a slightly different list layout where Python gives {@code True}, {@code None}
@@ -41,16 +52,51 @@ public final class ChatTemplate {
   /** The file in which newer transformers versions save a model's default chat template. */
   public static final String JINJA_FILE = "chat_template.jinja";
 
+  /**
+   * The bounds of one render.
+   *
+   * @param maxOutputChars the most characters the rendered text may have
+   * @param maxStringLength the most characters of any string the template builds
+   * @param maxItems the most items of a list, a map or a {@code range(...)}
+   * @param maxRenderMillis the most wall-clock time of one render
+   */
+  public record Limits(long maxOutputChars, long maxStringLength, int maxItems, long maxRenderMillis) {
+    /** 4 Mi characters of output and per string, 100,000 items, 10 s: far above any real prompt. */
+    public static final Limits DEFAULT = new Limits(4L << 20, 4L << 20, 100_000, 10_000);
+  }
+
   private final String source;
   private final Path file;
   private final Map<String, String> specialTokens;
+  private final Limits limits;
+  private final String rewritten;
+  private final TemplateFunctions.Deadline deadline = new TemplateFunctions.Deadline();
   private final Jinjava jinjava;
 
-  private ChatTemplate(String source, Path file, Map<String, String> specialTokens) {
+  private ChatTemplate(String source, Path file, Map<String, String> specialTokens, Limits limits) {
     this.source = source;
     this.file = file;
     this.specialTokens = Map.copyOf(specialTokens);
-    this.jinjava = newJinjava();
+    this.limits = limits;
+    // Jinja drops one newline at the very end of a template (keep_trailing_newline=False).
+    String body = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
+        : source.endsWith("\n") ? source.substring(0, source.length() - 1) : source;
+    this.rewritten = JinjaRewriter.rewrite(body);
+    this.jinjava = newJinjava(limits, deadline);
+  }
+
+  private ChatTemplate(String source, Path file, Map<String, String> specialTokens) {
+    this(source, file, specialTokens, Limits.DEFAULT);
+  }
+
+  /** This template under other bounds. */
+  public ChatTemplate withLimits(Limits newLimits) {
+    return new ChatTemplate(source, file, specialTokens, newLimits);
+  }
+
+  /** The bounds of each render. */
+  public Limits limits() {
+    return limits;
   }
 
   /**
@@ -151,22 +197,45 @@ public final class ChatTemplate {
     RenderResult result;
     // One render at a time per template: Jinjava resets its shared global context after each.
     synchronized (jinjava) {
-      result = jinjava.renderForResult(source, variables);
+      deadline.start(limits.maxRenderMillis());
+      try {
+        result = jinjava.renderForResult(rewritten, variables);
+      } catch (OutOfMemoryError e) { // a bound missed it: still one clean error, not a dead JVM
+        result = null;
+      }
+    }
+    if (result == null) {
+      throw new ChatTemplateException(file, "chat template ran out of memory (it builds too much text)");
     }
     throwIfFailed(result.getErrors());
     throwIfUnknownFilterOrTest(result);
-    return result.getOutput();
+    String output = result.getOutput();
+    if (output.length() > limits.maxOutputChars()) {
+      throw new ChatTemplateException(
+          file, "chat template output exceeds " + limits.maxOutputChars() + " characters");
+    }
+    return output;
   }
 
-  private void throwIfFailed(List<TemplateError> errors) {
+  private void throwIfFailed(List<TemplateError> allErrors) {
+    // An attribute a value lacks (a string's .content) is undefined in Python, not an error.
+    List<TemplateError> errors =
+        allErrors.stream()
+            .filter(e -> !(e.getSeverity() == TemplateError.ErrorType.WARNING
+                && e.getMessage() != null && e.getMessage().startsWith("Cannot resolve property")))
+            .toList();
     for (TemplateError error : errors) {
       String raised = raisedMessage(error.getException());
       if (raised != null) {
         throw new ChatTemplateException(file, "chat template raised an exception: " + raised);
       }
+      String limit = limitMessage(error);
+      if (limit != null) {
+        throw new ChatTemplateException(file, limit);
+      }
     }
     if (!errors.isEmpty()) {
-      String problems = errors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; "));
+      String problems = oneLine(errors.stream().map(ChatTemplate::describe).collect(Collectors.joining("; ")));
       Exception cause = errors.get(0).getException();
       throw new ChatTemplateException(file, "chat template failed: " + problems, cause);
     }
@@ -204,6 +273,26 @@ public final class ChatTemplate {
     return null;
   }
 
+  // A bound the render ran into, as one line; null for other errors.
+  private String limitMessage(TemplateError error) {
+    for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+      if (t instanceof TemplateFunctions.TimeLimitException) {
+        return t.getMessage();
+      }
+      if (t instanceof OutputTooBigException || t instanceof CollectionTooBigException) {
+        return "chat template went past its limits: " + oneLine(t.getMessage());
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static String oneLine(String text) {
+    return text == null ? "" : text.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
   private static String describe(TemplateError error) {
     String where = error.getLineno() > 0 ? "line " + error.getLineno() + ": " : "";
     String text = where + error.getSeverity() + " " + error.getReason() + ": " + error.getMessage();
@@ -221,7 +310,7 @@ public final class ChatTemplate {
   // The settings under which Jinjava 2.8.3 matches transformers' Jinja environment byte for byte
   // (see DESIGN.md). Natural operator precedence stays off: with it, `not x is defined` parses as
   // `(not x) is defined`, which drops DeepSeek-R1's generation prompt.
-  private static Jinjava newJinjava() {
+  private static Jinjava newJinjava(Limits limits, TemplateFunctions.Deadline deadline) {
     LegacyOverrides overrides =
         LegacyOverrides.newBuilder()
             .withParseWhitespaceControlStrictly(true)
@@ -231,16 +320,24 @@ public final class ChatTemplate {
             .withKeepNullableLoopValues(true)
             .withUseNaturalOperatorPrecedence(false)
             .build();
-    // Python str methods first, then Jinjava's usual (read-only) resolvers.
+    // The deadline, Python str methods, the guard against Java methods and bean getters, then
+    // Jinjava's usual (read-only) resolvers.
     CompositeELResolver resolver = new CompositeELResolver();
-    resolver.add(new PythonStringMethods());
+    resolver.add(deadline);
+    resolver.add(new PythonStringMethods(limits.maxStringLength()));
+    resolver.add(new TemplateFunctions.PlainValuesOnly());
     resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
     JinjavaConfig config =
         JinjavaConfig.newBuilder()
             .withTrimBlocks(true)
-            .withLstripBlocks(true)
+            .withLstripBlocks(false) // JinjaRewriter applies lstrip_blocks as Jinja does
             .withLegacyOverrides(overrides)
             .withElResolver(resolver)
+            .withMaxOutputSize(limits.maxOutputChars())
+            .withMaxStringLength(limits.maxStringLength())
+            .withMaxListSize(limits.maxItems())
+            .withMaxMapSize(limits.maxItems())
+            .withRangeLimit(limits.maxItems())
             .build();
     Jinjava jinjava = new Jinjava(config);
     jinjava.registerFunction(
@@ -249,6 +346,12 @@ public final class ChatTemplate {
         new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     jinjava.registerFilter(new TemplateFunctions.ToJson());
     jinjava.registerTag(new TemplateFunctions.GenerationTag());
+    jinjava.registerTag(new TemplateFunctions.DeadlineForTag(deadline));
+    jinjava.registerFilter(new TemplateFunctions.PySlice());
+    jinjava.registerFilter(new TemplateFunctions.Items());
+    jinjava.registerFilter(new TemplateFunctions.PyLoopFilter());
+    jinjava.registerFilter(new TemplateFunctions.Indent());
+    jinjava.getGlobalContext().registerExpTest(new TemplateFunctions.IsIterable());
     return jinjava;
   }
 }

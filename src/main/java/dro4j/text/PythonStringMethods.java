@@ -1,6 +1,5 @@
 package dro4j.text;
 
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -8,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python {@code str} methods for Jinjava, which otherwise calls the Java {@code String} methods of
@@ -18,7 +16,7 @@ import jinjava.javax.el.ELResolver;
  * must be {@code ""}). Only string receivers and the methods below are handled; everything else
  * falls through to Jinjava's own resolvers.
  */
-final class PythonStringMethods extends ELResolver {
+final class PythonStringMethods extends TemplateFunctions.ResolvesNothing {
   private static final Set<String> METHODS =
       Set.of(
           "strip", "lstrip", "rstrip", "startswith", "endswith", "upper", "lower", "title",
@@ -31,6 +29,18 @@ final class PythonStringMethods extends ELResolver {
     }
   }
 
+  private final long maxLength;
+
+  /** Methods whose results may hold at most {@code maxLength} characters. */
+  PythonStringMethods(long maxLength) {
+    this.maxLength = maxLength;
+  }
+
+  /** Without a bound on result lengths. */
+  PythonStringMethods() {
+    this(Long.MAX_VALUE);
+  }
+
   @Override
   public Object invoke(
       ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -38,6 +48,10 @@ final class PythonStringMethods extends ELResolver {
       return null;
     }
     Object[] args = params == null ? new Object[0] : params;
+    long length = resultLength(s, name, args);
+    if (length > maxLength) {
+      throw new PythonError("str." + name + "() would build " + length + " characters, over the limit of " + maxLength);
+    }
     Object result = call(s, name, args);
     context.setPropertyResolved(true);
     return result;
@@ -63,6 +77,29 @@ final class PythonStringMethods extends ELResolver {
       case "join" -> join(s, args);
       default -> throw new IllegalStateException(name);
     };
+  }
+
+  // The length of what replace and join would build (they are the methods that can grow a string
+  // without bound); 0 for the others, and for arguments call() rejects.
+  private static long resultLength(String s, String name, Object[] args) {
+    if (name.equals("replace") && args.length >= 2 && args[0] instanceof CharSequence old
+        && args[1] instanceof CharSequence replacement) {
+      long occurrences = old.length() == 0 ? s.length() + 1L : count(s, new Object[] {old.toString()});
+      if (args.length == 3 && args[2] instanceof Number limit && limit.longValue() >= 0) {
+        occurrences = Math.min(occurrences, limit.longValue());
+      }
+      return s.length() + occurrences * (replacement.length() - (long) old.length());
+    }
+    if (name.equals("join") && args.length == 1 && args[0] instanceof Iterable<?> items) {
+      long total = 0;
+      long n = 0;
+      for (Object item : items) {
+        total += item instanceof CharSequence text ? text.length() : 0;
+        n++;
+      }
+      return total + Math.max(0, n - 1) * (long) s.length();
+    }
+    return 0;
   }
 
   private static String chars(String name, Object[] args) {
@@ -256,32 +293,4 @@ final class PythonStringMethods extends ELResolver {
   }
 
   // Only method calls are handled here; property access belongs to the other resolvers.
-
-  @Override
-  public Object getValue(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public Class<?> getType(ELContext context, Object base, Object property) {
-    return null;
-  }
-
-  @Override
-  public void setValue(ELContext context, Object base, Object property, Object value) {}
-
-  @Override
-  public boolean isReadOnly(ELContext context, Object base, Object property) {
-    return true;
-  }
-
-  @Override
-  public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-    return null;
-  }
-
-  @Override
-  public Class<?> getCommonPropertyType(ELContext context, Object base) {
-    return null;
-  }
 }

@@ -85,12 +85,16 @@ class GradientTest {
       try (KvCache cache = model.newCache(manager, 3, 6)) {
         cached = model.logits(model.forward(cache, tokens, valid, manager)).toFloatArray();
       }
+      // two code paths (cached attention over masked slots, cache-free attention) round differently:
+      // measured up to 2.4e-6 on logits up to 6.8 (5 fp32 ulps), so 1e-5 would leave another CPU's kernels
+      // little room; 1e-4 (the fixture README's stories260K logit tolerance, tighter than tiny-qwen2's
+      // 1e-3) is still far below what a mask or position bug does
       for (int b = 0; b < 3; b++) {
         for (int t = 0; t < 6; t++) {
           if (valid[b][t]) {
             int off = (b * 6 + t) * 400;
             assertThat(dro4j.ReferenceData.maxAbsDiff(Arrays.copyOfRange(full, off, off + 400),
-                Arrays.copyOfRange(cached, off, off + 400))).isLessThan(1e-5);
+                Arrays.copyOfRange(cached, off, off + 400))).isLessThan(1e-4);
           }
         }
       }

@@ -28,8 +28,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * against {@code stories260K-reference/grpo_loss.json} and {@code grpo_gradients.safetensors}
  * (PyTorch + transformers, {@code tools/make_reference.py}): one group of four completions
  * after one prompt, right-padded; old and reference log-probs given as deltas from the current ones.
- * Loss, grad norm, mean KL and clip fraction within 1e-5 relative; every stored gradient tensor
- * (layer 0, embeddings, final norm) within 1e-4 of its norm, for every loss_type.
+ * Loss, mean KL and clip fraction within 1e-5 relative (the fixture README's loss tolerance); every
+ * stored gradient tensor (layer 0, embeddings, final norm) within 1e-4 of its norm and the grad norm
+ * within 1e-4 relative (the gradient tolerance), for every loss_type. Measured worst on AVX-512, AVX2 and
+ * scalar ATen kernels: loss 2e-7, mean KL 3.6e-7, clip fraction 0 (no ratio is within 8e-3 of a clip
+ * bound), grad norm 6.2e-7, gradients 4.8e-6.
  */
 class GrpoObjectiveFixtureTest {
   private static NDManager manager;
@@ -126,7 +129,8 @@ class GrpoObjectiveFixtureTest {
         (int) gradients.keySet().stream().filter(k -> k.startsWith(mode + ".")).count()).isGreaterThan(5);
     double gradNorm = Math.sqrt(sumSq);
     record("grad_norm", mode, relative(gradNorm, expected.get("grad_norm").asDouble()));
-    assertThat(relative(gradNorm, expected.get("grad_norm").asDouble())).isLessThan(1e-5);
+    // the norm is off by at most the gradient's own error, so the gradient tolerance (1e-4) bounds it
+    assertThat(relative(gradNorm, expected.get("grad_norm").asDouble())).isLessThan(1e-4);
   }
 
   /**
@@ -170,6 +174,9 @@ class GrpoObjectiveFixtureTest {
         diff += Math.pow(got[i] - want[i], 2);
         norm += Math.pow(want[i], 2);
       }
+      // a batch split differently rounds differently: measured up to 1.5e-6 of the norm with AVX-512 and
+      // 2.0e-6 with AVX2 kernels (the same terms summed in another order), so 1e-5 leaves a factor 5; a
+      // wrong micro-batch share is off by a tenth or more
       assertThat(Math.sqrt(diff)).as("%s %s", mode, e.getKey()).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
     }
   }

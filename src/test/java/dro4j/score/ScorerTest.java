@@ -65,6 +65,38 @@ class ScorerTest {
     }
   }
 
+  /**
+   * A rank counts the vocabulary tokens whose log-prob is strictly above the target's, so a token within
+   * rounding of the target's can fall on either side when the same scores come from another batch layout
+   * or another CPU's kernels. Two rankings of one target sequence must therefore agree up to the number
+   * of such near-ties at each position: tokens whose logit (from a fresh single-row forward) is within
+   * {@code logitWidth} of the target's. Where there is none, as for every position measured here (the
+   * closest logit was 3.2e-4 from a target's), the ranks must be equal.
+   */
+  private static void assertRanksAgree(int[] context, int[] target, int[] a, int[] b, double logitWidth) {
+    Transformer model = lm.transformer();
+    int vocab = model.config().vocabSize();
+    int[] ids = concat(context, target);
+    float[] logits;
+    try (NDManager m = lm.manager().newSubManager(); KvCache cache = model.newCache(m, 1, ids.length)) {
+      boolean[][] valid = {new boolean[ids.length]};
+      Arrays.fill(valid[0], true);
+      logits = model.logits(model.forward(cache, new int[][] {ids}, valid, m)).toFloatArray();
+    }
+    for (int j = 0; j < target.length; j++) {
+      int row = (context.length - 1 + j) * vocab;
+      float own = logits[row + target[j]];
+      int nearTies = 0;
+      for (int k = 0; k < vocab; k++) {
+        if (k != target[j] && Math.abs(logits[row + k] - own) <= logitWidth) {
+          nearTies++;
+        }
+      }
+      assertThat(Math.abs(a[j] - b[j])).as("rank of target %d: %d vs %d, %d near-ties", j, a[j], b[j], nearTies)
+          .isLessThanOrEqualTo(nearTies);
+    }
+  }
+
   @Test
   void reencodingMatchesTransformers() {
     assertMatchesReference(lm.scorer().score(contexts(), targets(), 1.0, lm.manager()));
@@ -78,7 +110,8 @@ class ScorerTest {
       try (var ref = dro4j.model.SafeTensors.openFile(Fixtures.fixture("stories260K-reference", "logits.safetensors"))) {
         assertThat(maxAbsDiff(s.logprobs(), ref.floats("token_logprobs." + c.get("index").asInt()))).isLessThan(1e-4);
       }
-      assertThat(s.sum()).isCloseTo(c.get("sum_logprob").asDouble(), org.assertj.core.data.Offset.offset(1e-3));
+      // each of the n log-probs may be off by the fixture tolerance 1e-4, so their sum by n * 1e-4
+      assertThat(s.sum()).isCloseTo(c.get("sum_logprob").asDouble(), org.assertj.core.data.Offset.offset(s.length() * 1e-4));
     }
   }
 
@@ -159,7 +192,7 @@ class ScorerTest {
       List<TokenScores> fresh = lm.scorer().score(contexts, targets, 1.0, lm.manager());
       for (int r = 0; r < contexts.size(); r++) {
         assertThat(maxAbsDiff(cached.get(r).logprobs(), fresh.get(r).logprobs())).as("row %d", r).isLessThan(1e-4);
-        assertThat(cached.get(r).ranks()).containsExactly(fresh.get(r).ranks());
+        assertRanksAgree(contexts.get(r), targets.get(r), cached.get(r).ranks(), fresh.get(r).ranks(), 1e-4);
         assertThat(maxAbsDiff(cached.get(r).entropies(), fresh.get(r).entropies())).isLessThan(1e-4);
       }
     }
@@ -182,8 +215,10 @@ class ScorerTest {
     TokenScores hot = lm.scorer().score(List.of(context), List.of(target), 2.0, lm.manager()).get(0);
     for (int j = 0; j < s.length(); j++) {
       assertThat(hot.entropies()[j]).isGreaterThan(s.entropies()[j]);
-      assertThat(hot.ranks()[j]).isEqualTo(s.ranks()[j]);
     }
+    // the order of the logits is the same at any temperature: equal ranks, up to near-ties within
+    // rounding of the log-probs at either temperature (1e-4 at temperature 2 is 2e-4 in logits)
+    assertRanksAgree(context, target, hot.ranks(), s.ranks(), 2e-4);
   }
 
   @Test

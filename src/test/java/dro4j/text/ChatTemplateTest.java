@@ -47,6 +47,40 @@ class ChatTemplateTest {
     assertSameText(c.get("rendered").textValue(), chat.render(messages, addGenerationPrompt));
   }
 
+  static final List<String> REAL_TEMPLATES =
+      List.of("qwen3", "llama-3.3-instruct", "mistral-nemo-instruct-2407", "gemma-3-it", "phi-4-mini-instruct");
+
+  static Stream<Arguments> realTemplateRenders() throws IOException {
+    List<Arguments> arguments = new ArrayList<>();
+    for (String template : REAL_TEMPLATES) {
+      for (JsonNode c : JSON.readTree(fixture("chat-templates", template, "expected.json").toFile())) {
+        arguments.add(
+            Arguments.of(template, c.get("name").textValue(), c.get("add_generation_prompt").booleanValue(), c));
+      }
+    }
+    return arguments.stream();
+  }
+
+  /** tools/render_templates.py made these renders (jinja2 configured as transformers configures it). */
+  @ParameterizedTest(name = "{0} {1} generation prompt {2}")
+  @MethodSource("realTemplateRenders")
+  void realTemplatesRenderLikeTransformers(String template, String name, boolean addGenerationPrompt, JsonNode c) {
+    ChatTemplate chat = ChatTemplate.load(fixture("chat-templates", template));
+    List<ChatMessage> messages = ChatMessage.fromJson(Path.of("expected.json"), c.get("conversation"));
+    Map<String, Object> variables = new LinkedHashMap<>();
+    c.get("template_vars").fields().forEachRemaining(e -> variables.put(e.getKey(), JsonFiles.toPlain(e.getValue())));
+    if (!c.get("tools").isNull()) {
+      variables.put("tools", JsonFiles.toPlain(c.get("tools")));
+    }
+    if (c.has("error")) {
+      assertThatThrownBy(() -> chat.render(messages, addGenerationPrompt, variables))
+          .isInstanceOf(ChatTemplateException.class)
+          .hasMessageContaining(c.get("error").textValue());
+    } else {
+      assertSameText(c.get("rendered").textValue(), chat.render(messages, addGenerationPrompt, variables));
+    }
+  }
+
   @Test
   void expectedFixtureCoversBothTemplatesAndBothConversations() throws IOException {
     assertThat(expectedRenders().count()).isEqualTo(8);
@@ -149,6 +183,119 @@ class ChatTemplateTest {
         ChatTemplate.fromTokenizerConfig(config)
             .render(List.of(ChatMessage.assistant("<think>\nhmm\n</think>\n\nanswer  ")), false);
     assertThat(rendered).isEqualTo("[answer][a, b]");
+  }
+
+  // Expected strings in the tests below were rendered by Python jinja2 3.1.6 (tools/render_templates.py's environment).
+  private static final List<ChatMessage> THREE =
+      List.of(ChatMessage.user("a"), ChatMessage.assistant("b"), ChatMessage.user("c"));
+
+  private static String renderThree(Path dir, String template) throws IOException {
+    return ChatTemplate.fromTokenizerConfig(writeConfig(dir, template)).render(THREE, false, Map.of("x", 5));
+  }
+
+  static Stream<Arguments> pythonSyntaxJinjavaLacks() {
+    return Stream.of(
+        Arguments.of("slices with and without a step",
+            "{% for m in messages[::-1] %}{{ m.content }}{% endfor %}|{% for m in messages[1:] %}{{ m.content }}{% endfor %}"
+                + "|{% for m in messages[:-1] %}{{ m.content }}{% endfor %}|{{ 'abcdef'[1:5:2] }}|{{ 'abcdef'[::-2] }}"
+                + "|{{ (messages|map(attribute='content')|list)[-1:0:-1]|join }}",
+            "cba|bc|ab|bd|fdb|cb"),
+        Arguments.of("plus followed by a digit without spaces",
+            "{% set ns = namespace(a=1) %}{% set ns.a = ns.a+1 %}{% for m in messages %}{{ loop.index0+1 }}{% endfor %}"
+                + "|{{ x+1 }}|{{ ns.a+1 }}|{{ x*2+1 }}",
+            "123|6|3|11"),
+        Arguments.of("keyword arguments with filters and operators",
+            "{% set ns = namespace(last=messages|length - 1, users=messages|selectattr('role', 'equalto', 'user')|list|length,"
+                + " flag=true) %}{{ ns.last }},{{ ns.users }}{% if ns.flag %},flag{% endif %}",
+            "2,2,flag"),
+        Arguments.of("not binds looser than comparisons",
+            "{% if not messages|length == 1 %}many{% endif %}"
+                + "{% if not messages[0].role == 'assistant' and x is not none %}|user first{% endif %}",
+            "many|user first"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pythonSyntaxJinjavaLacks")
+  void pythonSyntaxJinjavaLacks(String name, String template, String expected, @TempDir Path dir) throws IOException {
+    assertThat(renderThree(dir, template)).isEqualTo(expected);
+  }
+
+  @Test
+  void loopConditionsIndentLstripNeighboursAndTrailingNewline(@TempDir Path dir) throws IOException {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("a", 1);
+    d.put("skip", 2);
+    d.put("b", 3);
+    String[][] cases = {
+      {"{% for k, v in d.items() if k != 'skip' %}{{ k }}={{ v }}{% if not loop.last %},{% endif %}{% endfor %}"
+          + "|{% for m in messages if m.role == 'user' %}{{ loop.index }}{{ m.content }}{% endfor %}", "a=1,b=3|1a2c"},
+      {"{{ 'x\\ny\\n\\nz'|indent(2) }}|{{ 'x\\ny'|indent(width=3, first=true) }}|{{ 'x\\n\\ny'|indent(2, blank=true) }}",
+          "x\n  y\n\n  z|   x\n   y|x\n  \n  y"},
+      {"{% for m in messages %}{{ m.role }}: {% if m.content %}{{ m.content }}{% endif %}\n    {% if loop.last %}end{% endif %}\n{% endfor %}",
+          "user: aassistant: buser: cend"},
+      {"{% for m in messages %}[{{ loop.previtem.content if loop.previtem else '-' }}{{ m.content }}"
+          + "{{ loop.nextitem.content if loop.nextitem else '-' }}]{% endfor %}", "[-ab][abc][bc-]"},
+      {"{{ messages|length }}\n", "3"},
+    };
+    for (String[] c : cases) {
+      String rendered = ChatTemplate.fromTokenizerConfig(writeConfig(dir, c[0])).render(THREE, false, Map.of("d", d));
+      assertThat(rendered).as(c[0]).isEqualTo(c[1]);
+    }
+  }
+
+  @Test
+  void templateThatExplodesItsOutputIsOneCleanError(@TempDir Path dir) throws IOException {
+    String[] bombs = {
+      "{% set s = 'ab' %}{% for i in range(40) %}{% set s = s + s %}{% endfor %}{{ s }}",
+      "{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+      "{% set s = 'ab' %}{% for i in range(40) %}{% set s = s.replace('a', 'aa') %}{% endfor %}{{ s|length }}",
+      "{% set s = 'ab' %}{% for i in range(40) %}{% set s = [s, s]|join('') %}{% endfor %}{{ s|length }}",
+    };
+    for (String bomb : bombs) {
+      ChatTemplate chat = ChatTemplate.fromTokenizerConfig(writeConfig(dir, bomb));
+      assertThatThrownBy(() -> chat.render(THREE, false))
+          .as(bomb)
+          .isInstanceOf(ChatTemplateException.class)
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").containsAnyOf("limit", "exceeds"));
+    }
+  }
+
+  @Test
+  void renderTimeIsBounded(@TempDir Path dir) throws IOException {
+    ChatTemplate chat =
+        ChatTemplate.fromTokenizerConfig(
+                writeConfig(dir, "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"))
+            .withLimits(new ChatTemplate.Limits(1 << 20, 1 << 20, 100_000, 200));
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> chat.render(THREE, false))
+        .isInstanceOf(ChatTemplateException.class)
+        .hasMessageContaining("ran longer than 200 ms");
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+  }
+
+  @Test
+  void javaObjectsStayOutOfReach(@TempDir Path dir) throws IOException {
+    String[] calls = {
+      "{{ messages[0].content.getClass() }}",
+      "{{ messages[0].content.toUpperCase() }}",
+      "{{ messages.size() }}",
+      "{{ messages[0].put('role', 'system') }}",
+      "{{ messages[0].keySet() }}",
+      "{% for m in messages %}{{ loop.getClass() }}{% endfor %}",
+      "{{ x.getClass().forName('java.lang.Runtime') }}",
+    };
+    for (String call : calls) {
+      ChatTemplate chat = ChatTemplate.fromTokenizerConfig(writeConfig(dir, call));
+      assertThatThrownBy(() -> chat.render(THREE, false, Map.of("x", 5)))
+          .as(call)
+          .isInstanceOf(ChatTemplateException.class)
+          .hasMessageContaining("has no attribute");
+    }
+    // Bean getters are no attributes in Python: undefined, so empty.
+    assertThat(renderThree(dir, "[{{ messages[0].content.bytes }}{{ x.class }}{{ messages.class.name }}]")).isEqualTo("[]");
+    // What Python has stays: dict methods, str methods, mapping keys.
+    assertThat(renderThree(dir, "{% for k, v in messages[0].items() %}{{ k }}={{ v }};{% endfor %}{{ messages[1].get('role') }}"))
+        .isEqualTo("role=user;content=a;assistant");
   }
 
   @Test

@@ -17,9 +17,10 @@ import dro4j.score.TokenScores;
 import dro4j.task.PromptRenderer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntConsumer;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Runs R3-based dynamic data filtering (DRO, Xu et al. 2025, arXiv 2506.13351, section 3.3) with a
@@ -63,9 +64,10 @@ public final class FilterRunner {
    *     ScoringPolicy#current()}: the filter scores with the model that sampled, from its KV cache
    * @param promptsPerCall prompts sampled in one generate call ({@code promptsPerCall * N} rows), &gt;= 1
    * @param maxPromptLength prompts are cut to their last this many tokens, as in training; null for never
+   * @param chatTemplateKwargs extra chat template variables ({@code chat_template_kwargs}), as in training
    */
   public record Options(PromptTemplate template, SamplingParams sampling, ScoringOptions scoring, int promptsPerCall,
-      Integer maxPromptLength) {
+      Integer maxPromptLength, Map<String, Object> chatTemplateKwargs) {
 
     /** Validates the settings. */
     public Options {
@@ -79,6 +81,8 @@ public final class FilterRunner {
       if (promptsPerCall < 1) {
         throw new BadInputException("prompts per generate call must be >= 1, got " + promptsPerCall);
       }
+      chatTemplateKwargs = chatTemplateKwargs == null ? Map.of()
+          : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
     }
 
     /**
@@ -96,27 +100,32 @@ public final class FilterRunner {
         split = ReasoningSplit.closingTag(template.reasoningEnd());
       }
       return new Options(template, sampling, ScoringOptions.defaults().withSplit(split), DEFAULT_PROMPTS_PER_CALL,
-          PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH);
+          PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH, null);
     }
 
     /** A copy with {@code sampling} replaced. */
     public Options withSampling(SamplingParams v) {
-      return new Options(template, v, scoring, promptsPerCall, maxPromptLength);
+      return new Options(template, v, scoring, promptsPerCall, maxPromptLength, chatTemplateKwargs);
     }
 
     /** A copy with {@code scoring} replaced. */
     public Options withScoring(ScoringOptions v) {
-      return new Options(template, sampling, v, promptsPerCall, maxPromptLength);
+      return new Options(template, sampling, v, promptsPerCall, maxPromptLength, chatTemplateKwargs);
     }
 
     /** A copy with {@code promptsPerCall} replaced. */
     public Options withPromptsPerCall(int v) {
-      return new Options(template, sampling, scoring, v, maxPromptLength);
+      return new Options(template, sampling, scoring, v, maxPromptLength, chatTemplateKwargs);
+    }
+
+    /** A copy with {@code chatTemplateKwargs} replaced. */
+    public Options withChatTemplateKwargs(Map<String, Object> v) {
+      return new Options(template, sampling, scoring, promptsPerCall, maxPromptLength, v);
     }
 
     /** A copy with {@code maxPromptLength} replaced. */
     public Options withMaxPromptLength(Integer v) {
-      return new Options(template, sampling, scoring, promptsPerCall, v);
+      return new Options(template, sampling, scoring, promptsPerCall, v, chatTemplateKwargs);
     }
   }
 
@@ -205,7 +214,7 @@ public final class FilterRunner {
 
   /** The prompt path of this runner for {@code policy}: {@link Options#template()}, cut to {@link Options#maxPromptLength()}. */
   public PromptRenderer prompts(LanguageModel policy) {
-    return new PromptRenderer(policy, options.template(), options.maxPromptLength());
+    return new PromptRenderer(policy, options.template(), options.maxPromptLength(), options.chatTemplateKwargs());
   }
 
   /**

@@ -6,6 +6,7 @@ import dro4j.text.ChatMessage;
 import dro4j.text.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -55,8 +56,16 @@ public record PromptTemplate(String name, String system, String user, String rea
    * joined by a blank line.
    */
   public String render(Example example, ChatTemplate chatTemplate) {
+    return render(example, chatTemplate, Map.of());
+  }
+
+  /**
+   * As {@link #render(Example, ChatTemplate)}, with extra chat template variables ({@code
+   * chat_template_kwargs}, e.g. {@code enable_thinking}); they are ignored without a chat template.
+   */
+  public String render(Example example, ChatTemplate chatTemplate, Map<String, Object> chatTemplateKwargs) {
     if (chatTemplate != null) {
-      return chatTemplate.render(messages(example), true);
+      return chatTemplate.render(messages(example), true, chatTemplateKwargs);
     }
     String text = userText(example);
     return system == null || system.isEmpty() ? text : fill(system, example) + "\n\n" + text;

@@ -4,6 +4,7 @@ import dro4j.rl.CheckpointSink;
 import dro4j.rl.CheckpointSource;
 import dro4j.rl.ResumeState;
 import dro4j.rl.TrainingSnapshot;
+import dro4j.rl.TrainingSetState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import java.util.Optional;
  */
 public final class CheckpointStore implements CheckpointSink, CheckpointSource {
   private static final String SKIPPED_UPDATES = "skipped_updates";
+  private static final String TRAINING_SET = "training_set";
 
   private final Checkpoints.FaultInjector faults;
 
@@ -37,6 +39,15 @@ public final class CheckpointStore implements CheckpointSink, CheckpointSource {
     extra.put(SKIPPED_UPDATES, s.skippedUpdates());
     extra.put(TrainerState.EPOCH, s.epoch());
     extra.put(TrainerState.LOG_HISTORY, s.logHistory());
+    if (s.trainingSet() != null) {
+      TrainingSetState t = s.trainingSet();
+      Map<String, Object> set = new LinkedHashMap<>();
+      set.put("round", t.round());
+      set.put("round_start_step", t.roundStartStep());
+      set.put("epoch_at_round_start", t.epochAtRoundStart());
+      set.put("example_ids", t.exampleIds());
+      extra.put(TRAINING_SET, set);
+    }
     // The data position is one running count of examples consumed (DataOrder reshuffles per epoch
     // from the seed), so it is stored as the index, beside the whole epochs done.
     TrainerState state = TrainerState.capture(
@@ -57,7 +68,26 @@ public final class CheckpointStore implements CheckpointSink, CheckpointSource {
     Object skipped = state.extra().get(SKIPPED_UPDATES);
     long skippedUpdates = skipped instanceof Number n ? n.longValue() : 0;
     return new ResumeState(state.globalStep(), state.optimizerStepCount(), state.expAvg(), state.expAvgSq(), skippedUpdates,
+        trainingSet(checkpointDir, state.extra().get(TRAINING_SET)),
         logHistory(state.extra().get(TrainerState.LOG_HISTORY)));
+  }
+
+  /** The filtered training set stored by {@link #save}, or null when the run did not filter. */
+  private static TrainingSetState trainingSet(Path checkpointDir, Object stored) {
+    if (stored == null) return null;
+    Path file = checkpointDir.resolve(Checkpoints.TRAINER_STATE_FILE);
+    if (!(stored instanceof Map<?, ?> m) || !(m.get("round") instanceof Number round)
+        || !(m.get("round_start_step") instanceof Number start) || !(m.get("epoch_at_round_start") instanceof Number epoch)
+        || !(m.get("example_ids") instanceof List<?> ids)) {
+      throw new dro4j.BadInputException(file, "training_set must hold round, round_start_step,"
+          + " epoch_at_round_start and example_ids");
+    }
+    List<String> names = new ArrayList<>(ids.size());
+    for (Object id : ids) {
+      if (!(id instanceof String s)) throw new dro4j.BadInputException(file, "training_set.example_ids must be strings");
+      names.add(s);
+    }
+    return new TrainingSetState(round.longValue(), start.longValue(), epoch.doubleValue(), names);
   }
 
   @SuppressWarnings("unchecked")

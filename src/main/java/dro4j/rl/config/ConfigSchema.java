@@ -38,7 +38,8 @@ import java.util.Map;
  *
  * <p>Value types: {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes, which
  * may be null), {@code String}, {@code Path}, enums with a static {@code byName(String)} and a
- * {@code configName()} (e.g. {@code LossType}), and {@code List<RewardSpec>}. Numbers may be written
+ * {@code configName()} (e.g. {@code LossType}), {@code List<RewardSpec>} and {@code Map<String,
+ * Object>} (a YAML mapping with text keys, kept as plain values). Numbers may be written
  * as YAML numbers or as text ({@code 1e-6}, which YAML 1.1 reads as a string).
  *
  * @param <R> the configuration record
@@ -345,6 +346,14 @@ public final class ConfigSchema<R extends Record> {
       }
       return null;
     }
+    if (t == Map.class) {
+      if (!(raw instanceof Map<?, ?> map)) {
+        throw new IllegalArgumentException("expected a mapping, got " + describe(raw));
+      }
+      Map<String, Object> copy = new LinkedHashMap<>();
+      map.forEach((k, v) -> copy.put(String.valueOf(k), v));
+      return copy;
+    }
     if (!t.isPrimitive() && t != List.class && t.isInstance(raw)) {
       return raw;
     }
@@ -472,6 +481,7 @@ public final class ConfigSchema<R extends Record> {
       for (Object c : t.getEnumConstants()) names.add((String) plain(c));
       return String.join(" | ", names);
     }
+    if (t == Map.class) return "mapping";
     return "list of rewards";
   }
 

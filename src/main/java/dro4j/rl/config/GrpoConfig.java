@@ -108,6 +108,39 @@ public record GrpoConfig(
             + " also re-samples to refill the batch; here the step simply trains on fewer rows. Default false.",
         defaultValue = "false")
         boolean dynamicSampling,
+    @Setting(help = "R3-based dynamic data filtering of the training set inside the run (DRO, Xu et al. 2025,"
+            + " section 3.3): before the first step, and again every filter_every_steps steps, the current"
+            + " policy samples filter_samples_per_prompt reasonings for every example of dataset, scores the"
+            + " reference after each, drops the examples out of reach and the least reasoning-reflective ones,"
+            + " and carries a share of the last round's set forward (the same filter as dro4j filter). Training"
+            + " then draws its prompts from the kept set. Default false.", defaultValue = "false")
+        boolean filterDataset,
+    @Setting(help = "With filter_dataset, re-filter every this many steps with the current policy (the paper"
+            + " filters 'at regular intervals' without a number); 0 filters only before training. Default 0.",
+        defaultValue = "0")
+        int filterEverySteps,
+    @Setting(help = "Reasonings sampled per example by the filter (N; the paper uses 16 or 32). Default 16.",
+        defaultValue = "16")
+        int filterSamplesPerPrompt,
+    @Setting(help = "Most new tokens of each filter reasoning; sampling also stops at the task's end of"
+            + " reasoning. ~ uses max_completion_length. Default ~.", defaultValue = "~")
+        Integer filterMaxNewTokens,
+    @Setting(help = "rho: share of the worst (largest) reference-token ranks averaged per filter sample (stage 1);"
+            + " the paper gives no value. Default 0.1 (dro4j's).", defaultValue = "0.1")
+        double filterWorstRankFraction,
+    @Setting(help = "Stage 1 keeps an example when some sample's worst-rank average is at most this top-k rank"
+            + " (the reference is within reach); the paper gives no value. Default 10 (dro4j's).",
+        defaultValue = "10")
+        double filterRankThreshold,
+    @Setting(help = "Stage 2 drops this share of the stage-1 survivors with the lowest max_j sigma_j (the"
+            + " reference barely depends on the reasoning); the paper gives no value. Default 0.2 (dro4j's).",
+        defaultValue = "0.2")
+        double filterLowVariationDropFraction,
+    @Setting(help = "Share of the last round's training set carried into the next regardless of the new"
+            + " statistics (the paper carries 10%). Default 0.1.", defaultValue = "0.1")
+        double filterCarryForwardFraction,
+    @Setting(help = "Prompts the filter samples together in one generate call. Default 8.", defaultValue = "8")
+        int filterPromptsPerCall,
     @Setting(help = "The rewards and their weights (TRL reward_funcs + reward_weights); the total is their"
             + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
             + " Default none: give them here or as Reward objects through the Java API.", defaultValue = "[]")
@@ -176,6 +209,30 @@ public record GrpoConfig(
     if (evalSteps != null && evalSteps < 1) throw new BadInputException("eval_steps must be >= 1 or ~, got " + evalSteps);
     if (numGenerationsEval != null && numGenerationsEval < 1) {
       throw new BadInputException("num_generations_eval must be >= 1 or ~, got " + numGenerationsEval);
+    }
+    if (filterSamplesPerPrompt < 2) {
+      throw new BadInputException("filter_samples_per_prompt must be >= 2 (sigma needs two samples), got "
+          + filterSamplesPerPrompt);
+    }
+    if (filterEverySteps < 0) throw new BadInputException("filter_every_steps must be >= 0, got " + filterEverySteps);
+    if (filterMaxNewTokens != null && filterMaxNewTokens < 1) {
+      throw new BadInputException("filter_max_new_tokens must be >= 1 or ~, got " + filterMaxNewTokens);
+    }
+    if (!(filterWorstRankFraction > 0 && filterWorstRankFraction <= 1)) {
+      throw new BadInputException("filter_worst_rank_fraction must be in (0, 1], got " + filterWorstRankFraction);
+    }
+    if (!(filterRankThreshold >= 1)) {
+      throw new BadInputException("filter_rank_threshold must be >= 1, got " + filterRankThreshold);
+    }
+    if (!(filterLowVariationDropFraction >= 0 && filterLowVariationDropFraction < 1)) {
+      throw new BadInputException(
+          "filter_low_variation_drop_fraction must be in [0, 1), got " + filterLowVariationDropFraction);
+    }
+    if (!(filterCarryForwardFraction >= 0 && filterCarryForwardFraction <= 1)) {
+      throw new BadInputException("filter_carry_forward_fraction must be in [0, 1], got " + filterCarryForwardFraction);
+    }
+    if (filterPromptsPerCall < 1) {
+      throw new BadInputException("filter_prompts_per_call must be >= 1, got " + filterPromptsPerCall);
     }
     if ("steps".equals(evalStrategy) && evalDataset == null) {
       throw new BadInputException("eval_strategy steps needs eval_dataset");
@@ -338,6 +395,33 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#evalStrategy() */
     public Builder evalStrategy(String v) { return set("eval_strategy", v); }
+
+    /** @see GrpoConfig#filterDataset() */
+    public Builder filterDataset(boolean v) { return set("filter_dataset", v); }
+
+    /** @see GrpoConfig#filterEverySteps() */
+    public Builder filterEverySteps(int v) { return set("filter_every_steps", v); }
+
+    /** @see GrpoConfig#filterSamplesPerPrompt() */
+    public Builder filterSamplesPerPrompt(int v) { return set("filter_samples_per_prompt", v); }
+
+    /** @see GrpoConfig#filterMaxNewTokens() */
+    public Builder filterMaxNewTokens(Integer v) { return set("filter_max_new_tokens", v); }
+
+    /** @see GrpoConfig#filterWorstRankFraction() */
+    public Builder filterWorstRankFraction(double v) { return set("filter_worst_rank_fraction", v); }
+
+    /** @see GrpoConfig#filterRankThreshold() */
+    public Builder filterRankThreshold(double v) { return set("filter_rank_threshold", v); }
+
+    /** @see GrpoConfig#filterLowVariationDropFraction() */
+    public Builder filterLowVariationDropFraction(double v) { return set("filter_low_variation_drop_fraction", v); }
+
+    /** @see GrpoConfig#filterCarryForwardFraction() */
+    public Builder filterCarryForwardFraction(double v) { return set("filter_carry_forward_fraction", v); }
+
+    /** @see GrpoConfig#filterPromptsPerCall() */
+    public Builder filterPromptsPerCall(int v) { return set("filter_prompts_per_call", v); }
 
     /** @see GrpoConfig#evalSteps() */
     public Builder evalSteps(Integer v) { return set("eval_steps", v); }

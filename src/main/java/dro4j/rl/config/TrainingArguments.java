@@ -3,6 +3,9 @@ package dro4j.rl.config;
 import dro4j.BadInputException;
 import dro4j.rl.LrSchedulerType;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The settings GRPO and SFT share: the job (model, data, prompts, output), the optimizer, the
@@ -50,6 +53,10 @@ public record TrainingArguments(
             + " and before the user text, separated by a blank line, for a base model (as filter and eval do)."
             + " ~ keeps the template's (the built-in ones have none). Default ~.", defaultValue = "~")
         String systemPrompt,
+    @Setting(help = "Extra variables for the chat template, as transformers' apply_chat_template(**kwargs) and TRL's"
+            + " chat_template_kwargs pass them (e.g. {enable_thinking: false} for Qwen3); ~ for none. Not"
+            + " messages or add_generation_prompt. Default ~.", defaultValue = "~")
+        Map<String, Object> chatTemplateKwargs,
     @Setting(help = "Peak learning rate of AdamW. Default 1e-6 for GRPO (TRL GRPOConfig; DRO, Xu et al. 2025, trains"
             + " with 1e-6), 2e-5 for SFT (TRL SFTConfig).", defaultValue = "1e-6")
         double learningRate,
@@ -111,6 +118,12 @@ public record TrainingArguments(
   /** Checks every range and names the offending key. */
   public TrainingArguments {
     if (outputDir == null) throw new BadInputException("output_dir must be given");
+    if (chatTemplateKwargs != null) {
+      if (chatTemplateKwargs.containsKey("messages") || chatTemplateKwargs.containsKey("add_generation_prompt")) {
+        throw new BadInputException("chat_template_kwargs must not set messages or add_generation_prompt");
+      }
+      chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplateKwargs));
+    }
     finite("learning_rate", learningRate, 0);
     if (lrSchedulerType == null) throw new BadInputException("lr_scheduler_type must be given");
     if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
@@ -196,6 +209,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#systemPrompt() */
     public B systemPrompt(String v) { return set("system_prompt", v); }
+
+    /** @see TrainingArguments#chatTemplateKwargs() */
+    public B chatTemplateKwargs(Map<String, Object> v) { return set("chat_template_kwargs", v); }
 
     /** @see TrainingArguments#learningRate() */
     public B learningRate(double v) { return set("learning_rate", v); }

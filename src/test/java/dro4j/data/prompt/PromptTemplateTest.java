@@ -16,6 +16,17 @@ import org.junit.jupiter.api.Test;
 class PromptTemplateTest {
 
   @Test
+  void chatTemplateKwargsReachTheChatTemplate() {
+    // Qwen3's template writes an empty think block when enable_thinking is false (chat_template_kwargs)
+    ChatTemplate qwen3 = ChatTemplate.load(Fixtures.fixture("chat-templates", "qwen3"));
+    Example e = new Example("q", Map.of("question", "What is 2 + 3?"), "5", Map.of());
+    PromptTemplate math = PromptTemplates.byName("math");
+    String thinking = math.render(e, qwen3);
+    String direct = math.render(e, qwen3, Map.of("enable_thinking", false));
+    assertThat(direct).isEqualTo(thinking + "<think>\n\n</think>\n\n");
+  }
+
+  @Test
   void fillsFieldsAndEscapedBraces() {
     PromptTemplate t = new PromptTemplate("t", "You are {role}.", "Q: {question} {{not a field}}", null);
     Example e = new Example("e1", Map.of("question", "2+2?", "role", "a tutor"), "4", Map.of());

@@ -145,7 +145,14 @@ class GrpoConfigTest {
         .setText("prompt_template", "Q: {question} A: yes: no")
         .setText("max_prompt_length", "~")
         .setText("dynamic_sampling", "true")
+        .setText("chat_template_kwargs", "{enable_thinking: false}")
         .build();
+    assertThat(c.training().chatTemplateKwargs()).isEqualTo(Map.of("enable_thinking", false));
+    assertThat(GrpoConfig.defaults().training().chatTemplateKwargs()).isNull();
+    assertThatThrownBy(() -> GrpoConfig.builder().setText("chat_template_kwargs", "thinking"))
+        .hasMessageContaining("--chat_template_kwargs").hasMessageContaining("expected a mapping");
+    assertThatThrownBy(() -> GrpoConfig.builder().setText("chat_template_kwargs", "{messages: []}").build())
+        .hasMessageContaining("chat_template_kwargs");
     assertThat(c.rewards().get(0).params()).containsEntry("words", List.of("ball"));
     assertThat(c.training().promptTemplate()).isEqualTo("Q: {question} A: yes: no");
     assertThat(c.maxPromptLength()).isNull();
