@@ -1,6 +1,7 @@
 package dro4j.cli;
 
 import dro4j.LanguageModel;
+import dro4j.model.TensorEngine;
 import dro4j.rl.CheckpointSink;
 import dro4j.rl.ResumeState;
 import dro4j.rl.StepListener;
@@ -36,11 +37,29 @@ final class TrainingSession implements AutoCloseable {
       this.resumed = LanguageModel.load(r.directory());
       this.resumeState = r.state();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
+      String warning = threadCountWarning(r.state().torchNumThreads(), TensorEngine.threads());
+      if (warning != null) {
+        out.println(warning);
+      }
     } else {
       this.resumed = null;
       this.resumeState = null;
     }
     this.metrics = new MetricsRecorder(outputDir, resumedStep());
+  }
+
+  /**
+   * The warning for a resume at another PyTorch thread count than the checkpoint's run used, or null
+   * when they agree or the checkpoint does not record it: reductions and matrix products split their
+   * sums by thread, so the continued run will not be bit-identical to an uninterrupted one.
+   */
+  static String threadCountWarning(Integer recorded, int current) {
+    if (recorded == null || recorded == current) {
+      return null;
+    }
+    return "warning: the checkpoint was written with " + recorded + " PyTorch thread" + (recorded == 1 ? "" : "s")
+        + " and this run uses " + current + ", so it will not be bit-identical to an uninterrupted run;"
+        + " set DRO4J_THREADS=" + recorded + " to continue it exactly";
   }
 
   /** Where the trainer writes checkpoints. */

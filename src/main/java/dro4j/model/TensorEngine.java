@@ -2,6 +2,7 @@ package dro4j.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 
 /**
@@ -11,7 +12,11 @@ import java.nio.file.Path;
  *
  * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code ai.djl.pytorch.num_threads});
  * one thread is often faster for small models on a busy machine, where spinning worker threads wait for
- * a core.
+ * a core. Without it the count is PyTorch's default ({@code OMP_NUM_THREADS}, else the machine's
+ * physical cores): a function of the machine and the settings only, never of the current load,
+ * because results are bit-identical only between runs at the same thread count (reductions and matrix
+ * products split their sums by thread). {@link #threads()} reports the count in use; checkpoints
+ * record it.
  *
  * <p>Each setting is only a default: {@code -Dai.djl.offline=false}, {@code DJL_CACHE_DIR} or
  * {@code -DDJL_CACHE_DIR=...} (and DJL's {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_FLAVOR} for a GPU
@@ -48,6 +53,16 @@ public final class TensorEngine {
       System.setProperty("ai.djl.pytorch.num_interop_threads", threads.trim());
     }
     configured = true;
+  }
+
+  /**
+   * PyTorch's intra-op thread count in use ({@code torch.get_num_threads()}); starts the engine when
+   * it has not started yet.
+   */
+  public static int threads() {
+    configure();
+    Engine.getEngine("PyTorch");
+    return JniUtils.getNumThreads();
   }
 
   /** A new root manager on the PyTorch engine. */

@@ -15,9 +15,13 @@ import java.util.Map;
  * @param expAvg AdamW first moments by parameter name, flattened
  * @param expAvgSq AdamW second moments by parameter name, flattened
  * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
+ * @param torchNumThreads the PyTorch thread count the run used when it wrote the checkpoint, or null
+ *     when the checkpoint does not record it (a run continued at another count is not bit-identical to
+ *     an uninterrupted one)
  */
 public record ResumeState(
-    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
+    Integer torchNumThreads) {
 
   public ResumeState {
     if (step < 0 || optimizerSteps < 0 || skippedUpdates < 0) {
@@ -25,6 +29,12 @@ public record ResumeState(
     }
     expAvg = Collections.unmodifiableMap(new LinkedHashMap<>(expAvg));
     expAvgSq = Collections.unmodifiableMap(new LinkedHashMap<>(expAvgSq));
+  }
+
+  /** A state that records no thread count. */
+  public ResumeState(
+      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null);
   }
 
   /** A copy of an optimizer's state after {@code step} steps. */
