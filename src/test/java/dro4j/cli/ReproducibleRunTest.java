@@ -128,6 +128,13 @@ class ReproducibleRunTest {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("train.log").toFile()));
     Map<String, String> env = pb.environment();
     env.put("DRO4J_THREADS", THREADS);
+    // Idle OpenMP threads spin for a shorter while (libgomp's default is 300000 turns) before they
+    // sleep: on a busy two-core machine spinning threads keep each other off the cores (a step of
+    // this job took 20 s instead of 0.4 s). How threads wait does not change how the work is split,
+    // so the results are the same bits; sleeping at once (OMP_WAIT_POLICY=PASSIVE) is faster still but
+    // lets the threads' parts of an op run one after the other, which hid the nondeterminism this
+    // test is there to catch.
+    env.put("GOMP_SPINCOUNT", "20000");
     env.put("DJL_CACHE_DIR", djlCache);
     env.put("DRO4J_CACHE", TensorEngine.cacheRoot().toString());
     return pb.start();
