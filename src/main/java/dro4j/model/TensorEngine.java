@@ -10,13 +10,13 @@ import java.nio.file.Path;
  * {@code pytorch-native-cpu} jar on the classpath, nothing is downloaded) and with the ~430 MB of
  * extracted native libraries under {@code ~/.cache/dro4j/djl} instead of {@code ~/.djl.ai}.
  *
- * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code ai.djl.pytorch.num_threads});
- * one thread is often faster for small models on a busy machine, where spinning worker threads wait for
- * a core. Without it the count is PyTorch's default ({@code OMP_NUM_THREADS}, else the machine's
- * physical cores): a function of the machine and the settings only, never of the current load,
- * because results are bit-identical only between runs at the same thread count (reductions and matrix
- * products split their sums by thread). {@link #threads()} reports the count in use; checkpoints
- * record it.
+ * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code
+ * ai.djl.pytorch.num_threads}); one thread is often faster for small models on a busy machine,
+ * where spinning worker threads wait for a core. Without it the count is PyTorch's default ({@code
+ * OMP_NUM_THREADS}, else the machine's physical cores; {@code MKL_NUM_THREADS} too): a function of
+ * the machine and the settings only, never of the current load, because results are bit-identical
+ * only between runs at the same thread count (reductions and matrix products split their sums by
+ * thread). {@link #threads()} reports the count in use; checkpoints record it.
  *
  * <p>Each setting is only a default: {@code -Dai.djl.offline=false}, {@code DJL_CACHE_DIR} or
  * {@code -DDJL_CACHE_DIR=...} (and DJL's {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_FLAVOR} for a GPU
