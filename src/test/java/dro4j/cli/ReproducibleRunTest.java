@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dro4j.model.TensorEngine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,6 +62,8 @@ class ReproducibleRunTest {
     for (String checkpoint : List.of("checkpoint-1", "checkpoint-2")) {
       assertSameFiles(out(first).resolve(checkpoint), out(again).resolve(checkpoint));
     }
+    // the same rollouts and rewards, losses and statistics at every step (all but the timings)
+    assertThat(metricsWithoutTimings(out(again))).isEqualTo(metricsWithoutTimings(out(first)));
     JsonNode state = new ObjectMapper().readTree(out(first).resolve("checkpoint-2").resolve("trainer_state.json").toFile());
     assertThat(state.get("extra").get("torch_num_threads").asInt()).isEqualTo(Integer.parseInt(THREADS));
   }
@@ -98,6 +101,22 @@ class ReproducibleRunTest {
     assertThat(TrainingSession.threadCountWarning(null, 2)).isNull();
     assertThat(TrainingSession.threadCountWarning(2, 2)).isNull();
     assertThat(TrainingSession.threadCountWarning(1, 2)).contains("1 PyTorch thread and this run uses 2", "DRO4J_THREADS=1");
+  }
+
+  private static List<JsonNode> metricsWithoutTimings(Path outputDir) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> rows = new ArrayList<>();
+    for (String line : Files.readAllLines(outputDir.resolve("metrics.jsonl"))) {
+      ObjectNode row = (ObjectNode) json.readTree(line);
+      List<String> timings = new ArrayList<>();
+      row.fieldNames().forEachRemaining(k -> {
+        if (k.startsWith("time/") || k.endsWith("tokens_per_second")) timings.add(k);
+      });
+      row.remove(timings);
+      rows.add(row);
+    }
+    assertThat(rows).hasSize(2);
+    return rows;
   }
 
   private static Path out(Path workDir) {
