@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import dro4j.model.TensorEngine;
 import dro4j.rl.CheckpointSink;
 import dro4j.rl.ResumeState;
 import dro4j.rl.StepListener;
@@ -54,6 +55,10 @@ final class TrainingSession implements AutoCloseable {
       this.resumed = LanguageModel.load(r.directory());
       this.resumeState = r.state();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
+      String warning = threadCountWarning(r.state().torchNumThreads(), TensorEngine.threads());
+      if (warning != null) {
+        out.println(warning);
+      }
     } else {
       this.resumed = null;
       this.resumeState = null;
@@ -100,12 +105,26 @@ final class TrainingSession implements AutoCloseable {
 
   /** The PyTorch thread count in use and how to change it, for the start-up line. */
   static String threads() {
-    return "PyTorch threads " + ai.djl.pytorch.jni.JniUtils.getNumThreads() + " (DRO4J_THREADS=N sets it)";
+    return "PyTorch threads " + TensorEngine.threads() + " (DRO4J_THREADS=N sets it)";
   }
 
   /** Receives the rollouts of logged steps for {@code completions.jsonl} (log_completions). */
   CompletionsListener completions() {
     return completions;
+  }
+
+  /**
+   * The warning for a resume at another PyTorch thread count than the checkpoint's run used, or null
+   * when they agree or the checkpoint does not record it: reductions and matrix products split their
+   * sums by thread, so the continued run will not be bit-identical to an uninterrupted one.
+   */
+  static String threadCountWarning(Integer recorded, int current) {
+    if (recorded == null || recorded == current) {
+      return null;
+    }
+    return "warning: the checkpoint was written with " + recorded + " PyTorch thread" + (recorded == 1 ? "" : "s")
+        + " and this run uses " + current + ", so it will not be bit-identical to an uninterrupted run;"
+        + " set DRO4J_THREADS=" + recorded + " to continue it exactly";
   }
 
   /** Where the trainer writes checkpoints. */

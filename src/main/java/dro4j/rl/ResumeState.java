@@ -19,27 +19,23 @@ import java.util.Map;
  * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
  * @param logHistory the reported steps' metrics up to {@code step} (transformers' {@code log_history}),
  *     which the resumed run's checkpoints continue
+ * @param torchNumThreads the PyTorch thread count the run used when it wrote the checkpoint, or null
+ *     when the checkpoint does not record it (a run continued at another count is not bit-identical to
+ *     an uninterrupted one)
  */
 public record ResumeState(
     long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
-    TrainingSetState trainingSet, List<Map<String, Object>> logHistory) {
+    TrainingSetState trainingSet, List<Map<String, Object>> logHistory, Integer torchNumThreads) {
 
-  /** A state without a filtered training set or log history. */
+  /** A state without a filtered training set, log history or thread count. */
   public ResumeState(
       long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
-    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null, List.of());
-  }
-
-  /** A state without log history. */
-  public ResumeState(
-      long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
-      TrainingSetState trainingSet) {
-    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, List.of());
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null, List.of(), null);
   }
 
   /** The same state with {@code history} as its log history. */
   public ResumeState withLogHistory(List<Map<String, Object>> history) {
-    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, history);
+    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, history, torchNumThreads);
   }
 
   public ResumeState {
@@ -59,6 +55,6 @@ public record ResumeState(
       m.put(name, optimizer.expAvg(name));
       v.put(name, optimizer.expAvgSq(name));
     }
-    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet);
+    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet, List.of(), null);
   }
 }
