@@ -52,10 +52,16 @@ final class TrainingLoop {
   /**
    * One {@code log_history} entry as transformers writes it: the numeric metrics with {@code step} and
    * {@code epoch}; a non-finite value is kept as its name ({@code "NaN"}), as metrics.jsonl writes it.
+   * Wall-clock measurements ({@link #isTiming}) are left out: they differ between identical runs, and
+   * checkpoints of identical runs must be byte-identical (metrics.jsonl keeps them; transformers'
+   * per-step entries hold no timings either).
    */
   static Map<String, Object> historyEntry(long step, Map<String, Object> metrics) {
     Map<String, Object> entry = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : metrics.entrySet()) {
+      if (isTiming(e.getKey())) {
+        continue;
+      }
       if (e.getValue() instanceof Double d && !Double.isFinite(d)) {
         entry.put(e.getKey(), Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
       } else if (e.getValue() instanceof Number || e.getValue() instanceof String || e.getValue() instanceof Boolean) {
@@ -64,5 +70,10 @@ final class TrainingLoop {
     }
     entry.put("step", step);
     return entry;
+  }
+
+  /** Whether a metric is a wall-clock measurement: {@code time/...}, {@code .../seconds}, {@code ..._per_second}. */
+  static boolean isTiming(String key) {
+    return key.startsWith("time/") || key.equals("seconds") || key.endsWith("/seconds") || key.endsWith("per_second");
   }
 }

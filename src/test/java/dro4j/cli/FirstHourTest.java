@@ -232,6 +232,7 @@ class FirstHourTest {
     assertThat(state.get("log_history")).hasSize(2);
     assertThat(state.get("log_history").get(1).get("step").asLong()).isEqualTo(2);
     assertThat(state.get("log_history").get(1).get("reward").asDouble()).isEqualTo(metrics.get(1).get("reward").asDouble());
+    assertThat(state.get("log_history").get(1).has("time/step")).isFalse(); // timings stay in metrics.jsonl
 
     List<JsonNode> completions = lines(out.resolve("completions.jsonl"));
     assertThat(completions).hasSize(8);
