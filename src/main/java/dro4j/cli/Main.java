@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
       FilterCommand.class,
       TrainCommand.class,
       SftCommand.class,
+      InitCommand.class,
+      TrainTokenizerCommand.class,
+      SyntheticFinQaCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
