@@ -14,8 +14,8 @@ import java.nio.file.Path;
 public record TrainingArguments(
     @Setting(help = "Folder for checkpoints and logs (transformers output_dir). Default trainer_output.", defaultValue = "trainer_output")
         Path outputDir,
-    @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
-            + " ~ for the bundled stories260K. With beta > 0 the frozen reference policy is a second load of"
+    @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...),"
+            + " or a bundled model: bundled:stories260K, bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
             + " this folder. Default ~.", defaultValue = "~")
         Path model,
     @Setting(help = "Training examples: a dro4j example file (JSON Lines or a JSON array of {id, fields,"
