@@ -161,9 +161,10 @@ public final class BpeTrainer {
       cfg.put("eos_token", "</s>");
       cfg.put("unk_token", "<unk>");
       cfg.put("model_max_length", modelMaxLength);
-      cfg.put("tokenizer_class", "LlamaTokenizerFast");
+      // transformers 5 rebuilds a LlamaTokenizer's pipeline (a Metaspace pre-tokenizer) instead of reading
+      // tokenizer.json; the generic class reads it as it is, so transformers and dro4j encode alike.
+      cfg.put("tokenizer_class", "PreTrainedTokenizerFast");
       cfg.put("clean_up_tokenization_spaces", false);
-      cfg.put("legacy", true);
       Files.writeString(dir.resolve("tokenizer_config.json"), JSON.writeValueAsString(cfg) + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the tokenizer to " + dir, e);
