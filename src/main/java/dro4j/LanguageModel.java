@@ -59,11 +59,13 @@ public final class LanguageModel implements AutoCloseable {
   /**
    * Loads a model folder ({@code config.json}, {@code model.safetensors} or
    * {@code model.safetensors.index.json} with its shards, {@code tokenizer.json},
-   * {@code tokenizer_config.json}, optional {@code generation_config.json}).
+   * {@code tokenizer_config.json}, optional {@code generation_config.json}), or the bundled model that
+   * {@code bundled:NAME} names ({@link BundledModel#resolve(Path)}).
    *
    * @throws BadInputException naming the file and the problem when anything is missing or malformed
    */
-  public static LanguageModel load(Path directory) {
+  public static LanguageModel load(Path model) {
+    Path directory = BundledModel.resolve(model);
     if (!Files.isDirectory(directory)) {
       throw new BadInputException(directory, "model folder does not exist");
     }
@@ -114,7 +116,7 @@ public final class LanguageModel implements AutoCloseable {
     return load(BundledModel.directory());
   }
 
-  /** Loads {@code directory}, or the bundled default model when it is null. */
+  /** Loads {@code directory} ({@code bundled:NAME} for a bundled model), or the bundled default model when it is null. */
   public static LanguageModel loadOrDefault(Path directory) {
     return directory == null ? loadDefault() : load(directory);
   }

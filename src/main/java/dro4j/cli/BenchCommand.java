@@ -112,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
       out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
           peak / 1e9, TensorEngine.threads(),
           Runtime.getRuntime().availableProcessors());
-      Path small = model != null ? model : BundledModel.directory();
+      Path small = BundledModel.resolve(model);
       try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
         bench.report(small.getFileName().toString(), t, peak, promptLength, decodeSteps);
       }

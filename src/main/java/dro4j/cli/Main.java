@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       TrainCommand.class,
       SftCommand.class,
+      InitCommand.class,
+      TrainTokenizerCommand.class,
+      SyntheticFinQaCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

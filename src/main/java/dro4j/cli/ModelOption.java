@@ -9,14 +9,15 @@ import picocli.CommandLine.Option;
 final class ModelOption {
   @Option(
       names = "--model",
-      paramLabel = "DIR",
-      description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json, ...)."
-          + " Default: the bundled " + BundledModel.NAME + ".")
+      paramLabel = "DIR|bundled:NAME",
+      description = "Hugging Face model folder (config.json, model.safetensors, tokenizer.json, ...), or a bundled"
+          + " model: bundled:" + BundledModel.NAME + " or bundled:" + BundledModel.FINQA_TINY + "."
+          + " Default: bundled:" + BundledModel.NAME + ".")
   Path directory;
 
-  /** The folder to read: the given one or the bundled model. */
+  /** The folder to read: the given one, the bundled model it names, or the bundled default. */
   Path resolve() {
-    return directory != null ? directory : BundledModel.directory();
+    return BundledModel.resolve(directory);
   }
 
   LanguageModel load() {

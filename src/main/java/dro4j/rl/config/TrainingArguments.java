@@ -25,8 +25,9 @@ public record TrainingArguments(
             + " runs are never mixed. --resume wins over it (the run is continued, nothing deleted). Default false.",
         defaultValue = "false")
         boolean overwriteOutputDir,
-    @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
-            + " ~ for the bundled stories260K; a relative folder resolves against the working directory. With beta > 0 the frozen reference policy is a second load of"
+    @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...;"
+            + " a relative folder resolves against the working directory), or a bundled model: bundled:stories260K,"
+            + " bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
             + " this folder. Default ~.", defaultValue = "~")
         Path model,
     @Setting(help = "Training examples, read by the task's loader (with no task: jsonl, which reads TRL's"
