@@ -1,0 +1,66 @@
+package dro4j.rollout;
+
+import dro4j.text.ChatMessage;
+import dro4j.text.ChatTemplate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The text a chat template adds for new turns, so that a rollout appends tokens instead of
+ * re-rendering the conversation.
+ *
+ * <p>After a policy turn, the conversation {@code C} (ending with the assistant message) and the
+ * observation turns {@code O} (tool results or the environment's user turn) are rendered twice:
+ * {@code before = render(C, false)} and {@code after = render(C + O, true)}. When {@code before} is a
+ * prefix of {@code after}, the delta is {@code after} minus {@code before}: the tokens the template
+ * adds for the new turns plus the next generation prompt. The template's own end of the assistant
+ * turn after the policy's stop token (ChatML's {@code "\n"} after {@code <|im_end|>}) is also appended:
+ * it is the part of {@code before} after the last occurrence of the stop token's text.
+ *
+ * <p><b>Fallback.</b> Some templates re-render earlier turns differently once more turns follow
+ * (Qwen3 drops the {@code <think>} of assistant turns before the last user query; others number or
+ * date turns). When {@code before} is not a prefix of {@code after}, the delta is taken from a fixed
+ * stand-in conversation instead: {@code [user ".", assistant "."]} rendered without and with {@code O},
+ * with the same template variables; if even that is not an append, the trajectory ends with {@link
+ * StopReason#TEMPLATE}. Either way the trajectory's earlier tokens are never changed.
+ */
+final class TemplateDelta {
+  private final ChatTemplate template;
+  private final Map<String, Object> variables;
+
+  TemplateDelta(ChatTemplate template, Map<String, Object> variables) {
+    this.template = template;
+    this.variables = variables;
+  }
+
+  /** The first prompt: the conversation rendered with the generation prompt. */
+  String prompt(List<ChatMessage> conversation) {
+    return template.render(conversation, true, variables);
+  }
+
+  /**
+   * The text to append after a policy turn that ended with {@code stopText} (the stop token's text,
+   * "" when the turn ended otherwise), or null when the template cannot append.
+   *
+   * @param conversation the messages so far, ending with the policy's assistant message
+   * @param observations the new turns
+   */
+  String delta(List<ChatMessage> conversation, List<ChatMessage> observations, String stopText) {
+    String d = append(conversation, observations, stopText);
+    if (d != null) return d;
+    return append(List.of(ChatMessage.user("."), ChatMessage.assistant(".")), observations, stopText);
+  }
+
+  private String append(List<ChatMessage> conversation, List<ChatMessage> observations, String stopText) {
+    String before = template.render(conversation, false, variables);
+    List<ChatMessage> all = new ArrayList<>(conversation);
+    all.addAll(observations);
+    String after = template.render(all, true, variables);
+    if (!after.startsWith(before)) return null;
+    String closing = "";
+    int at = stopText.isEmpty() ? -1 : before.lastIndexOf(stopText);
+    if (at >= 0) closing = before.substring(at + stopText.length());
+    return closing + after.substring(before.length());
+  }
+}
