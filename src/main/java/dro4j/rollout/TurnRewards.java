@@ -126,7 +126,7 @@ public final class TurnRewards {
         int b = bounds[Math.min(k, bounds.length - 1)];
         ReferenceScorer.Target target = ReferenceScorer.tokenizeReference(
             ctx.policy().tokenizer(), answerPrefix, batch.examples().get(i / g).reference());
-        int[] context = concat(t.promptIds(), java.util.Arrays.copyOf(t.tokens(), b), target.prefixIds());
+        int[] context = ReferenceScorer.concat(t.promptIds(), java.util.Arrays.copyOf(t.tokens(), b), target.prefixIds());
         requests.add(new ReferenceScorer.Request(t.cacheRow(), context, target.referenceIds()));
       }
       List<TokenScores> scores = ReferenceScorer.score(requests, ctx, current, temperature).scores();
@@ -205,15 +205,4 @@ public final class TurnRewards {
     return out;
   }
 
-  private static int[] concat(int[]... parts) {
-    int n = 0;
-    for (int[] p : parts) n += p.length;
-    int[] out = new int[n];
-    int at = 0;
-    for (int[] p : parts) {
-      System.arraycopy(p, 0, out, at, p.length);
-      at += p.length;
-    }
-    return out;
-  }
 }
