@@ -47,20 +47,26 @@ final class GrpoUpdate {
    */
   Result run(List<int[]> prompts, List<int[]> completions, boolean[] countsInLoss, double[] advantages,
       long firstUpdateIndex) {
-    return run(split(prompts, completions, countsInLoss, advantages, null, null), prompts.size(), firstUpdateIndex);
+    return run(split(prompts, completions, countsInLoss, advantages, null, null), prompts.size(), firstUpdateIndex,
+        settings);
   }
 
   /**
    * Trains on multi-turn trajectories: row b's completion is every token after its first prompt,
    * {@code lossMasks.get(b)} marks the policy's own tokens (the only ones with loss) and {@code
-   * tokenAdvantages.get(b)} gives each token its advantage.
+   * tokenAdvantages.get(b)} gives each token its advantage. Observation tokens make rows longer
+   * than {@code max_completion_length}; {@code dr_grpo}'s constant denominator is then the longest row.
    */
   Result runMasked(List<int[]> prompts, List<int[]> completions, List<float[]> lossMasks, List<float[]> tokenAdvantages,
       long firstUpdateIndex) {
-    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex);
+    int widest = settings.maxCompletionLength();
+    for (int[] c : completions) widest = Math.max(widest, c.length);
+    GrpoObjective.Settings s = new GrpoObjective.Settings(settings.epsilon(), settings.epsilonHigh(), settings.beta(),
+        settings.kl(), settings.lossType(), widest, settings.temperature());
+    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex, s);
   }
 
-  private Result run(List<Chunk> chunks, int batchRows, long firstUpdateIndex) {
+  private Result run(List<Chunk> chunks, int batchRows, long firstUpdateIndex, GrpoObjective.Settings settings) {
     long lossTokens = 0;
     long inputTokens = 0;
     for (Chunk c : chunks) {
