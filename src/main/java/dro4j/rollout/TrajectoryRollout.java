@@ -21,7 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * The multi-turn rollout loop: G trajectories per example, all rows of a batch sampled together on
- * one KV cache.
+ * one KV cache. A model without a chat template talks in a plain {@code User:/Assistant:/Tool:} format
+ * ({@link #plainTemplate()}).
  *
  * <ol>
  *   <li>Each trajectory gets a fresh {@link Environment}; its {@link Environment#reset} observation
@@ -55,9 +56,25 @@ public final class TrajectoryRollout {
     this.policy = policy;
     this.settings = settings;
     this.tokenizer = policy.tokenizer();
-    this.template = policy.chatTemplate();
+    this.template = policy.tokenizer().hasChatTemplate() ? policy.chatTemplate() : plainTemplate();
     this.stopIds = new HashSet<>(policy.eosTokenIds());
     stopIds.addAll(settings.sampling().stopTokenIds());
+  }
+
+  /**
+   * The conversation format of a model without a chat template (the bundled stories260K): {@code
+   * <s>User: ...\nAssistant: ...\nTool: ...\n} and the generation prompt {@code Assistant:}
+   * ({@code dro4j/rollout/plain_chat_template.json}).
+   */
+  static ChatTemplate plainTemplate() {
+    try (java.io.InputStream in = TrajectoryRollout.class.getResourceAsStream("/dro4j/rollout/plain_chat_template.json")) {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("dro4j-plain-chat-template", ".json");
+      file.toFile().deleteOnExit();
+      java.nio.file.Files.write(file, in.readAllBytes());
+      return ChatTemplate.fromTokenizerConfig(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the plain chat template", e);
+    }
   }
 
   /** The per-row state of a trajectory being built. */
