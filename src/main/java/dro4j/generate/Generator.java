@@ -62,14 +62,9 @@ public final class Generator {
     KvCache promptCache = model.newCache(parent, numPrompts, maxPrompt + maxNew);
     float[][] logits = new float[rows][];
     KvCache cache;
-    try (NDManager m = parent.newSubManager()) {
-      NDArray hidden = model.forward(promptCache, tokens, valid, m);
-      NDArray last = model.logits(hidden.get(new NDIndex(":, -1, :")));
-      float[] flat = last.toFloatArray();
-      int vocab = (int) last.getShape().get(1);
-      for (int r = 0; r < rows; r++) {
-        logits[r] = Arrays.copyOfRange(flat, (r / n) * vocab, (r / n + 1) * vocab);
-      }
+    float[][] byPrompt = forwardLogits(promptCache, tokens, valid, -1);
+    for (int r = 0; r < rows; r++) {
+      logits[r] = byPrompt[r / n].clone();
     }
     if (n == 1) {
       cache = promptCache;
@@ -236,6 +231,21 @@ public final class Generator {
         params.withMaxNewTokens(Math.max(maxNew, 1)), forced);
   }
 
+  /** Feeds {@code tokens} through the cache and returns each row's logits at {@code column} (-1: the last). */
+  private float[][] forwardLogits(KvCache cache, int[][] tokens, boolean[][] valid, int column) {
+    try (NDManager m = model.manager().getParentManager().newSubManager()) {
+      NDArray hidden = model.forward(cache, tokens, valid, m);
+      NDArray at = model.logits(hidden.get(new NDIndex(":, " + column + ", :")));
+      float[] flat = at.toFloatArray();
+      int vocab = (int) at.getShape().get(1);
+      float[][] out = new float[tokens.length][];
+      for (int r = 0; r < out.length; r++) {
+        out[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+      }
+      return out;
+    }
+  }
+
   /**
    * The sampling loop shared by {@link #generate} and {@link #continueRows}: row {@code r} starts from
    * {@code logits[r]} (null: inactive, an empty completion) and samples at most {@code budget[r]}
@@ -303,16 +313,10 @@ public final class Generator {
       if (!anyActive) {
         break;
       }
-      NDManager parent = model.manager().getParentManager();
-      try (NDManager m = parent.newSubManager()) {
-        NDArray hidden = model.forward(cache, feed, feedValid, m);
-        NDArray next = model.logits(hidden.get(new NDIndex(":, 0, :")));
-        float[] flat = next.toFloatArray();
-        int vocab = (int) next.getShape().get(1);
-        for (int r = 0; r < rows; r++) {
-          if (feedValid[r][0]) {
-            logits[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-          }
+      float[][] next = forwardLogits(cache, feed, feedValid, 0);
+      for (int r = 0; r < rows; r++) {
+        if (feedValid[r][0]) {
+          logits[r] = next[r];
         }
       }
     }
