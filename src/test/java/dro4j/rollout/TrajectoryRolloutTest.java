@@ -241,6 +241,23 @@ class TrajectoryRolloutTest {
   }
 
   @Test
+  void r3OnTrajectoriesContinuesTheRolloutCacheAndMatchesReEncoding() {
+    try (TrajectoryBatch batch = scripted()) {
+      var r3 = new dro4j.reward.likelihood.ReasoningReflectionReward();
+      var groups = batch.groups();
+      double[] cached = r3.score(groups, new RewardContext(lm, null, batch.generation(), 0)).get(0).scores();
+      double[] encoded = r3.score(groups, RewardContext.of(lm)).get(0).scores();
+      double worst = 0;
+      for (int i = 0; i < cached.length; i++) worst = Math.max(worst, Math.abs(cached[i] - encoded[i]));
+      System.out.println("[agents] R3 on trajectories, cache vs re-encoding: max |diff| = " + worst);
+      assertThat(worst).isLessThan(1e-4);
+      // a rollout is the whole trajectory (ids) with the final turn as its text
+      assertThat(groups.get(0).rollouts().get(0).ids()).isEqualTo(batch.trajectories().get(0).tokens());
+      assertThat(groups.get(0).rollouts().get(0).text()).isEqualTo("The answer is 5.");
+    }
+  }
+
+  @Test
   void endlessEnvironmentsFailingEnvironmentsAndToolLimitsEndCleanly() {
     Environment.class.getName();
     RolloutSettings free = RolloutSettings.of(SamplingParams.defaults().withTemperature(1.0)).withLimits(3, 4, 24, 16);
