@@ -21,11 +21,16 @@ import java.util.Map;
  * <p><b>Fallback.</b> Some templates re-render earlier turns differently once more turns follow
  * (Qwen3 drops the {@code <think>} of assistant turns before the last user query; others number or
  * date turns). When {@code before} is not a prefix of {@code after}, the delta is taken from a fixed
- * stand-in conversation instead: {@code [user ".", assistant "."]} rendered without and with {@code O},
- * with the same template variables; if even that is not an append, the trajectory ends with {@link
- * StopReason#TEMPLATE}. Either way the trajectory's earlier tokens are never changed.
+ * stand-in history instead, {@code [user "."]} rendered without and with {@code O} and the same
+ * template variables (verl's way: a history that ends with a user turn has no assistant turn to
+ * re-render), after the closing taken from the real {@code before}; if even that is not an append, the
+ * trajectory ends with {@link StopReason#TEMPLATE}. Either way the trajectory's earlier tokens are never
+ * changed.
  */
 final class TemplateDelta {
+  /** The stand-in history of the fallback: it ends with a user turn, so no assistant turn is re-rendered. */
+  private static final List<ChatMessage> STAND_IN = List.of(ChatMessage.user("."));
+
   private final ChatTemplate template;
   private final Map<String, Object> variables;
 
@@ -47,20 +52,20 @@ final class TemplateDelta {
    * @param observations the new turns
    */
   String delta(List<ChatMessage> conversation, List<ChatMessage> observations, String stopText) {
-    String d = append(conversation, observations, stopText);
-    if (d != null) return d;
-    return append(List.of(ChatMessage.user("."), ChatMessage.assistant(".")), observations, stopText);
+    String before = template.render(conversation, false, variables);
+    int at = stopText.isEmpty() ? -1 : before.lastIndexOf(stopText);
+    String closing = at >= 0 ? before.substring(at + stopText.length()) : "";
+    String d = appended(before, conversation, observations);
+    if (d == null) d = appended(null, STAND_IN, observations);
+    return d == null ? null : closing + d;
   }
 
-  private String append(List<ChatMessage> conversation, List<ChatMessage> observations, String stopText) {
-    String before = template.render(conversation, false, variables);
+  /** What rendering {@code conversation + observations} with the generation prompt appends, or null. */
+  private String appended(String before, List<ChatMessage> conversation, List<ChatMessage> observations) {
+    if (before == null) before = template.render(conversation, false, variables);
     List<ChatMessage> all = new ArrayList<>(conversation);
     all.addAll(observations);
     String after = template.render(all, true, variables);
-    if (!after.startsWith(before)) return null;
-    String closing = "";
-    int at = stopText.isEmpty() ? -1 : before.lastIndexOf(stopText);
-    if (at >= 0) closing = before.substring(at + stopText.length());
-    return closing + after.substring(before.length());
+    return after.startsWith(before) ? after.substring(before.length()) : null;
   }
 }
