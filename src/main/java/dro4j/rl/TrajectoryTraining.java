@@ -96,7 +96,8 @@ final class TrajectoryTraining {
       for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
       double[][] turns = TurnRewards.of(turnReward, batch, ctx, config.informationGainAnswerPrefix(), config.temperature());
       if (turns != null) metrics.put("turns/turn_reward/mean", meanOf(turns));
-      List<float[]> tokenAdvantages = TurnRewards.tokenAdvantages(trajectories, a, turns, g, config.turnRewardWeight());
+      List<float[]> tokenAdvantages = TurnRewards.tokenAdvantages(trajectories, a, turns, g, config.turnRewardWeight(),
+          config.turnRewardDiscount());
       List<int[]> prompts = new ArrayList<>();
       List<int[]> completions = new ArrayList<>();
       List<float[]> masks = new ArrayList<>();

@@ -37,9 +37,10 @@ import java.util.Locale;
  *
  * where {@code A_i} is the trajectory's GRPO advantage from the outcome rewards, mean and (population)
  * std run over every turn reward of the group's G trajectories (IGPO normalises turn rewards over the
- * group), and {@code w} is {@code turn_reward_weight}. IGPO further sums normalised rewards of later
- * turns with a discount; this simpler form adds only the turn's own, which keeps the outcome signal
- * untouched when the turn rewards carry none (std 0 gives 0).
+ * group), and {@code w} is {@code turn_reward_weight}. With {@code turn_reward_discount} gamma &gt; 0 the
+ * normalised term is IGPO's discounted sum over the turn and the later ones, {@code sum_{k >= t}
+ * gamma^(k-t) n_{i,k}}; the default 0 adds only the turn's own. The outcome signal stays untouched
+ * when the turn rewards carry none (std 0 gives 0).
  */
 public final class TurnRewards {
   private TurnRewards() {}
@@ -167,7 +168,16 @@ public final class TurnRewards {
    */
   public static List<float[]> tokenAdvantages(
       List<Trajectory> trajectories, double[] trajectoryAdvantages, double[][] turnRewards, int groupSize, double weight) {
-    double[][] normalised = turnRewards == null ? null : normalise(turnRewards, groupSize);
+    return tokenAdvantages(trajectories, trajectoryAdvantages, turnRewards, groupSize, weight, 0);
+  }
+
+  /**
+   * {@link #tokenAdvantages} where turn t gets the discounted sum of the normalised rewards of turns
+   * t, t+1, ... ({@code sum_k gamma^(k-t) n_k}, IGPO's discounted return; {@code gamma = 0}: the turn's own).
+   */
+  public static List<float[]> tokenAdvantages(List<Trajectory> trajectories, double[] trajectoryAdvantages,
+      double[][] turnRewards, int groupSize, double weight, double gamma) {
+    double[][] normalised = turnRewards == null ? null : discounted(normalise(turnRewards, groupSize), gamma);
     List<float[]> out = new ArrayList<>(trajectories.size());
     for (int i = 0; i < trajectories.size(); i++) {
       Trajectory t = trajectories.get(i);
@@ -182,6 +192,16 @@ public final class TurnRewards {
         }
       }
       out.add(a);
+    }
+    return out;
+  }
+
+  /** {@code out[i][t] = sum_{k >= t} gamma^(k - t) x[i][k]}. */
+  static double[][] discounted(double[][] x, double gamma) {
+    double[][] out = new double[x.length][];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = x[i].clone();
+      for (int t = out[i].length - 2; t >= 0; t--) out[i][t] += gamma * out[i][t + 1];
     }
     return out;
   }

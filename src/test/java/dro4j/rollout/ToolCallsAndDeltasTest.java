@@ -49,4 +49,16 @@ class ToolCallsAndDeltasTest {
     assertThat(delta.delta(conversation, tool, "<|im_end|>"))
         .isEqualTo("\n<|im_start|>user\n<tool_response>\n5\n</tool_response><|im_end|>\n<|im_start|>assistant\n");
   }
+
+  @Test
+  void turnRewardsAreNormalisedOverTheGroupAndOptionallyDiscounted() {
+    double[][] r = {{1, 0}, {0, 0, 3}};
+    double[][] n = TurnRewards.normalise(r, 2);
+    double mean = 4.0 / 5;
+    double std = Math.sqrt(((1 - mean) * (1 - mean) + 3 * mean * mean + (3 - mean) * (3 - mean)) / 5);
+    assertThat(n[0][0]).isCloseTo((1 - mean) / (std + 1e-4), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(TurnRewards.normalise(new double[][] {{2, 2}, {2}}, 2)[1][0]).isZero(); // no spread, no signal
+    double[][] d = TurnRewards.discounted(new double[][] {{1, 2, 4}}, 0.5);
+    assertThat(d[0]).containsExactly(1 + 0.5 * (2 + 0.5 * 4), 2 + 0.5 * 4, 4);
+  }
 }

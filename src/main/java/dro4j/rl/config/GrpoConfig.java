@@ -186,6 +186,10 @@ public record GrpoConfig(
         String turnReward,
     @Setting(help = "With turn_reward: the weight w of the normalised turn reward. Default 1.0.", defaultValue = "1.0")
         double turnRewardWeight,
+    @Setting(help = "With turn_reward: the discount gamma of IGPO's turn advantages: turn t gets w * sum_{k>=t}"
+            + " gamma^(k-t) n_k of the normalised turn rewards n (Wang et al. 2025 propagate later turns' rewards"
+            + " this way); 0 adds only the turn's own. In [0, 1]. Default 0.0.", defaultValue = "0.0")
+        double turnRewardDiscount,
     @Setting(help = "With turn_reward information_gain: text placed between the trajectory prefix and the reference"
             + " answer when scoring it (e.g. 'The answer is '). Default empty.", defaultValue = "''")
         String informationGainAnswerPrefix) {
@@ -267,6 +271,9 @@ public record GrpoConfig(
     }
     dro4j.rollout.TurnRewards.Kind.parse(turnReward);
     TrainingArguments.finite("turn_reward_weight", turnRewardWeight, 0);
+    if (!(turnRewardDiscount >= 0 && turnRewardDiscount <= 1)) {
+      throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
+    }
     if (informationGainAnswerPrefix == null) informationGainAnswerPrefix = "";
     if ("steps".equals(evalStrategy) && evalDataset == null) {
       throw new BadInputException("eval_strategy steps needs eval_dataset");
@@ -441,5 +448,8 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#turnRewardWeight() */
     public Builder turnRewardWeight(double v) { return set("turn_reward_weight", v); }
+
+    /** @see GrpoConfig#turnRewardDiscount() */
+    public Builder turnRewardDiscount(double v) { return set("turn_reward_discount", v); }
   }
 }
