@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Measure how often a pairwise judge agrees with the human preferences of ParaReval"
           + " (129 pairs of LLM revisions of 43 scientific paragraphs, Jourdan et al.).",
-      "Only pairs where the annotator preferred one revision are scored; a judge tie counts half."
+      "Only pairs where the annotator preferred one revision are scored; a judge tie counts half. Printed beside"
+          + " the agreement: the chance baseline (50%) and the majority-class rate (always naming the side the"
+          + " annotators preferred more often)."
     })
 final class AgreementCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -49,8 +52,10 @@ final class AgreementCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    CommandLine cli = spec.commandLine();
     if ((heuristic == null) == (judgeConfig == null)) {
-      throw new BadInputException("give exactly one of --heuristic NAME or --judge-config FILE.json");
+      throw new CommandLine.ParameterException(cli, "give exactly one of --heuristic NAME (rougeL, longer, shorter)"
+          + " or --judge-config FILE.json");
     }
     List<ParaRevRecord> rows = ParaRevLoader.records(data != null ? data : bundledParaReval());
     String judgeName;
@@ -62,10 +67,13 @@ final class AgreementCommand implements Callable<Integer> {
         case "rougeL" -> JudgeAgreement.closerToReference();
         case "longer" -> JudgeAgreement.byLength(true);
         case "shorter" -> JudgeAgreement.byLength(false);
-        default -> throw new BadInputException("unknown --heuristic '" + heuristic + "'; use rougeL, longer or shorter");
+        default -> throw new CommandLine.ParameterException(cli, "unknown --heuristic '" + heuristic
+            + "'; use rougeL, longer or shorter");
       };
     } else {
       Map<String, Object> config = RewardRegistry.readConfig(judgeConfig);
+      RewardCommand.requireKnown(cli, RewardRegistry.standard(), String.valueOf(config.get("name")),
+          "--judge-config " + judgeConfig);
       built = RewardRegistry.standard().build(config);
       judgeName = built.name();
       judge = JudgeAgreement.fromReward(built, RewardContext.textOnly());
@@ -76,7 +84,8 @@ final class AgreementCommand implements Callable<Integer> {
     } finally {
       if (built != null) Reward.closeIfNeeded(built);
     }
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = cli.getOut();
+    double majority = majorityRate(rows);
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("judge", judgeName);
@@ -84,12 +93,29 @@ final class AgreementCommand implements Callable<Integer> {
       m.put("decisive", r.decisive());
       m.put("agreement", r.rate());
       m.put("judge_ties", r.judgeTies());
+      m.put("chance", 0.5);
+      m.put("majority_class", majority);
       out.println(Json.write(m));
     } else {
       out.printf("judge %s: agrees with the human preference on %.1f%% of %d decisive pairs (%d rows, %d judge ties)%n",
           judgeName, 100 * r.rate(), r.decisive(), r.rows(), r.judgeTies());
+      out.printf("baselines: 50.0%% by chance (a coin flip, or a judge that always ties); %.1f%% by always naming the"
+          + " revision the annotators preferred more often%n", 100 * majority);
     }
     return 0;
+  }
+
+  /** The share of decisive rows whose preferred side is the more common one: a constant judge's agreement. */
+  private static double majorityRate(List<ParaRevRecord> rows) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    int decisive = 0;
+    for (ParaRevRecord r : rows) {
+      if (r.hasHumanJudgement() && r.preference().decisive()) {
+        counts.merge(r.preference().name(), 1, Integer::sum);
+        decisive++;
+      }
+    }
+    return decisive == 0 ? Double.NaN : counts.values().stream().mapToInt(Integer::intValue).max().orElse(0) / (double) decisive;
   }
 
   /** The ParaReval rows bundled in the jar (CC0), copied to a temporary file for the loader. */

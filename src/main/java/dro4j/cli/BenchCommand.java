@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
         peak = new RuntimeBenchmark(manager, out).gemmPeak(1024, 10);
       }
       out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
-          peak / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"),
+          peak / 1e9, TensorEngine.threads(),
           Runtime.getRuntime().availableProcessors());
       GrpoBenchmark.header(out);
       try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
       out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
-          peak / 1e9, System.getProperty("ai.djl.pytorch.num_threads", "default"),
+          peak / 1e9, TensorEngine.threads(),
           Runtime.getRuntime().availableProcessors());
       Path small = model != null ? model : BundledModel.directory();
       try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {

@@ -10,6 +10,7 @@ import dro4j.data.filter.FilterConfig;
 import dro4j.data.filter.FilterRunner;
 import dro4j.data.filter.PromptStatistics;
 import dro4j.data.prompt.PromptTemplate;
+import dro4j.rl.metrics.ProgressReporter;
 import dro4j.task.Task;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -160,7 +161,11 @@ final class FilterCommand implements Callable<Integer> {
       loadSeconds = seconds(t0);
       long t1 = System.nanoTime();
       try {
-        result = new FilterRunner(config, options).run(lm, candidates, previousSet, round);
+        try (ProgressReporter progress = ProgressReporter.create("filter", "examples", Math.max(1, candidates.size()),
+            Math.max(1, candidates.size() / 10))) {
+          result = new FilterRunner(config, options).run(lm, candidates, previousSet, round,
+              done -> progress.update(done, Map.of()));
+        }
       } catch (BadInputException e) {
         throw e.file() == null ? new BadInputException(data, e.getMessage(), e) : e;
       }
@@ -169,6 +174,7 @@ final class FilterCommand implements Callable<Integer> {
           result, loadSeconds, filterSeconds);
       write(result.round(), summary);
       taskOptions.reportTruncated(cli, result.truncatedPrompts(), candidates.size());
+      warnIfFewKept(cli, result.round(), candidates.size(), config.rankThreshold());
       cli.getOut().println(Json.writePretty(summary));
     }
     return 0;
@@ -220,6 +226,29 @@ final class FilterCommand implements Callable<Integer> {
     s.put("timing", timing);
     return s;
   }
+
+  /**
+   * Warns on standard error when the round keeps under {@value #FEW_KEPT_PERCENT}% of the candidates,
+   * and says so plainly when it keeps none, with the counts of each reason.
+   */
+  private static void warnIfFewKept(CommandLine cli, DynamicFilter.Round r, int candidates, double rankThreshold) {
+    long kept = r.count(DynamicFilter.Decision.KEPT);
+    if (candidates == 0 || kept * 100 >= (long) FEW_KEPT_PERCENT * candidates) return;
+    String why = r.count(DynamicFilter.Decision.DROPPED_OUT_OF_REACH) + " out of reach (no sample brings the reference"
+        + " within --rank-threshold " + rankThreshold + "), " + r.count(DynamicFilter.Decision.DROPPED_LOW_VARIATION)
+        + " low variation";
+    if (kept == 0) {
+      cli.getErr().printf("warning: this round keeps none of the %d examples (%s): the model cannot reach these"
+          + " references; try a stronger model, more --samples or a larger --rank-threshold%n", candidates, why);
+    } else {
+      cli.getErr().printf("warning: this round keeps only %d of %d examples (%.0f%%, under %d%%; %s)%n", kept, candidates,
+          100.0 * kept / candidates, FEW_KEPT_PERCENT, why);
+    }
+    cli.getErr().flush();
+  }
+
+  /** Below this share of kept candidates a round is warned about. */
+  static final int FEW_KEPT_PERCENT = 10;
 
   /** The largest max sigma among low-variation drops: stage 2's effective cut (null when none dropped). */
   private static Double maxSigmaCutoff(DynamicFilter.Round r) {

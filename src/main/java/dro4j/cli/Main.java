@@ -39,6 +39,7 @@ public final class Main implements Runnable {
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
+    cli.setOverwrittenOptionsAllowed(true); // a flag given twice: the last one wins, as with argparse
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
@@ -49,6 +50,15 @@ public final class Main implements Runnable {
           commandLine.getErr().flush();
           return 1;
         });
+    // a usage error: the message and where the options are documented, not the whole help
+    cli.setParameterExceptionHandler((ex, commandArgs) -> {
+      CommandLine c = ex.getCommandLine();
+      c.getErr().println("error: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+      c.getErr().println("('" + c.getCommandSpec().qualifiedName() + " --help' lists the options)");
+      c.getErr().flush();
+      return 2;
+    });
     int code = cli.execute(args);
     out.flush();
     err.flush();

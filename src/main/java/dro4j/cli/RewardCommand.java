@@ -92,8 +92,9 @@ final class RewardCommand implements Callable<Integer> {
       description = "Records scored per reward call (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--list", description = "List the rewards with their parameters and exit.")
-  boolean list;
+  @Option(names = "--list", paramLabel = "NAME", arity = "0..1", fallbackValue = "",
+      description = "List the rewards with their parameters and exit; --list NAME shows one.")
+  String list;
 
   /** One input record. */
   private record Item(int line, String id, Example example, List<String> rollouts) {}
@@ -102,8 +103,9 @@ final class RewardCommand implements Callable<Integer> {
   public Integer call() {
     RewardRegistry registry = RewardRegistry.standard();
     PrintWriter out = spec.commandLine().getOut();
-    if (list) {
-      out.print(registry.describe());
+    if (list != null) {
+      if (!list.isEmpty()) requireKnown(spec.commandLine(), registry, list, "--list");
+      out.print(list.isEmpty() ? registry.describe() : registry.describe(list));
       return 0;
     }
     if (input == null) {
@@ -119,6 +121,8 @@ final class RewardCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1");
     }
     Map<String, Object> rewardSpec = rewardSpec();
+    requireKnown(spec.commandLine(), registry, String.valueOf(rewardSpec.get("name")),
+        choice.config != null ? "--config " + choice.config : "--reward");
     Reward reward;
     boolean needsModel;
     try {
@@ -139,6 +143,15 @@ final class RewardCommand implements Callable<Integer> {
       return 0;
     } finally {
       Reward.closeIfNeeded(reward);
+    }
+  }
+
+  /** A reward name that is not registered is a usage error (exit 2), with the closest names. */
+  static void requireKnown(CommandLine cli, RewardRegistry registry, String name, String option) {
+    if (registry.entry(name).isEmpty()) {
+      List<String> names = registry.entries().stream().map(RewardRegistry.Entry::name).toList();
+      throw new CommandLine.ParameterException(cli, option + ": unknown reward '" + name + "' (known: "
+          + String.join(", ", names) + "; dro4j reward --list documents them)");
     }
   }
 
@@ -168,6 +181,7 @@ final class RewardCommand implements Callable<Integer> {
         throw e.file() == null ? new BadInputException(input, e.getMessage(), e) : e;
       }
       for (int k = 0; k < chunk.size(); k++) {
+        warnIfUnscoredWithoutReference(chunk.get(k), results.get(k));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("line", chunk.get(k).line());
         line.put("id", chunk.get(k).id());
@@ -176,6 +190,18 @@ final class RewardCommand implements Callable<Integer> {
         out.println(Json.write(line));
       }
       out.flush();
+    }
+  }
+
+  /**
+   * A record without a reference whose scores are all missing (NaN, printed null): r3 and the other
+   * likelihood rewards score the reference, so say so on standard error, once per record.
+   */
+  private void warnIfUnscoredWithoutReference(Item item, RewardResult result) {
+    if (item.example().reference().isEmpty() && Arrays.stream(result.scores()).allMatch(Double::isNaN)) {
+      spec.commandLine().getErr().printf("warning: %s line %d has no \"reference\", so this reward has nothing to score"
+          + " (its scores are null); give each record a reference%n", input, item.line());
+      spec.commandLine().getErr().flush();
     }
   }
 

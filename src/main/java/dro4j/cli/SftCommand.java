@@ -1,7 +1,6 @@
 package dro4j.cli;
 
 import dro4j.data.Example;
-import dro4j.rl.DemoData;
 import dro4j.rl.SftTrainer;
 import dro4j.rl.TrainingSummary;
 import dro4j.rl.config.SftConfig;
@@ -22,23 +21,31 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     modelTransformer = SftCommand.Settings.class,
     sortOptions = false,
-    customSynopsis = "dro4j sft [--config=FILE.yaml] [--resume] [--<setting>=VALUE]...",
+    customSynopsis = "dro4j sft [--config=FILE.yaml] [--resume] [--print-config] [--<setting>=VALUE]...",
     description = {
       "Supervised fine-tuning on prompt-completion examples (the completion is each example's reference),"
           + " with the loss on the completion tokens.",
       "Settings come from --config FILE.yaml (keys as listed below, TRL SFTConfig names), then from the flags."
-          + " Without --config the bundled demo job runs: stories260K learns to answer colour questions."
+          + " Relative paths resolve against the working directory. With no --config, --model, --dataset or --task"
+          + " the bundled demo job runs: stories260K learns to answer colour questions; with any of them and no"
+          + " --config, every other setting is at its default (TRL's SFTConfig: learning_rate 2e-5, ...)."
     })
 final class SftCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE.yaml", order = -3,
-      description = "YAML file of settings (unknown keys are errors). Default: the bundled demo job.")
+  @Option(names = "--config", paramLabel = "FILE.yaml", order = -4,
+      description = "YAML job of settings (unknown keys are errors); bundled:demo-sft is the bundled demo job."
+          + " Without it: the demo job when no --model, --dataset or --task is given, else every setting at its"
+          + " default (TRL's).")
   Path config;
 
-  @Option(names = "--resume", order = -2,
+  @Option(names = "--resume", order = -3,
       description = "Continue from the newest checkpoint in output_dir (weights, optimizer state, step).")
   boolean resume;
+
+  @Option(names = "--print-config", order = -2,
+      description = "Print the resolved job as YAML (feed it back with --config to run the same job) and exit.")
+  boolean printConfig;
 
   @Option(names = "--eval-dataset", paramLabel = "FILE", order = -1,
       description = "Examples whose completion NLL is printed before and after training (held-out data, in the"
@@ -50,25 +57,29 @@ final class SftCommand implements Callable<Integer> {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       SettingOptions.add(spec, SftConfig.schema());
-      spec.usageMessage().footer("%nThe bundled demo job, used without --config:%n%n" + DemoData.job("sft.yaml").replace("%", "%%"));
+      spec.usageMessage().footer("%nWithout --config, --model, --dataset or --task the bundled demo job runs"
+          + " (bundled:demo-sft); 'dro4j sft --print-config' prints it as YAML, and with other flags prints the job"
+          + " they resolve to.");
       return spec;
     }
   }
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+    CommandLine cli = spec.commandLine();
+    PrintWriter out = cli.getOut();
     SftConfig.Builder builder = SftConfig.builder();
-    if (config != null) {
-      builder.load(config);
-    } else {
-      builder.load(DemoData.job("sft.yaml"), Path.of("<bundled>/sft.yaml"));
-    }
-    SettingOptions.apply(spec, builder);
+    JobSettings.load(spec, builder, config, "demo-sft");
     SftConfig cfg = builder.build();
+    String sources = JobSettings.describe(builder, SftConfig.schema());
+    if (printConfig) {
+      JobSettings.printConfig(out, "sft", SftConfig.schema(), cfg, sources);
+      return 0;
+    }
+    out.println(sources + " (--print-config shows them all)");
     List<Example> eval = evalDataset == null ? null : Tasks.byName(cfg.training().task()).load(evalDataset);
 
-    try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "loss",
+    try (TrainingSession session = new TrainingSession(out, cfg.training(), resume, "loss",
         "mean_token_accuracy", "grad_norm", "learning_rate", "skipped_updates")) {
       SftTrainer.Builder trainer = SftTrainer.builder(cfg).checkpoints(session.checkpoints());
       session.listeners().forEach(trainer::listener);
@@ -77,7 +88,8 @@ final class SftCommand implements Callable<Integer> {
       }
       try (SftTrainer t = trainer.build()) {
         session.started(t.totalSteps());
-        out.printf("SFT: %s, %d steps x %d examples%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep());
+        out.printf("SFT: %s, %d steps x %d examples, %s%n", t.policy().directory(), t.totalSteps(), cfg.examplesPerStep(),
+            TrainingSession.threads());
         Double before = eval == null ? null : t.evaluate(eval);
         TrainingSummary summary = t.train();
         out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());

@@ -3,10 +3,10 @@ package dro4j.cli;
 import dro4j.LanguageModel;
 import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
-import dro4j.rl.DemoData;
 import dro4j.rl.GrpoTrainer;
 import dro4j.rl.TrainingSummary;
 import dro4j.rl.config.GrpoConfig;
+import dro4j.task.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,59 +23,78 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     modelTransformer = TrainCommand.Settings.class,
     sortOptions = false,
-    customSynopsis = "dro4j train [--config=FILE.yaml] [--resume] [--<setting>=VALUE]...",
+    customSynopsis = "dro4j train [--config=FILE.yaml] [--resume] [--print-config] [--<setting>=VALUE]...",
     description = {
       "Train a policy with GRPO-family reinforcement learning (GRPO, Dr. GRPO, DAPO; DRO with the R3 reward).",
-      "Settings come from --config FILE.yaml (keys as listed below, TRL GRPOConfig names), then from the flags."
-          + " Without --config the bundled demo job runs: stories260K learns to mention \"ball\" in its stories,"
-          + " offline, in about a minute."
+      "Settings come from --config FILE.yaml (keys as listed below, TRL GRPOConfig names), then from the flags;"
+          + " relative paths resolve against the working directory. With no --config, --model, --dataset or --task"
+          + " the bundled demo job runs: stories260K learns to mention \"ball\" in its stories, offline, in about a"
+          + " minute. With any of them and no --config, every other setting is at its default (TRL's), and the"
+          + " rewards are the job's or the task's defaults."
     })
 final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE.yaml", order = -2,
-      description = "YAML file of settings (unknown keys are errors). Default: the bundled demo job.")
+  @Option(names = "--config", paramLabel = "FILE.yaml", order = -3,
+      description = "YAML job of settings (unknown keys are errors); bundled:demo-train is the bundled demo job."
+          + " Without it: the demo job when no --model, --dataset or --task is given, else every setting at its"
+          + " default (TRL's).")
   Path config;
 
-  @Option(names = "--resume", order = -1,
+  @Option(names = "--resume", order = -2,
       description = "Continue from the newest checkpoint in output_dir (weights, optimizer state, step).")
   boolean resume;
+
+  @Option(names = "--print-config", order = -1,
+      description = "Print the resolved job as YAML (feed it back with --config to run the same job) and exit.")
+  boolean printConfig;
 
   /** Adds one flag per GrpoConfig setting. */
   static final class Settings implements CommandLine.IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       SettingOptions.add(spec, GrpoConfig.schema());
-      spec.usageMessage().footer("%nThe bundled demo job, used without --config:%n%n" + DemoData.job("train.yaml").replace("%", "%%"));
+      spec.usageMessage().footer("%nWithout --config, --model, --dataset or --task the bundled demo job runs"
+          + " (bundled:demo-train); 'dro4j train --print-config' prints it as YAML, and with other flags prints the"
+          + " job they resolve to.");
       return spec;
     }
   }
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+    CommandLine cli = spec.commandLine();
+    PrintWriter out = cli.getOut();
     GrpoConfig.Builder builder = GrpoConfig.builder();
-    if (config != null) {
-      builder.load(config);
-    } else {
-      builder.load(DemoData.job("train.yaml"), Path.of("<bundled>/train.yaml"));
-    }
-    SettingOptions.apply(spec, builder);
+    JobSettings.load(spec, builder, config, "demo-train");
     GrpoConfig cfg = builder.build();
+    String sources = JobSettings.describe(builder, GrpoConfig.schema());
+    if (printConfig) {
+      JobSettings.printConfig(out, "train", GrpoConfig.schema(), cfg, sources);
+      return 0;
+    }
+    String task = cfg.training().task();
+    if (cfg.rewards().isEmpty() && (task == null || Tasks.byName(task).defaultRewards().isEmpty())) {
+      throw new CommandLine.ParameterException(cli, "no rewards: list them in the job (rewards: [{name: exact_match}],"
+          + " or --rewards '[{name: exact_match}]'; 'dro4j reward --list' shows them all), or name a task whose default"
+          + " rewards apply (--task gsm8k, finqa, ...)");
+    }
+    out.println(sources + " (--print-config shows them all)");
 
-    try (TrainingSession session = new TrainingSession(out, cfg.training().outputDir(), resume, "reward", "rewards",
+    try (TrainingSession session = new TrainingSession(out, cfg.training(), resume, "reward", "rewards",
         "frac_reward_zero_std", "loss", "kl", "clip_ratio/region_mean", "entropy", "grad_norm", "learning_rate",
         "completions/mean_length", "skipped_updates", "eval/pass@1", "eval/rougeL")) {
-      GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(session.checkpoints());
+      GrpoTrainer.Builder trainer = GrpoTrainer.builder(cfg).checkpoints(session.checkpoints())
+          .completionsListener(session.completions());
       session.listeners().forEach(trainer::listener);
       if (session.resumedPolicy() != null) {
         trainer.policy(session.resumedPolicy()).resumeFrom(session.resumeState());
       }
       try (GrpoTrainer t = trainer.build()) {
         session.started(t.totalSteps());
-        out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s%n",
+        out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s, %s%n",
             t.policy().directory(), t.totalSteps(), cfg.perStepPrompts(), cfg.numGenerations(), t.rewardNames(),
-            cfg.lossType().configName());
+            cfg.lossType().configName(), TrainingSession.threads());
         TrainingSummary summary = t.train();
         out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
         if (t.prompts().truncated() > 0) {

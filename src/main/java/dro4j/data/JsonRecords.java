@@ -61,14 +61,16 @@ public final class JsonRecords {
   }
 
   /**
-   * Reads {@code file} and turns each record into an item with {@code parser}, which reports a
+   * Reads {@code path} ({@link InputFiles#readable}: relative to the working directory, or {@code
+   * bundled:NAME}) and turns each record into an item with {@code parser}, which reports a
    * malformed record by throwing {@link InvalidRecordException}.
    *
    * @throws BadInputException naming the file and line of the first malformed record (under {@link
    *     OnInvalid#THROW}), or when the file cannot be read at all
    */
   public static <T> Loaded<T> read(
-      Path file, Function<JsonRecord, T> parser, OnInvalid onInvalid) {
+      Path path, Function<JsonRecord, T> parser, OnInvalid onInvalid) {
+    Path file = InputFiles.readable(path, "data file");
     var sink = new Sink<>(file, parser, onInvalid);
     try {
       if (detect(file) == Format.JSON_ARRAY) {

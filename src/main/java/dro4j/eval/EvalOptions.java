@@ -23,7 +23,7 @@ public record EvalOptions(int samples, Double temperature, Double topP, int maxN
   /** Checks the ranges. */
   public EvalOptions {
     if (samples < 1) throw new BadInputException("samples must be >= 1, got " + samples);
-    if (maxNewTokens < 1) throw new BadInputException("max new tokens must be >= 1, got " + maxNewTokens);
+    if (maxNewTokens < 1) throw new BadInputException("max_new_tokens must be >= 1, got " + maxNewTokens);
     sampling(samples, temperature, topP, maxNewTokens); // validates temperature and top-p
   }
 

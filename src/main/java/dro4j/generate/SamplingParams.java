@@ -61,22 +61,22 @@ public record SamplingParams(
     checkMinP(minP);
     checkRepetitionPenalty(repetitionPenalty);
     if (maxNewTokens < 0) {
-      throw new BadInputException("maxNewTokens must be >= 0, got " + maxNewTokens);
+      throw new BadInputException("max_new_tokens must be >= 0, got " + maxNewTokens);
     }
     if (numReturnSequences < 1) {
-      throw new BadInputException("numReturnSequences must be >= 1, got " + numReturnSequences);
+      throw new BadInputException("num_return_sequences must be >= 1, got " + numReturnSequences);
     }
     stopTokenIds = stopTokenIds == null ? List.of() : stopTokenIds;
     for (Integer id : stopTokenIds) {
       if (id == null || id < 0) {
-        throw new BadInputException("stopTokenIds must be token ids >= 0, got " + stopTokenIds);
+        throw new BadInputException("stop_token_ids must be token ids >= 0, got " + stopTokenIds);
       }
     }
     stopTokenIds = List.copyOf(stopTokenIds);
     stopStrings = stopStrings == null ? List.of() : stopStrings;
     for (String s : stopStrings) {
       if (s == null || s.isEmpty()) {
-        throw new BadInputException("stopStrings must not contain empty or null strings");
+        throw new BadInputException("stop_strings must not contain empty or null strings");
       }
     }
     stopStrings = List.copyOf(stopStrings);
@@ -169,26 +169,26 @@ public record SamplingParams(
 
   static void checkTopP(double p) {
     if (!(p > 0 && p <= 1)) {
-      throw new BadInputException("topP must be in (0, 1] (1 = off), got " + p);
+      throw new BadInputException("top_p must be in (0, 1] (1 = off), got " + p);
     }
   }
 
   static void checkTopK(int k) {
     if (k < 0) {
-      throw new BadInputException("topK must be >= 0 (0 = off), got " + k);
+      throw new BadInputException("top_k must be >= 0 (0 = off), got " + k);
     }
   }
 
   static void checkMinP(double p) {
     if (!(p >= 0 && p <= 1)) {
-      throw new BadInputException("minP must be in [0, 1] (0 = off), got " + p);
+      throw new BadInputException("min_p must be in [0, 1] (0 = off), got " + p);
     }
   }
 
   static void checkRepetitionPenalty(double penalty) {
     if (!(penalty > 0) || Double.isInfinite(penalty)) {
       throw new BadInputException(
-          "repetitionPenalty must be a finite number > 0 (1 = off), got " + penalty);
+          "repetition_penalty must be a finite number > 0 (1 = off), got " + penalty);
     }
   }
 }

@@ -32,7 +32,7 @@ public final class StopCriteria {
   public StopCriteria(
       Collection<Integer> stopTokenIds, List<String> stopStrings, int maxNewTokens) {
     if (maxNewTokens < 0) {
-      throw new BadInputException("maxNewTokens must be >= 0, got " + maxNewTokens);
+      throw new BadInputException("max_new_tokens must be >= 0, got " + maxNewTokens);
     }
     for (String s : stopStrings) {
       if (s == null || s.isEmpty()) {

@@ -2,6 +2,7 @@ package dro4j.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 
 /**
@@ -9,9 +10,13 @@ import java.nio.file.Path;
  * {@code pytorch-native-cpu} jar on the classpath, nothing is downloaded) and with the ~430 MB of
  * extracted native libraries under {@code ~/.cache/dro4j/djl} instead of {@code ~/.djl.ai}.
  *
- * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code ai.djl.pytorch.num_threads});
- * one thread is often faster for small models on a busy machine, where spinning worker threads wait for
- * a core.
+ * <p>{@code DRO4J_THREADS} sets PyTorch's intra-op thread count (DJL's {@code
+ * ai.djl.pytorch.num_threads}); one thread is often faster for small models on a busy machine,
+ * where spinning worker threads wait for a core. Without it the count is PyTorch's default ({@code
+ * OMP_NUM_THREADS}, else the machine's physical cores; {@code MKL_NUM_THREADS} too): a function of
+ * the machine and the settings only, never of the current load, because results are bit-identical
+ * only between runs at the same thread count (reductions and matrix products split their sums by
+ * thread). {@link #threads()} reports the count in use; checkpoints record it.
  *
  * <p>Each setting is only a default: {@code -Dai.djl.offline=false}, {@code DJL_CACHE_DIR} or
  * {@code -DDJL_CACHE_DIR=...} (and DJL's {@code PYTORCH_LIBRARY_PATH}/{@code PYTORCH_FLAVOR} for a GPU
@@ -43,12 +48,35 @@ public final class TensorEngine {
     if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
       System.setProperty("DJL_CACHE_DIR", cacheRoot().resolve("djl").toString());
     }
+    announceFirstExtraction();
     String threads = System.getenv("DRO4J_THREADS");
     if (threads != null && !threads.isBlank() && System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", threads.trim());
       System.setProperty("ai.djl.pytorch.num_interop_threads", threads.trim());
     }
     configured = true;
+  }
+
+  /**
+   * Says in one line on standard error that the natives are about to be extracted, when DJL's cache
+   * holds no PyTorch yet (the first run: about 430 MB, a few seconds to a minute).
+   */
+  private static void announceFirstExtraction() {
+    String dir = System.getProperty("DJL_CACHE_DIR", System.getenv("DJL_CACHE_DIR"));
+    if (dir != null && !java.nio.file.Files.isDirectory(Path.of(dir, "pytorch"))) {
+      System.err.println("dro4j: first run: extracting the PyTorch CPU libraries (about 430 MB) to " + Path.of(dir, "pytorch")
+          + "; later runs reuse them");
+    }
+  }
+
+  /**
+   * PyTorch's intra-op thread count in use ({@code torch.get_num_threads()}); starts the engine when
+   * it has not started yet.
+   */
+  public static int threads() {
+    configure();
+    Engine.getEngine("PyTorch");
+    return JniUtils.getNumThreads();
   }
 
   /** A new root manager on the PyTorch engine. */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import dro4j.BadInputException;
@@ -311,7 +312,11 @@ public final class Transformer implements AutoCloseable {
       rope[1] = Scalars.torchOwned(rope[1]);
       // One additive mask per distinct attention window (all layers share it unless some slide).
       Map<Integer, NDArray> masks = new HashMap<>();
-      NDArray x = embed.get(tmp, new NDIndex("{}", ids.reshape(-1))).reshape(batch, count, config.hiddenSize());
+      // torch.nn.functional.embedding, not embed[ids]: the backward of an indexed read is index_put_
+      // with accumulate, which on CPU adds with atomics in parallel once an op has 32768 elements
+      // (order varies with thread scheduling); embedding's dense backward gives each thread its own
+      // vocabulary rows and adds in token order, so its gradient is the same bits on every run.
+      NDArray x = embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
       for (int l = 0; l < layers.length; l++) {
         Integer window = config.slidingWindowOf(l);
         NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,

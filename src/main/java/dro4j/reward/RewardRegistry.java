@@ -218,12 +218,23 @@ public final class RewardRegistry {
   public String describe() {
     StringBuilder out = new StringBuilder();
     for (Entry e : entries.values()) {
-      out.append(e.name()).append(e.needsModel() ? "  (needs a model)" : "").append('\n');
-      out.append(indent(e.doc(), "    ")).append('\n');
-      describeParams(out, e.params(), "    ");
-      out.append('\n');
+      describe(out, e);
     }
     return out.toString();
+  }
+
+  /** One reward's description and parameters ({@code dro4j reward --list NAME}); empty when not registered. */
+  public String describe(String name) {
+    StringBuilder out = new StringBuilder();
+    entry(name).ifPresent(e -> describe(out, e));
+    return out.toString();
+  }
+
+  private static void describe(StringBuilder out, Entry e) {
+    out.append(e.name()).append(e.needsModel() ? "  (needs a model)" : "").append('\n');
+    out.append(indent(e.doc(), "    ")).append('\n');
+    describeParams(out, e.params(), "    ");
+    out.append('\n');
   }
 
   private static void describeParams(StringBuilder out, List<Param> params, String indent) {

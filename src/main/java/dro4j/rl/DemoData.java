@@ -42,6 +42,18 @@ public final class DemoData {
   }
 
   /**
+   * The demo examples used when {@code dataset} is not set, which are in dro4j's format: refused for a
+   * named task other than {@code jsonl}, whose loader and template expect its own data.
+   */
+  public static List<Example> forTask(String task, java.util.function.Supplier<List<Example>> demo) {
+    if (task != null && !task.equals("jsonl")) {
+      throw new dro4j.BadInputException("task " + task + " needs a dataset (the bundled demo examples are prompts for"
+          + " the demo job, not " + task + " data): set dataset in the job or --dataset FILE");
+    }
+    return demo.get();
+  }
+
+  /**
    * The YAML text of a bundled demo job: {@code train.yaml} (GRPO with the keyword reward) or {@code
    * sft.yaml} (SFT on the colour questions).
    */

@@ -71,7 +71,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
   private final TrajectoryTraining trajectories;
+  private final CompletionsListener completionsListener;
   private final long totalSteps;
+  private final List<Map<String, Object>> resumedHistory;
   private long completedSteps;
   private long skippedUpdates;
 
@@ -102,6 +104,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         : new TrajectoryTraining(config, policy, reference, this.rewards, update, sampling);
     this.listeners = List.copyOf(b.listeners);
     this.checkpoints = b.checkpoints;
+    this.completionsListener = b.completionsListener;
+    this.resumedHistory = b.resume == null ? List.of() : b.resume.logHistory();
     if (b.resume != null) {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
@@ -117,7 +121,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** Runs the remaining steps up to the configured total, reporting and checkpointing on the way. */
   public TrainingSummary train() {
-    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints);
+    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints, resumedHistory);
   }
 
   /** Runs the next step and returns its metrics (listeners and checkpoints are {@link #train()}'s job). */
@@ -160,6 +164,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     GrpoUpdate.Result result = null;
     double trainSeconds = 0;
+    Advantages adv = null;
     int nonFinite = scores.nonFinite();
     metrics.put("nonfinite_rewards", nonFinite);
     if (nonFinite > 0) {
@@ -168,7 +173,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     } else {
       int[] groupIds = new int[completions.size()];
       for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
-      Advantages adv = config.advantageEstimator().compute(
+      adv = config.advantageEstimator().compute(
           scores.total(), groupIds, config.scaleRewards(), config.dynamicSampling());
       StepMetrics.advantages(metrics, adv);
       int[] rows = adv.keptRows();
@@ -191,18 +196,13 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       }
       metrics.put("rows_trained", rows.length);
     }
+    logCompletions(index + 1, examples, completions, scores, adv);
     StepMetrics.update(metrics, result, config.beta() > 0);
     metrics.put("skipped_updates", skippedUpdates);
     metrics.put("learning_rate", result != null ? result.learningRate()
         : optimization.learningRate(index * config.numIterations()));
-    long generated = 0;
-    for (Completion c : completions) generated += c.ids().length;
-    metrics.put("tokens_per_second", generated / Math.max(generationSeconds, 1e-9));
-    if (result != null) metrics.put("train_tokens_per_second", result.inputTokens() / Math.max(trainSeconds, 1e-9));
-    metrics.put("time/generation", generationSeconds);
-    metrics.put("time/reward", rewardSeconds);
-    metrics.put("time/training", trainSeconds);
-    metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
+    StepMetrics.timing(metrics, completions, result, generationSeconds, rewardSeconds, trainSeconds,
+        (System.nanoTime() - stepStart) / 1e9);
     metrics.put("prompts/truncated", prompts.truncated());
     if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
     completedSteps++;
@@ -216,7 +216,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     metrics.put("step", index + 1);
     metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
     metrics.putAll(filterMetrics);
-    TrajectoryTraining.Outcome o = trajectories.step(index, examples, args.seed(), metrics);
+    TrajectoryTraining.Outcome o = trajectories.step(index, examples, args.seed(), metrics, logsCompletions(index + 1));
+    if (!o.completions().isEmpty()) completionsListener.onCompletions(index + 1, o.completions());
     if (o.skipped()) skippedUpdates += config.numIterations();
     if (o.result() != null) skippedUpdates += o.result().skipped();
     StepMetrics.update(metrics, o.result(), config.beta() > 0);
@@ -229,6 +230,25 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
     completedSteps++;
     return metrics;
+  }
+
+  /** Whether step {@code step} (1-based) hands its rollouts to the completions listener ({@code log_completions}). */
+  private boolean logsCompletions(long step) {
+    return config.logCompletions() && completionsListener != null && (step % args.loggingSteps() == 0 || step == totalSteps);
+  }
+
+  /** Hands a logged step's rollouts to the completions listener when {@code log_completions} is on. */
+  private void logCompletions(long step, List<Example> examples, List<Completion> completions,
+      RewardScoring.Scores scores, Advantages adv) {
+    if (!logsCompletions(step)) return;
+    List<CompletionsListener.Row> rows = new ArrayList<>(completions.size());
+    for (int i = 0; i < completions.size(); i++) {
+      Map<String, Double> values = new LinkedHashMap<>();
+      for (Map.Entry<String, double[]> e : scores.perReward().entrySet()) values.put(e.getKey(), e.getValue()[i]);
+      rows.add(new CompletionsListener.Row(step, prompts.text(examples.get(i / config.numGenerations())),
+          completions.get(i).text(), values, adv == null ? null : adv.get(i)));
+    }
+    completionsListener.onCompletions(step, rows);
   }
 
   /** The in-training filter: dro4j filter's runner with the run's prompts, sampling budget and seed. */
@@ -261,7 +281,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.perStepPrompts(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype(), trainingSet.state());
+        args.saveTotalLimit(), args.saveDtype(), trainingSet.state(),
+        trainingSet.epoch(completedSteps, config.perStepPrompts()), List.of());
   }
 
   /** Steps completed (including those before a resume). */
@@ -333,6 +354,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     private List<Example> dataset;
     private final List<StepListener> listeners = new ArrayList<>();
     private CheckpointSink checkpoints;
+    private CompletionsListener completionsListener;
     private ResumeState resume;
 
     private Builder(GrpoConfig config) {
@@ -382,6 +404,12 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
       return this;
     }
 
+    /** Receives each logged step's rollouts when {@code log_completions} is on (default: none). */
+    public Builder completionsListener(CompletionsListener listener) {
+      this.completionsListener = listener;
+      return this;
+    }
+
     /** Where checkpoints go (default: none are written). */
     public Builder checkpoints(CheckpointSink sink) {
       this.checkpoints = sink;
@@ -411,7 +439,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         TrainingArguments args = config.training();
         Task task = Tasks.byName(args.task());
         List<Example> examples = dataset != null ? dataset
-            : args.dataset() != null ? task.load(args.dataset()) : DemoData.keywordPrompts();
+            : args.dataset() != null ? task.load(args.dataset()) : DemoData.forTask(args.task(), DemoData::keywordPrompts);
         List<Example> evalExamples = config.effectiveEvalSteps() > 0 ? task.load(config.evalDataset()) : null;
         if (examples.isEmpty()) throw new BadInputException("the data set is empty");
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);

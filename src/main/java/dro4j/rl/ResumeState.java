@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,15 +17,25 @@ import java.util.Map;
  * @param expAvgSq AdamW second moments by parameter name, flattened
  * @param skippedUpdates updates skipped by the non-finite guard so far (to keep the counter going)
  * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
+ * @param logHistory the reported steps' metrics up to {@code step} (transformers' {@code log_history}),
+ *     which the resumed run's checkpoints continue
+ * @param torchNumThreads the PyTorch thread count the run used when it wrote the checkpoint, or null
+ *     when the checkpoint does not record it (a run continued at another count is not bit-identical to
+ *     an uninterrupted one)
  */
 public record ResumeState(
     long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates,
-    TrainingSetState trainingSet) {
+    TrainingSetState trainingSet, List<Map<String, Object>> logHistory, Integer torchNumThreads) {
 
-  /** A state without a filtered training set. */
+  /** A state without a filtered training set, log history or thread count. */
   public ResumeState(
       long step, long optimizerSteps, Map<String, float[]> expAvg, Map<String, float[]> expAvgSq, long skippedUpdates) {
-    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null);
+    this(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, null, List.of(), null);
+  }
+
+  /** The same state with {@code history} as its log history. */
+  public ResumeState withLogHistory(List<Map<String, Object>> history) {
+    return new ResumeState(step, optimizerSteps, expAvg, expAvgSq, skippedUpdates, trainingSet, history, torchNumThreads);
   }
 
   public ResumeState {
@@ -33,6 +44,7 @@ public record ResumeState(
     }
     expAvg = Collections.unmodifiableMap(new LinkedHashMap<>(expAvg));
     expAvgSq = Collections.unmodifiableMap(new LinkedHashMap<>(expAvgSq));
+    logHistory = logHistory == null ? List.of() : List.copyOf(logHistory);
   }
 
   /** A copy of an optimizer's state after {@code step} steps. */
@@ -43,6 +55,6 @@ public record ResumeState(
       m.put(name, optimizer.expAvg(name));
       v.put(name, optimizer.expAvgSq(name));
     }
-    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet);
+    return new ResumeState(step, optimizer.stepCount(), m, v, skippedUpdates, trainingSet, List.of(), null);
   }
 }

@@ -44,6 +44,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
   private final long totalSteps;
+  private final List<Map<String, Object>> resumedHistory;
   private long completedSteps;
   private long skippedUpdates;
 
@@ -60,6 +61,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.optimization = new Optimization(policy.transformer(), args, totalSteps);
     this.listeners = List.copyOf(b.listeners);
     this.checkpoints = b.checkpoints;
+    this.resumedHistory = b.resume == null ? List.of() : b.resume.logHistory();
     if (b.resume != null) {
       optimization.restore(b.resume);
       this.completedSteps = b.resume.step();
@@ -74,7 +76,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** Runs the remaining steps up to the configured total, reporting and checkpointing on the way. */
   public TrainingSummary train() {
-    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints);
+    return TrainingLoop.run(this, totalSteps, args, listeners, checkpoints, resumedHistory);
   }
 
   /** Runs the next step (one optimizer update) and returns its metrics. */
@@ -193,7 +195,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public TrainingSnapshot snapshot() {
     return new TrainingSnapshot(completedSteps, policy.transformer(), policy.directory(), optimization.optimizer(),
         skippedUpdates, completedSteps * config.examplesPerStep(), args.seed(), config.toMap(), args.outputDir(),
-        args.saveTotalLimit(), args.saveDtype());
+        args.saveTotalLimit(), args.saveDtype(), null, order.epoch(completedSteps * config.examplesPerStep()), List.of());
   }
 
   /** Steps completed (including those before a resume). */
@@ -273,7 +275,8 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     public SftTrainer build() {
       TrainingArguments args = config.training();
       List<Example> examples = dataset != null ? dataset
-          : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset()) : DemoData.colorQuestions();
+          : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset())
+          : DemoData.forTask(args.task(), DemoData::colorQuestions);
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
       LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model());
       try {

@@ -54,4 +54,17 @@ final class StepMetrics {
     m.put("grad_norm", r.gradNorm());
     m.put("updates_applied", r.applied());
   }
+
+  /** Throughput and the seconds spent in each phase of a step ({@code time/...}). */
+  static void timing(Map<String, Object> m, List<Completion> completions, GrpoUpdate.Result r, double generationSeconds,
+      double rewardSeconds, double trainSeconds, double stepSeconds) {
+    long generated = 0;
+    for (Completion c : completions) generated += c.ids().length;
+    m.put("tokens_per_second", generated / Math.max(generationSeconds, 1e-9));
+    if (r != null) m.put("train_tokens_per_second", r.inputTokens() / Math.max(trainSeconds, 1e-9));
+    m.put("time/generation", generationSeconds);
+    m.put("time/reward", rewardSeconds);
+    m.put("time/training", trainSeconds);
+    m.put("time/step", stepSeconds);
+  }
 }

@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import dro4j.model.Transformer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,9 @@ import java.util.Map;
  * @param saveTotalLimit {@code save_total_limit} (null: keep all)
  * @param saveDtype {@code save_dtype}: float32 or bfloat16
  * @param trainingSet the filter round and its training set (GRPO with {@code filter_dataset}), or null
+ * @param epoch the (fractional) epoch reached: the {@code epoch} the step metrics report
+ * @param logHistory every reported step's metrics so far, oldest first, each with its {@code step} and
+ *     {@code epoch} (transformers' {@code log_history}); empty from a trainer, filled in by the step loop
  */
 public record TrainingSnapshot(
     long step,
@@ -35,18 +39,31 @@ public record TrainingSnapshot(
     Path outputDir,
     Integer saveTotalLimit,
     String saveDtype,
-    TrainingSetState trainingSet) {
+    TrainingSetState trainingSet,
+    double epoch,
+    List<Map<String, Object>> logHistory) {
 
-  /** A snapshot of a run without a filtered training set. */
+  /** Copies the history. */
+  public TrainingSnapshot {
+    logHistory = logHistory == null ? List.of() : List.copyOf(logHistory);
+  }
+
+  /** A snapshot of a run without a filtered training set, epoch or log history. */
   public TrainingSnapshot(long step, Transformer model, Path sourceModelDir, AdamW optimizer, long skippedUpdates,
       long dataPosition, long seed, Map<String, Object> config, Path outputDir, Integer saveTotalLimit,
       String saveDtype) {
     this(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config, outputDir, saveTotalLimit,
-        saveDtype, null);
+        saveDtype, null, 0.0, List.of());
+  }
+
+  /** The same snapshot with {@code history} as its log history. */
+  public TrainingSnapshot withLogHistory(List<Map<String, Object>> history) {
+    return new TrainingSnapshot(step, model, sourceModelDir, optimizer, skippedUpdates, dataPosition, seed, config,
+        outputDir, saveTotalLimit, saveDtype, trainingSet, epoch, history);
   }
 
   /** The optimizer state and counters a resumed run restores. */
   public ResumeState resumeState() {
-    return ResumeState.capture(step, optimizer, skippedUpdates, trainingSet);
+    return ResumeState.capture(step, optimizer, skippedUpdates, trainingSet).withLogHistory(logHistory);
   }
 }

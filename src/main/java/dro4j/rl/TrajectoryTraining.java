@@ -55,10 +55,15 @@ final class TrajectoryTraining {
 
   /** What a step did: its metrics and the update's result (null when nothing was trained). */
   record Outcome(Map<String, Object> metrics, GrpoUpdate.Result result, boolean skipped, long generatedTokens,
-      double generationSeconds) {}
+      double generationSeconds, List<CompletionsListener.Row> completions) {}
 
-  /** Rolls out, scores and trains one step; {@code metrics} receives the rollout, reward and advantage metrics. */
-  Outcome step(long index, List<Example> examples, long seed, Map<String, Object> metrics) {
+  /**
+   * Rolls out, scores and trains one step; {@code metrics} receives the rollout, reward and advantage
+   * metrics. With {@code logCompletions} the outcome carries one {@code completions.jsonl} row per
+   * trajectory: the prompt and the whole trajectory decoded with its special tokens, so every turn,
+   * tool result and observation shows where the template put it.
+   */
+  Outcome step(long index, List<Example> examples, long seed, Map<String, Object> metrics, boolean logCompletions) {
     int g = config.numGenerations();
     long t0 = System.nanoTime();
     try (TrajectoryBatch batch = rollout.run(examples, environments, g, Seeds.rollouts(seed, index))) {
@@ -69,11 +74,14 @@ final class TrajectoryTraining {
       double[][] steps = TurnRewards.stepRewards(trajectories);
       for (int i = 0; i < envReturn.length; i++) for (double r : steps[i]) envReturn[i] += r;
       double[] total = envReturn.clone();
+      Map<String, double[]> perReward = new java.util.LinkedHashMap<>();
       if (rewards != null) {
         RewardScoring.Scores scores = rewards.score(batch.groups(), ctx);
         for (int i = 0; i < total.length; i++) total[i] += scores.total()[i];
         StepMetrics.rewards(metrics, scores);
+        perReward.putAll(scores.perReward());
       }
+      perReward.put("environment", envReturn);
       metrics.put("reward", Stats.mean(total));
       metrics.put("reward_std", Stats.std(total));
       metrics.put("rewards/environment/mean", Stats.mean(envReturn));
@@ -84,7 +92,8 @@ final class TrajectoryTraining {
       for (double v : total) {
         if (!Double.isFinite(v)) {
           metrics.put("nonfinite_rewards", 1);
-          return new Outcome(metrics, null, true, generated, generationSeconds);
+          return new Outcome(metrics, null, true, generated, generationSeconds,
+              logCompletions ? rows(index + 1, trajectories, perReward, null) : List.of());
         }
       }
       metrics.put("nonfinite_rewards", 0);
@@ -109,8 +118,22 @@ final class TrajectoryTraining {
       }
       metrics.put("rows_trained", trajectories.size());
       GrpoUpdate.Result result = update.runMasked(prompts, completions, masks, tokenAdvantages, index * config.numIterations());
-      return new Outcome(metrics, result, false, generated, generationSeconds);
+      return new Outcome(metrics, result, false, generated, generationSeconds,
+          logCompletions ? rows(index + 1, trajectories, perReward, a) : List.of());
     }
+  }
+
+  private List<CompletionsListener.Row> rows(long step, List<Trajectory> trajectories, Map<String, double[]> perReward,
+      double[] advantages) {
+    List<CompletionsListener.Row> out = new ArrayList<>(trajectories.size());
+    for (int i = 0; i < trajectories.size(); i++) {
+      Trajectory t = trajectories.get(i);
+      Map<String, Double> values = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, double[]> e : perReward.entrySet()) values.put(e.getKey(), e.getValue()[i]);
+      out.add(new CompletionsListener.Row(step, policy.tokenizer().decode(t.promptIds(), false),
+          policy.tokenizer().decode(t.tokens(), false), values, advantages == null ? null : advantages[i]));
+    }
+    return out;
   }
 
   /** turns/mean, tool calls and errors per trajectory, the share of each stop reason and the mean reward per turn. */

@@ -1,7 +1,7 @@
 package dro4j.task;
 
 import dro4j.data.Example;
-import dro4j.data.ExampleFiles;
+import dro4j.data.PromptRecords;
 import dro4j.data.prompt.PromptTemplate;
 import dro4j.data.prompt.PromptTemplates;
 import dro4j.reward.verifiable.TextNormalization;
@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * dro4j's own example format ({@link ExampleFiles}: {@code {"id", "fields", "reference",
- * "metadata"}}), with the {@code plain} prompt (the field {@code prompt}, or an example's only field).
+ * Prompt data in TRL's standard ({@code {"prompt", "solution"}}) or conversational ({@code {"prompt":
+ * [messages]}}) format or dro4j's own ({@code {"id", "fields", "reference", "metadata"}}); see {@link
+ * PromptRecords} for the mapping. The {@code plain} prompt (the field {@code prompt}, or an example's only
+ * field); a conversational prompt is rendered with the chat template.
  * Metric: the completion (after the reasoning end, when the prompt has one) equals the reference
  * after SQuAD normalisation ({@link TextNormalization#squad}). Default reward: {@code exact_match}.
  */
@@ -26,7 +28,7 @@ public final class JsonlTask implements Task {
 
   @Override
   public List<Example> load(Path file) {
-    return ExampleFiles.read(file);
+    return PromptRecords.read(file);
   }
 
   @Override

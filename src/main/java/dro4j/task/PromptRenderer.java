@@ -9,7 +9,12 @@ import dro4j.text.ChatTemplate;
 import dro4j.text.Tokenizer;
 import dro4j.text.TokenizerConfig;
 import java.nio.file.Files;
+import dro4j.data.PromptRecords;
+import dro4j.text.ChatMessage;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -31,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       tokens (left truncation, as TRL: the question usually comes last). Each cut is counted
  *       ({@link #truncated()}); the first one is logged as a warning and the commands report the count.
  * </ol>
+ *
+ * <p>A conversational example (TRL's {@code {"prompt": [messages]}}, {@link PromptRecords}) skips the
+ * template: its own messages are rendered.
  *
  * <p>The {@code plain} template ({@code {prompt}}) also accepts an example whose only field has
  * another name, and uses that field.
@@ -124,7 +132,37 @@ public final class PromptRenderer {
 
   /** The prompt text of {@code example}, before tokenization and truncation. */
   public String text(Example example) {
+    if (example.metadata().get(PromptRecords.PROMPT_MESSAGES) instanceof List<?> messages) {
+      return conversation(example, messages);
+    }
     return template.render(adapt(example), chatTemplate, chatTemplateKwargs);
+  }
+
+  /**
+   * A conversational prompt (TRL's {@code {"prompt": [messages]}}): its messages, after the template's
+   * system message when set and the conversation has none, rendered with the chat template and the
+   * generation prompt; for a base model, their contents joined by blank lines.
+   */
+  private String conversation(Example example, List<?> raw) {
+    List<ChatMessage> messages = new ArrayList<>();
+    for (Object o : raw) {
+      Map<?, ?> m = (Map<?, ?>) o;
+      Map<String, Object> fields = new LinkedHashMap<>();
+      m.forEach((k, v) -> {
+        if (!"role".equals(k) && !"content".equals(k)) fields.put(String.valueOf(k), v);
+      });
+      Object content = m.get("content");
+      messages.add(new ChatMessage(String.valueOf(m.get("role")), content == null ? null : content.toString(), fields));
+    }
+    boolean hasSystem = !messages.isEmpty() && messages.get(0).role().equals("system");
+    if (template.system() != null && !template.system().isEmpty() && !hasSystem) {
+      messages.add(0, ChatMessage.system(template.system()));
+    }
+    if (messages.isEmpty()) throw new BadInputException("example " + example.id() + ": empty conversation");
+    if (chatTemplate != null) return chatTemplate.render(messages, true, chatTemplateKwargs);
+    List<String> texts = new ArrayList<>();
+    for (ChatMessage m : messages) if (m.content() != null) texts.add(m.content());
+    return String.join("\n\n", texts);
   }
 
   /**

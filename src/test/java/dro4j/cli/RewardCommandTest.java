@@ -117,13 +117,13 @@ class RewardCommandTest {
 
     Path ok = write(dir, "ok.jsonl", "{\"prompt\": \"q\", \"reference\": \"x\", \"rollouts\": [\"a\"]}");
     Result unknown = run("reward", "--input", ok.toString(), "--reward", "rouge3");
-    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err()).contains("unknown reward 'rouge3'").contains("rouge2");
     Result badParam = run("reward", "--input", ok.toString(), "--reward", "rouge1", "--param", "stemmer=true");
     assertThat(badParam.err()).contains("unknown parameter 'stemmer'").contains("stem");
     Path config = write(dir, "bad.json", "{\"name\": \"weighted_sum\", \"rewards\": [{\"reward\": \"nope\"}]}");
     Result badConfig = run("reward", "--input", ok.toString(), "--config", config.toString());
-    assertThat(badConfig.code()).isEqualTo(1);
+    assertThat(badConfig.code()).isEqualTo(1); // a nested reward in a file: the file is named
     assertThat(badConfig.err()).contains("bad.json").contains("unknown reward 'nope'");
     Result noReference = run("reward", "--input", in.toString().replace("in.jsonl", "empty.jsonl"), "--reward", "exact_match");
     assertThat(noReference.code()).isEqualTo(1);

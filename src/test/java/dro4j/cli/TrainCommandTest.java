@@ -31,7 +31,7 @@ class TrainCommandTest {
     CliTest.Result r = run("train", "--help");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("--learning_rate", "--learning-rate", "--per_step_prompts", "--epsilon_high",
-        "DAPO", "Dr. GRPO", "--loss_type", "--config=FILE.yaml", "--resume", "bundled demo job", "words: [ball]");
+        "DAPO", "Dr. GRPO", "--loss_type", "--config=FILE.yaml", "--resume", "bundled demo job", "--print-config");
     CliTest.Result sft = run("sft", "--help");
     assertThat(sft.out()).contains("--per_device_train_batch_size", "--completion_only_loss", "--eval-dataset");
     assertThat(run("--help").out()).contains("train", "sft");

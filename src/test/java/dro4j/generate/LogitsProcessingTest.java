@@ -74,7 +74,7 @@ class LogitsProcessingTest {
         .hasMessageContaining("token id 2");
     assertThatThrownBy(() -> LogitsProcessing.applyRepetitionPenalty(logits, new int[] {0}, 1, 0))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("repetitionPenalty");
+        .hasMessageContaining("repetition_penalty");
   }
 
   // ---- log softmax and temperature ----
@@ -444,13 +444,13 @@ class LogitsProcessingTest {
         .hasMessageContaining("temperature");
     assertThatThrownBy(() -> LogitsProcessing.samplingDistribution(logits, 1.0, -1, 1.0, 0.0, probs))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("topK");
+        .hasMessageContaining("top_k");
     assertThatThrownBy(() -> LogitsProcessing.samplingDistribution(logits, 1.0, 0, 0.0, 0.0, probs))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("topP");
+        .hasMessageContaining("top_p");
     assertThatThrownBy(() -> LogitsProcessing.samplingDistribution(logits, 1.0, 0, 1.0, 2.0, probs))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("minP");
+        .hasMessageContaining("min_p");
     assertThatThrownBy(() -> LogitsProcessing.samplingDistribution(logits, 1.0, 0, 1.0, 0.0,
             new double[3]))
         .isInstanceOf(IllegalArgumentException.class);

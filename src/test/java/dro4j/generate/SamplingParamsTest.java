@@ -67,18 +67,18 @@ class SamplingParamsTest {
     rejected(() -> d.withTemperature(Double.NaN), "temperature");
     rejected(() -> d.withTemperature(Double.POSITIVE_INFINITY), "temperature");
     rejected(() -> SamplingParams.greedy(5).withTemperature(-0.5), "temperature");
-    rejected(() -> d.withTopP(0), "topP must be in (0, 1]");
-    rejected(() -> d.withTopP(1.01), "topP");
-    rejected(() -> d.withTopP(Double.NaN), "topP");
-    rejected(() -> d.withTopK(-1), "topK must be >= 0");
-    rejected(() -> d.withMinP(-0.1), "minP must be in [0, 1]");
-    rejected(() -> d.withMinP(1.5), "minP");
-    rejected(() -> d.withRepetitionPenalty(0), "repetitionPenalty must be a finite number > 0");
-    rejected(() -> d.withMaxNewTokens(-1), "maxNewTokens must be >= 0");
-    rejected(() -> d.withNumReturnSequences(0), "numReturnSequences must be >= 1");
-    rejected(() -> d.withStopStrings(List.of("")), "stopStrings");
-    rejected(() -> d.withStopStrings(Arrays.asList("a", null)), "stopStrings");
-    rejected(() -> d.withStopTokenIds(List.of(-3)), "stopTokenIds");
+    rejected(() -> d.withTopP(0), "top_p must be in (0, 1]");
+    rejected(() -> d.withTopP(1.01), "top_p");
+    rejected(() -> d.withTopP(Double.NaN), "top_p");
+    rejected(() -> d.withTopK(-1), "top_k must be >= 0");
+    rejected(() -> d.withMinP(-0.1), "min_p must be in [0, 1]");
+    rejected(() -> d.withMinP(1.5), "min_p");
+    rejected(() -> d.withRepetitionPenalty(0), "repetition_penalty must be a finite number > 0");
+    rejected(() -> d.withMaxNewTokens(-1), "max_new_tokens must be >= 0");
+    rejected(() -> d.withNumReturnSequences(0), "num_return_sequences must be >= 1");
+    rejected(() -> d.withStopStrings(List.of("")), "stop_strings");
+    rejected(() -> d.withStopStrings(Arrays.asList("a", null)), "stop_strings");
+    rejected(() -> d.withStopTokenIds(List.of(-3)), "stop_token_ids");
   }
 
   @Test

@@ -71,6 +71,6 @@ class StopCriteriaTest {
         .isInstanceOf(BadInputException.class);
     assertThatThrownBy(() -> new StopCriteria(List.of(), List.of(), -1))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("maxNewTokens");
+        .hasMessageContaining("max_new_tokens");
   }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Runs R3-based dynamic data filtering (DRO, Xu et al. 2025, arXiv 2506.13351, section 3.3) with a
@@ -162,6 +163,15 @@ public final class FilterRunner {
    * round's training set; empty before training) forward.
    */
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round) {
+    return run(policy, candidates, previous, round, null);
+  }
+
+  /**
+   * {@link #run(LanguageModel, List, List, long)}, telling {@code progress} (may be null) the number of
+   * candidates scored after each batch of {@code prompts_per_call}.
+   */
+  public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round,
+      IntConsumer progress) {
     PromptRenderer renderer = prompts(policy);
     List<PromptStatistics> statistics = new ArrayList<>(candidates.size());
     int samples = 0;
@@ -193,6 +203,7 @@ public final class FilterRunner {
           withSplit += (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
         }
       }
+      if (progress != null) progress.accept(statistics.size());
     }
     FilterConfig roundConfig = new FilterConfig(config.samplesPerPrompt(), config.worstRankFraction(),
         config.rankThreshold(), config.lowVariationDropFraction(), config.carryForwardFraction(),

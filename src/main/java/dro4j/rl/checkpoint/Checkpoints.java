@@ -430,7 +430,11 @@ public final class Checkpoints {
     }
     long globalStep = requiredLong(stateFile, root, "global_step");
     long seed = requiredLong(stateFile, root, "seed");
-    long epoch = requiredLong(stateFile, root, "epoch");
+    JsonNode epochNode = root.get("epoch");
+    if (epochNode == null || !epochNode.isNumber() || epochNode.asDouble() < 0) {
+      throw new BadInputException(stateFile, "field \"epoch\" must be a number >= 0, got " + epochNode);
+    }
+    long epoch = (long) Math.floor(epochNode.asDouble());
     long indexInEpoch = requiredLong(stateFile, root, "index_in_epoch");
     JsonNode optimizer = root.get("optimizer");
     if (optimizer == null || !optimizer.isObject()) {
@@ -440,7 +444,14 @@ public final class Checkpoints {
     long parameterCount = requiredLong(stateFile, optimizer, "parameters");
 
     Map<String, Object> config = objectMap(stateFile, root, "config");
-    Map<String, Object> extra = objectMap(stateFile, root, "extra");
+    Map<String, Object> extra = new LinkedHashMap<>(objectMap(stateFile, root, "extra"));
+    if (epochNode.isFloatingPointNumber()) {
+      extra.put(TrainerState.EPOCH, epochNode.asDouble());
+    }
+    JsonNode history = root.get(TrainerState.LOG_HISTORY);
+    if (history != null && history.isArray()) {
+      extra.put(TrainerState.LOG_HISTORY, JSON.convertValue(history, List.class));
+    }
     Map<String, Double> metrics = new LinkedHashMap<>();
     JsonNode metricsNode = root.get("metrics");
     if (metricsNode != null && !metricsNode.isNull()) {
@@ -576,7 +587,12 @@ public final class Checkpoints {
     root.put("version", FORMAT_VERSION);
     root.put("global_step", state.globalStep());
     root.put("seed", state.seed());
-    root.put("epoch", state.epoch());
+    // transformers' epoch: fractional, the value the step metrics report (when the trainer gave one)
+    if (state.extra().get(TrainerState.EPOCH) instanceof Double fractional) {
+      root.put("epoch", fractional);
+    } else {
+      root.put("epoch", state.epoch());
+    }
     root.put("index_in_epoch", state.indexInEpoch());
     ObjectNode optimizer = root.putObject("optimizer");
     optimizer.put("name", "adamw");
@@ -594,7 +610,13 @@ public final class Checkpoints {
       }
     });
     root.set("config", JSON.valueToTree(state.config()));
-    root.set("extra", JSON.valueToTree(state.extra()));
+    Map<String, Object> extra = new LinkedHashMap<>(state.extra());
+    extra.remove(TrainerState.EPOCH);
+    Object history = extra.remove(TrainerState.LOG_HISTORY);
+    root.set("extra", JSON.valueToTree(extra));
+    if (history != null) {
+      root.set(TrainerState.LOG_HISTORY, JSON.valueToTree(history));
+    }
     ObjectNode sizes = root.putObject("files");
     files.forEach(sizes::put);
     return pretty(root);

@@ -40,7 +40,10 @@ import java.util.Objects;
  * @param metrics a summary of the metrics so far (for example the last logged values); non-finite
  *     values are allowed here and stored as the strings {@code "NaN"}, {@code "Infinity"}, {@code
  *     "-Infinity"}
- * @param extra any further trainer state, JSON-friendly
+ * @param extra any further trainer state, JSON-friendly. Two keys are written at the top level of
+ *     {@code trainer_state.json}, under transformers' names, and read back into {@code extra}: {@value
+ *     #EPOCH} (a Double, the fractional epoch the step metrics report; it replaces {@code epoch} there)
+ *     and {@value #LOG_HISTORY} (the list of every reported step's metrics).
  */
 public record TrainerState(
     long globalStep,
@@ -53,6 +56,12 @@ public record TrainerState(
     Map<String, Object> config,
     Map<String, Double> metrics,
     Map<String, Object> extra) {
+
+  /** The {@code extra} key of the fractional epoch, written as trainer_state.json's {@code epoch}. */
+  public static final String EPOCH = "epoch";
+
+  /** The {@code extra} key of transformers' {@code log_history}, written at the top level. */
+  public static final String LOG_HISTORY = "log_history";
 
   /** Validates and normalises; see the class comment. The moment arrays are kept, not copied. */
   public TrainerState {

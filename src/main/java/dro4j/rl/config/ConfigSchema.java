@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dro4j.BadInputException;
+import dro4j.data.Bundled;
+import dro4j.data.InputFiles;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -44,6 +47,10 @@ import java.util.Map;
 public final class ConfigSchema<R extends Record> {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+      .build());
 
   /**
    * One setting as documentation shows it.
@@ -175,15 +182,18 @@ public final class ConfigSchema<R extends Record> {
 
   /**
    * Reads the settings of a YAML file (a mapping of keys to values). An empty file has no settings.
+   * {@code bundled:NAME} reads a job inside the jar ({@link Bundled#job}); any other relative path
+   * resolves against the working directory ({@link InputFiles}).
    *
    * @return converted values by key, in file order
    * @throws BadInputException naming the file and the key: invalid YAML, a duplicate or unknown key,
    *     a value of the wrong type
    */
   public Map<String, Object> read(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new BadInputException(file, "configuration file does not exist");
+    if (Bundled.isBundled(file)) {
+      return read(Bundled.job(file), file);
     }
+    InputFiles.readable(file, "job file");
     try {
       return read(Files.readString(file), file);
     } catch (IOException e) {
@@ -270,6 +280,18 @@ public final class ConfigSchema<R extends Record> {
       out.put(leaf.key(), plain(v));
     }
     return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * {@code config} as a YAML job ({@link #toMap} in declaration order) that {@link #read} turns back
+   * into the same settings: {@code --print-config}.
+   */
+  public String toYaml(R config) {
+    try {
+      return YAML_WRITER.writeValueAsString(toMap(config));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A help listing of every setting: key, type, default and help text. */

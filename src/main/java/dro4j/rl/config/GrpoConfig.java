@@ -34,8 +34,15 @@ public record GrpoConfig(
             + " per_step_prompts * num_generations completions, split into gradient_accumulation_steps"
             + " micro-batches for one optimizer update. In TRL terms (one process, steps_per_generation ="
             + " gradient_accumulation_steps): per_device_train_batch_size * gradient_accumulation_steps ="
-            + " per_step_prompts * num_generations. Default 4.", defaultValue = "4")
+            + " per_step_prompts * num_generations. Default 4; per_device_train_batch_size, when set, decides it.",
+        defaultValue = "4")
         int perStepPrompts,
+    @Setting(help = "TRL's batch size: completions per micro-batch. When set, per_step_prompts becomes"
+            + " per_device_train_batch_size * gradient_accumulation_steps / num_generations (an error when that is"
+            + " not a whole number, as in TRL), so a TRL job's numbers mean the same step here; setting"
+            + " per_step_prompts to another value as well is an error. ~ (the default) leaves per_step_prompts"
+            + " as given. TRL's default is 8.", defaultValue = "~")
+        Integer perDeviceTrainBatchSize,
     @Setting(help = "Rollouts sampled per prompt, the group G whose rewards are compared (GRPO, Shao et al."
             + " 2024). At least 2. Default 8 (TRL); DRO uses 16.", defaultValue = "8")
         int numGenerations,
@@ -138,6 +145,11 @@ public record GrpoConfig(
             + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
             + " Default none: give them here or as Reward objects through the Java API.", defaultValue = "[]")
         List<RewardSpec> rewards,
+    @Setting(help = "Log the completions of every logged step (TRL log_completions): each is a line {step, prompt,"
+            + " completion, rewards: {name: value}, advantage} of output_dir/completions.jsonl, and the train"
+            + " command prints a short table of the first few. Through the Java API, add a CompletionsListener."
+            + " Default false (TRL).", defaultValue = "false")
+        boolean logCompletions,
     @Setting(help = "Held-out examples evaluated during training (transformers eval_dataset), read by the task's"
             + " loader; ~ for none. Default ~.", defaultValue = "~")
         Path evalDataset,
@@ -199,6 +211,9 @@ public record GrpoConfig(
   /** Checks every range and names the offending key. */
   public GrpoConfig {
     if (training == null) throw new BadInputException("training arguments must be given");
+    if (perDeviceTrainBatchSize != null) {
+      perStepPrompts = promptsFromBatchSize(perDeviceTrainBatchSize, training.gradientAccumulationSteps(), numGenerations);
+    }
     if (perStepPrompts < 1) throw new BadInputException("per_step_prompts must be >= 1, got " + perStepPrompts);
     if (numGenerations < 2) {
       throw new BadInputException(
@@ -280,6 +295,21 @@ public record GrpoConfig(
     }
   }
 
+  /**
+   * TRL's rule: {@code per_device_train_batch_size * gradient_accumulation_steps} completions per step,
+   * {@code num_generations} of them per prompt.
+   */
+  private static int promptsFromBatchSize(int batchSize, int accumulation, int generations) {
+    if (batchSize < 1) throw new BadInputException("per_device_train_batch_size must be >= 1 or ~, got " + batchSize);
+    long completions = (long) batchSize * accumulation;
+    if (generations < 1 || completions % generations != 0) {
+      throw new BadInputException("per_device_train_batch_size * gradient_accumulation_steps (" + batchSize + " * "
+          + accumulation + " = " + completions + ") must be a multiple of num_generations (" + generations
+          + "): each prompt's num_generations completions are one step's share (TRL)");
+    }
+    return Math.toIntExact(completions / generations);
+  }
+
   /** Steps between evaluations ({@code eval_steps}, else {@code logging_steps}), or 0 when {@code eval_strategy} is no. */
   public int effectiveEvalSteps() {
     if (!"steps".equals(evalStrategy)) return 0;
@@ -334,6 +364,30 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#perStepPrompts() */
     public Builder perStepPrompts(int v) { return set("per_step_prompts", v); }
+
+    /** @see GrpoConfig#perDeviceTrainBatchSize() */
+    public Builder perDeviceTrainBatchSize(Integer v) { return set("per_device_train_batch_size", v); }
+
+    /** @see GrpoConfig#logCompletions() */
+    public Builder logCompletions(boolean v) { return set("log_completions", v); }
+
+    /**
+     * Builds the configuration; also refuses per_step_prompts and per_device_train_batch_size set to
+     * disagreeing values.
+     */
+    @Override
+    public GrpoConfig build() {
+      GrpoConfig built = super.build();
+      if (built.perDeviceTrainBatchSize() != null && isSet("per_step_prompts")) {
+        Object given = value("per_step_prompts");
+        if (((Number) given).intValue() != built.perStepPrompts()) {
+          throw new BadInputException("per_step_prompts " + given + " disagrees with per_device_train_batch_size "
+              + built.perDeviceTrainBatchSize() + ", which gives " + built.perStepPrompts()
+              + " prompts per step; set one of them");
+        }
+      }
+      return built;
+    }
 
     /** @see GrpoConfig#numGenerations() */
     public Builder numGenerations(int v) { return set("num_generations", v); }

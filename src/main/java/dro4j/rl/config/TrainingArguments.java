@@ -15,22 +15,32 @@ import java.util.Map;
  * Each component's {@link Setting} annotation documents it (meaning, default, paper).
  */
 public record TrainingArguments(
-    @Setting(help = "Folder for checkpoints and logs (transformers output_dir). Default trainer_output.", defaultValue = "trainer_output")
+    @Setting(help = "Folder for checkpoints and logs (transformers output_dir); relative to the working directory."
+            + " A fresh run refuses a folder that already holds a run's checkpoints or metrics.jsonl unless"
+            + " overwrite_output_dir is true or --resume is given. Default trainer_output.", defaultValue = "trainer_output")
         Path outputDir,
+    @Setting(help = "Start a fresh run in an output_dir that holds an earlier run: its checkpoint-* folders,"
+            + " metrics.jsonl, completions.jsonl, plots/ and runs/ are deleted first (transformers 4"
+            + " overwrite_output_dir; other files are left alone). Without it such a folder is refused, so two"
+            + " runs are never mixed. --resume wins over it (the run is continued, nothing deleted). Default false.",
+        defaultValue = "false")
+        boolean overwriteOutputDir,
     @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...);"
-            + " ~ for the bundled stories260K. With beta > 0 the frozen reference policy is a second load of"
+            + " ~ for the bundled stories260K; a relative folder resolves against the working directory. With beta > 0 the frozen reference policy is a second load of"
             + " this folder. Default ~.", defaultValue = "~")
         Path model,
-    @Setting(help = "Training examples: a dro4j example file (JSON Lines or a JSON array of {id, fields,"
-            + " reference, metadata}, see dro4j.data.ExampleFiles); ~ for the small demo data set bundled with"
-            + " the command. Default ~.", defaultValue = "~")
+    @Setting(help = "Training examples, read by the task's loader (with no task: jsonl, which reads TRL's"
+            + " prompt/solution and conversational formats and dro4j's {id, fields, reference, metadata}); a relative"
+            + " path resolves against the working directory, bundled:NAME names a data set inside the jar"
+            + " (bundled:keyword-prompts, bundled:sft-colors). ~ for the small demo data set bundled with the"
+            + " command. Default ~.", defaultValue = "~")
         Path dataset,
     @Setting(help = "The task (dro4j.task.Task): finqa | pararev | gsm8k | svamp | jsonl, or the name of a custom"
             + " task registered through META-INF/services/dro4j.task.Task on the class path. It reads dataset (and"
             + " eval_dataset) in its native format (FinQA's JSON, ParaRev, GSM8K, SVAMP, dro4j's example format),"
             + " gives the prompt template and end-of-reasoning marker that filter, train, sft and eval share, the"
-            + " rewards used when rewards is empty, and the evaluation metric. ~ reads dro4j's example format with"
-            + " the plain prompt and has no default rewards. Default ~.", defaultValue = "~")
+            + " rewards used when rewards is empty, and the evaluation metric. ~ reads like jsonl (TRL's prompt formats"
+            + " or dro4j's) with the plain prompt but has no default rewards. Default ~.", defaultValue = "~")
         String task,
     @Setting(help = "How an example becomes the prompt text: the name of a built-in template (finqa | pararev |"
             + " pararev_context | math | plain, see dro4j.data.prompt.PromptTemplates), or a template text whose"
@@ -83,6 +93,11 @@ public record TrainingArguments(
     @Setting(help = "Report metrics to the step listeners every N steps (the last step is always reported)."
             + " Default 1 (transformers: 10), because a step here is a whole generation round.", defaultValue = "1")
         int loggingSteps,
+    @Setting(help = "Where the logged metrics also go (transformers report_to): none | tensorboard. tensorboard"
+            + " writes TensorBoard event files to output_dir/runs (transformers' logging_dir), one scalar per"
+            + " numeric metric per logged step; open them with tensorboard --logdir output_dir/runs. metrics.jsonl"
+            + " is written either way. Default none.", defaultValue = "none")
+        String reportTo,
     @Setting(help = "Write a checkpoint every N steps and at the end; 0 writes only the final one"
             + " (transformers save_steps, default 500).", defaultValue = "500")
         int saveSteps,
@@ -129,6 +144,9 @@ public record TrainingArguments(
     if (maxSteps == -1 && !(numTrainEpochs > 0 && Double.isFinite(numTrainEpochs))) {
       throw new BadInputException("num_train_epochs must be > 0 when max_steps is -1, got " + numTrainEpochs);
     }
+    if (!"none".equals(reportTo) && !"tensorboard".equals(reportTo)) {
+      throw new BadInputException("report_to must be none or tensorboard, got " + reportTo);
+    }
     if (loggingSteps < 1) throw new BadInputException("logging_steps must be >= 1, got " + loggingSteps);
     if (saveSteps < 0) throw new BadInputException("save_steps must be >= 0, got " + saveSteps);
     if (saveTotalLimit != null && saveTotalLimit < 1) {
@@ -170,6 +188,12 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#outputDir() */
     public B outputDir(Path v) { return set("output_dir", v); }
+
+    /** @see TrainingArguments#overwriteOutputDir() */
+    public B overwriteOutputDir(boolean v) { return set("overwrite_output_dir", v); }
+
+    /** @see TrainingArguments#reportTo() */
+    public B reportTo(String v) { return set("report_to", v); }
 
     /** @see TrainingArguments#model() */
     public B model(Path v) { return set("model", v); }

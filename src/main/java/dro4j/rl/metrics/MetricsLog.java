@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>{@code step} comes first, then the metrics in the order the map gives them (use a {@link
- * LinkedHashMap}). Values are numbers, strings, booleans or null. A non-finite number is written as
+ * LinkedHashMap}). Values are numbers, strings, booleans or null (and maps and lists of them, for logs such as
+ * completions.jsonl). A non-finite number is written as
  * the string {@code "NaN"}, {@code "Infinity"} or {@code "-Infinity"} (strict JSON has no such
  * numbers, and Python's json would write bare {@code NaN}, which other readers reject); {@link #read}
  * turns those strings back into doubles, and {@code pandas.read_json(lines=True)} reads the column as
@@ -97,7 +98,15 @@ public final class MetricsLog implements AutoCloseable {
    * @throws BadInputException when a line other than the last is not a JSON object with a step
    */
   public static MetricsLog open(Path outputDir, long resumeStep) {
-    Path file = outputDir.resolve(FILE_NAME);
+    return open(outputDir, FILE_NAME, resumeStep);
+  }
+
+  /**
+   * Opens {@code <outputDir>/<fileName>}, a log of the same line format (several lines may share a
+   * step), as {@link #open(Path, long)} opens metrics.jsonl.
+   */
+  public static MetricsLog open(Path outputDir, String fileName, long resumeStep) {
+    Path file = outputDir.resolve(fileName);
     try {
       Files.createDirectories(outputDir);
       if (Files.exists(file)) {
@@ -177,9 +186,20 @@ public final class MetricsLog implements AutoCloseable {
       g.writeBoolean(b);
     } else if (v instanceof CharSequence s) {
       g.writeString(s.toString());
+    } else if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeFieldName(String.valueOf(e.getKey()));
+        writeValue(g, key + "." + e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof List<?> list) {
+      g.writeStartArray();
+      for (Object o : list) writeValue(g, key, o);
+      g.writeEndArray();
     } else {
       throw new IllegalArgumentException("metric \"" + key + "\" is a " + v.getClass().getName()
-          + "; log numbers, strings, booleans or null");
+          + "; log numbers, strings, booleans, null, or maps and lists of them");
     }
   }
 
@@ -310,7 +330,7 @@ public final class MetricsLog implements AutoCloseable {
       return; // nothing to drop, and the file ends with a complete line
     }
     LOG.info("{}: resuming after step {}, dropping {} later line(s)", file, step, dropped);
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + FILE_NAME, ".tmp");
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(kept.toString().getBytes(StandardCharsets.UTF_8));

@@ -15,12 +15,22 @@ public final class MetricsRecorder implements StepListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsRecorder.class);
 
   private final Path outputDir;
-  private final MetricsLog log;
+  private final long resumeStep;
+  private MetricsLog log;
 
-  /** Opens {@code <outputDir>/metrics.jsonl} for a run starting after {@code resumeStep} (0 = fresh). */
+  /**
+   * A recorder of {@code <outputDir>/metrics.jsonl} for a run starting after {@code resumeStep} (0 =
+   * fresh). The file is opened (and a resumed run's later lines dropped) at the first reported step,
+   * so a run that fails before training leaves no file behind.
+   */
   public MetricsRecorder(Path outputDir, long resumeStep) {
     this.outputDir = outputDir;
-    this.log = MetricsLog.open(outputDir, resumeStep);
+    this.resumeStep = resumeStep;
+  }
+
+  private synchronized MetricsLog log() {
+    if (log == null) log = MetricsLog.open(outputDir, resumeStep);
+    return log;
   }
 
   @Override
@@ -28,14 +38,15 @@ public final class MetricsRecorder implements StepListener, AutoCloseable {
     // the trainers report the step among the metrics; the log writes it as the line's first field
     Map<String, Object> values = new java.util.LinkedHashMap<>(metrics);
     values.remove("step");
-    log.log(step, values);
+    log().log(step, values);
   }
 
   @Override
   public void onTrainEnd(long step) {
+    log();
     close();
     try {
-      Plots.write(log.file(), outputDir.resolve("plots"), Plots.DEFAULT_KEYS);
+      Plots.write(file(), outputDir.resolve("plots"), Plots.DEFAULT_KEYS);
     } catch (RuntimeException e) {
       // Plots are a convenience; a headless-graphics problem must not fail a finished run.
       LOG.warn("could not draw plots in {}: {}", outputDir.resolve("plots"), e.toString());
@@ -44,11 +55,11 @@ public final class MetricsRecorder implements StepListener, AutoCloseable {
 
   /** The metrics file. */
   public Path file() {
-    return log.file();
+    return outputDir.resolve(MetricsLog.FILE_NAME);
   }
 
   @Override
-  public void close() {
-    log.close();
+  public synchronized void close() {
+    if (log != null) log.close();
   }
 }
