@@ -259,10 +259,9 @@ class TrajectoryRolloutTest {
 
   @Test
   void endlessEnvironmentsFailingEnvironmentsAndToolLimitsEndCleanly() {
-    Environment.class.getName();
     RolloutSettings free = RolloutSettings.of(SamplingParams.defaults().withTemperature(1.0)).withLimits(3, 4, 24, 16);
     Example e = EXAMPLE;
-    try (TrajectoryBatch batch = new TrajectoryRollout(lm, free).run(List.of(e, e), Endless::new, 2, 11)) {
+    try (TrajectoryBatch batch = new TrajectoryRollout(lm, free).run(List.of(e, e), environment("Guess.", a -> StepResult.of("Again.")), 2, 11)) {
       double worst = 0;
       for (Trajectory t : batch.trajectories()) {
         assertThat(t.stopReason()).isIn(StopReason.MAX_TURNS, StopReason.MAX_COMPLETION_LENGTH);
@@ -273,7 +272,9 @@ class TrajectoryRolloutTest {
       System.out.println("[agents] sampled endless-environment trajectories: log-prob max |diff| = " + worst);
       assertThat(worst).isLessThan(1e-4);
     }
-    try (TrajectoryBatch batch = new TrajectoryRollout(lm, free).run(List.of(e), Broken::new, 2, 3)) {
+    try (TrajectoryBatch batch = new TrajectoryRollout(lm, free).run(List.of(e), environment("Go.", a -> {
+      throw new IllegalStateException("broken");
+    }), 2, 3)) {
       for (Trajectory t : batch.trajectories()) {
         assertThat(t.stopReason()).isIn(StopReason.ENVIRONMENT_ERROR, StopReason.MAX_COMPLETION_LENGTH);
         assertThat(t.turns()).hasSize(1);
@@ -286,30 +287,20 @@ class TrajectoryRolloutTest {
     }
   }
 
-  /** Never ends. */
-  static final class Endless implements Environment {
-    @Override
-    public String reset(Example example) {
-      return "Guess.";
-    }
+  /** An environment that opens with {@code first} and answers every turn with {@code step}. */
+  static java.util.function.Supplier<Environment> environment(String first,
+      java.util.function.Function<String, StepResult> step) {
+    return () -> new Environment() {
+      @Override
+      public String reset(Example example) {
+        return first;
+      }
 
-    @Override
-    public StepResult step(String action) {
-      return StepResult.of("Again.");
-    }
-  }
-
-  /** Throws on every step. */
-  static final class Broken implements Environment {
-    @Override
-    public String reset(Example example) {
-      return "Go.";
-    }
-
-    @Override
-    public StepResult step(String action) {
-      throw new IllegalStateException("broken");
-    }
+      @Override
+      public StepResult step(String action) {
+        return step.apply(action);
+      }
+    };
   }
 
   /** Max |sampling log-prob - re-encoded log-prob| over the policy's tokens. */
