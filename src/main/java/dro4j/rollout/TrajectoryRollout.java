@@ -30,8 +30,8 @@ import java.util.function.Supplier;
  *       environment's tools passed as {@code tools}. Each distinct prompt is prefilled once.
  *   <li>Every active row samples a policy turn ({@link Generator#continueRows}); the turn ends at a
  *       stop token (the model's EOS ids) or at the row's remaining {@code max_completion_length}.
- *   <li>Tool calls are parsed from the turn ({@link ToolCallParser}) and run; a malformed call, an
- *       unknown tool or an exception is an error observation, a result longer than {@code
+ *   <li>When the environment has tools, tool calls are parsed from the turn ({@link ToolCallParser})
+ *       and run; a malformed call, an unknown tool or an exception is an error observation, a result longer than {@code
  *       max_tool_response_length} tokens is cut with {@link RolloutSettings#TRUNCATION_MARKER}. A turn
  *       without calls goes to {@link Environment#step}.
  *   <li>The observation turns are rendered as a delta ({@link TemplateDelta}), tokenized and appended
@@ -221,7 +221,9 @@ public final class TrajectoryRollout {
       return finish(row, StopReason.MAX_COMPLETION_LENGTH, start, text, 0, 0, null);
     }
 
-    ToolCallParser.Parsed parsed = settings.toolCalls().parse(text);
+    // an environment without tools gets every turn, tool-call syntax or not
+    ToolCallParser.Parsed parsed = row.tools.isEmpty() ? new ToolCallParser.Parsed(text, List.of())
+        : settings.toolCalls().parse(text);
     List<ChatMessage> observations = new ArrayList<>();
     Map<String, Object> assistantFields = new LinkedHashMap<>();
     String content = text;
