@@ -21,6 +21,14 @@ public final class Generation implements AutoCloseable {
     this.cache = cache;
   }
 
+  /**
+   * A generation assembled elsewhere, for example by a multi-turn rollout ({@code dro4j.rollout}) whose
+   * rows continued one cache over several turns; the result owns {@code cache} (may be null).
+   */
+  public static Generation of(List<int[]> promptIds, List<Completion> completions, KvCache cache) {
+    return new Generation(promptIds, completions, cache);
+  }
+
   /** Token ids of each prompt, as given. */
   public List<int[]> promptIds() {
     return promptIds;

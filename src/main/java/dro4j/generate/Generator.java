@@ -62,14 +62,9 @@ public final class Generator {
     KvCache promptCache = model.newCache(parent, numPrompts, maxPrompt + maxNew);
     float[][] logits = new float[rows][];
     KvCache cache;
-    try (NDManager m = parent.newSubManager()) {
-      NDArray hidden = model.forward(promptCache, tokens, valid, m);
-      NDArray last = model.logits(hidden.get(new NDIndex(":, -1, :")));
-      float[] flat = last.toFloatArray();
-      int vocab = (int) last.getShape().get(1);
-      for (int r = 0; r < rows; r++) {
-        logits[r] = Arrays.copyOfRange(flat, (r / n) * vocab, (r / n + 1) * vocab);
-      }
+    float[][] byPrompt = forwardLogits(promptCache, tokens, valid, -1);
+    for (int r = 0; r < rows; r++) {
+      logits[r] = byPrompt[r / n].clone();
     }
     if (n == 1) {
       cache = promptCache;
@@ -85,74 +80,17 @@ public final class Generator {
     try {
       int[][] history = new int[rows][maxPrompt + maxNew];
       int[] historyLength = new int[rows];
-      int[][] generated = new int[rows][maxNew];
-      double[][] logprobs = new double[rows][maxNew];
-      int[] count = new int[rows];
-      FinishReason[] finish = new FinishReason[rows];
-      String[] text = new String[rows];
-      SplittableRandom[] rng = new SplittableRandom[rows];
-      StopCriteria stop = StopCriteria.of(params, List.of());
+      int[] promptIndex = new int[rows];
+      int[] budget = new int[rows];
       for (int r = 0; r < rows; r++) {
         int[] ids = prompts.get(r / n);
         System.arraycopy(ids, 0, history[r], 0, ids.length);
         historyLength[r] = ids.length;
-        rng[r] = LogitsProcessing.rngFor(params.seed(), r);
-        if (maxNew == 0) {
-          finish[r] = FinishReason.LENGTH;
-        }
+        promptIndex[r] = r / n;
+        budget[r] = maxNew;
       }
-
-      for (int step = 0; step < maxNew; step++) {
-        int[][] feed = new int[rows][1];
-        boolean[][] feedValid = new boolean[rows][1];
-        boolean anyActive = false;
-        for (int r = 0; r < rows; r++) {
-          if (finish[r] != null) {
-            continue;
-          }
-          TokenChoice choice = LogitsProcessing.sample(logits[r], history[r], historyLength[r], params, rng[r]);
-          int token = choice.tokenId();
-          generated[r][count[r]] = token;
-          logprobs[r][count[r]] = choice.logprob();
-          count[r]++;
-          history[r][historyLength[r]++] = token;
-          int[] completion = generated[r];
-          FinishReason reason = stop.check(token, count[r], k -> tokenizer.decode(Arrays.copyOf(completion, k), true));
-          if (reason != null) {
-            finish[r] = reason;
-            if (reason == FinishReason.STOP && !stop.stopStrings().isEmpty()) {
-              String decoded = tokenizer.decode(Arrays.copyOf(completion, count[r]), true);
-              text[r] = decoded.substring(0, stop.textEnd(decoded));
-            }
-          } else {
-            feed[r][0] = token;
-            feedValid[r][0] = true;
-            anyActive = true;
-          }
-        }
-        if (!anyActive) {
-          break;
-        }
-        try (NDManager m = parent.newSubManager()) {
-          NDArray hidden = model.forward(cache, feed, feedValid, m);
-          NDArray next = model.logits(hidden.get(new NDIndex(":, 0, :")));
-          float[] flat = next.toFloatArray();
-          int vocab = (int) next.getShape().get(1);
-          for (int r = 0; r < rows; r++) {
-            if (feedValid[r][0]) {
-              logits[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-            }
-          }
-        }
-      }
-
-      List<Completion> completions = new ArrayList<>(rows);
-      for (int r = 0; r < rows; r++) {
-        int[] ids = Arrays.copyOf(generated[r], count[r]);
-        String decoded = text[r] != null ? text[r] : tokenizer.decode(ids, true);
-        completions.add(
-            new Completion(r / n, ids, decoded, Arrays.copyOf(logprobs[r], count[r]), finish[r]));
-      }
+      List<Completion> completions =
+          sample(cache, logits, history, historyLength, promptIndex, budget, params, null);
       Generation result = new Generation(prompts, completions, keepCache ? cache : null);
       if (!keepCache) {
         cache.close();
@@ -162,5 +100,234 @@ public final class Generator {
       cache.close();
       throw e;
     }
+  }
+
+  /**
+   * Chooses some tokens instead of the sampler: forced (teacher-forced) decoding, for a scripted policy
+   * in tests and demonstrations, or to start a turn with a fixed prefix. The forced token is fed back
+   * like a sampled one and its log-prob is the model's, log softmax(logits / temperature), as for a
+   * sampled token.
+   */
+  @FunctionalInterface
+  public interface ForcedTokens {
+    /**
+     * The token row {@code row} must emit next, or -1 to sample freely.
+     *
+     * @param row the cache row
+     * @param generated the tokens this call generated for the row so far
+     * @param count how many entries of {@code generated} are set
+     */
+    int next(int row, int[] generated, int count);
+  }
+
+  /**
+   * Prefills every prompt except its last token, once per distinct prompt, and copies each prompt's
+   * rows {@code copies} times (row {@code p * copies + j}). The result is ready for {@link
+   * #continueRows}, whose first appended token per row is the prompt's last token. Prompts are
+   * right-padded (padding slots are invalid and never attended to; position ids count valid slots
+   * only), which is the same computation as the left padding of {@link #generate}.
+   */
+  public KvCache prefill(List<int[]> prompts, int copies, int capacity) {
+    int numPrompts = prompts.size();
+    int width = 0;
+    for (int[] p : prompts) {
+      if (p.length == 0) {
+        throw new IllegalArgumentException("empty prompt: a prompt needs at least one token (e.g. BOS)");
+      }
+      width = Math.max(width, p.length - 1);
+    }
+    NDManager parent = model.manager().getParentManager();
+    KvCache promptCache = model.newCache(parent, numPrompts, capacity);
+    try {
+      if (width > 0) {
+        int[][] tokens = new int[numPrompts][width];
+        boolean[][] valid = new boolean[numPrompts][width];
+        for (int p = 0; p < numPrompts; p++) {
+          int[] ids = prompts.get(p);
+          System.arraycopy(ids, 0, tokens[p], 0, ids.length - 1);
+          Arrays.fill(valid[p], 0, ids.length - 1, true);
+        }
+        try (NDManager m = parent.newSubManager()) {
+          model.forward(promptCache, tokens, valid, m);
+        }
+      }
+      if (copies == 1) {
+        return promptCache;
+      }
+      int[] select = new int[numPrompts * copies];
+      for (int r = 0; r < select.length; r++) {
+        select[r] = r / copies;
+      }
+      KvCache out = promptCache.selectRows(select);
+      promptCache.close();
+      return out;
+    } catch (RuntimeException e) {
+      promptCache.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Appends {@code appended.get(r)} to row {@code r} of {@code cache} and samples up to {@code
+   * maxNewTokens[r]} further tokens for it: the continuation of a multi-turn rollout, where the
+   * appended tokens are what the cache lacks (the previous turn's last sampled token, which was never
+   * fed back) followed by an observation and the template's next generation prompt. Rows of different
+   * lengths batch: appended tokens are right-padded with invalid slots, so every row's positions count
+   * its own valid tokens. A row with nothing appended is inactive: it gets an empty completion and only
+   * invalid slots. Row {@code r} draws from {@link LogitsProcessing#rngFor rngFor(params.seed(), r)};
+   * the stop ids and strings of {@code params} apply ({@code numReturnSequences} and {@code
+   * maxNewTokens} do not). The cache keeps what was fed, as after {@link #generate}: everything but
+   * each row's last sampled token. Completion {@code r}'s {@code promptIndex} is {@code r}.
+   *
+   * @param forced tokens to emit instead of sampling, or null
+   */
+  public List<Completion> continueRows(
+      KvCache cache, List<int[]> appended, SamplingParams params, int[] maxNewTokens, ForcedTokens forced) {
+    int rows = cache.batchSize();
+    if (appended.size() != rows || maxNewTokens.length != rows) {
+      throw new IllegalArgumentException("need one appended sequence and one budget per cache row: " + rows
+          + " rows, " + appended.size() + " sequences, " + maxNewTokens.length + " budgets");
+    }
+    int width = 0;
+    int maxNew = 0;
+    for (int r = 0; r < rows; r++) {
+      width = Math.max(width, appended.get(r).length);
+      maxNew = Math.max(maxNew, maxNewTokens[r]);
+    }
+    float[][] logits = new float[rows][];
+    int[][] history = new int[rows][];
+    int[] historyLength = new int[rows];
+    int[] promptIndex = new int[rows];
+    int[] budget = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      int[] before = cache.validTokens(r);
+      int[] add = appended.get(r);
+      history[r] = Arrays.copyOf(before, before.length + add.length + maxNew);
+      System.arraycopy(add, 0, history[r], before.length, add.length);
+      historyLength[r] = before.length + add.length;
+      promptIndex[r] = r;
+      budget[r] = add.length == 0 ? 0 : maxNewTokens[r];
+    }
+    if (width > 0) {
+      int[][] tokens = new int[rows][width];
+      boolean[][] valid = new boolean[rows][width];
+      for (int r = 0; r < rows; r++) {
+        int[] add = appended.get(r);
+        System.arraycopy(add, 0, tokens[r], 0, add.length);
+        Arrays.fill(valid[r], 0, add.length, true);
+      }
+      NDManager parent = model.manager().getParentManager();
+      try (NDManager m = parent.newSubManager()) {
+        NDArray hidden = model.forward(cache, tokens, valid, m);
+        for (int r = 0; r < rows; r++) {
+          int len = appended.get(r).length;
+          if (len > 0) {
+            logits[r] = model.logits(hidden.get(new NDIndex("{}, {}, :", r, len - 1))).toFloatArray();
+          }
+        }
+      }
+    }
+    return sample(cache, logits, history, historyLength, promptIndex, budget,
+        params.withMaxNewTokens(Math.max(maxNew, 1)), forced);
+  }
+
+  /** Feeds {@code tokens} through the cache and returns each row's logits at {@code column} (-1: the last). */
+  private float[][] forwardLogits(KvCache cache, int[][] tokens, boolean[][] valid, int column) {
+    try (NDManager m = model.manager().getParentManager().newSubManager()) {
+      NDArray hidden = model.forward(cache, tokens, valid, m);
+      NDArray at = model.logits(hidden.get(new NDIndex(":, " + column + ", :")));
+      float[] flat = at.toFloatArray();
+      int vocab = (int) at.getShape().get(1);
+      float[][] out = new float[tokens.length][];
+      for (int r = 0; r < out.length; r++) {
+        out[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The sampling loop shared by {@link #generate} and {@link #continueRows}: row {@code r} starts from
+   * {@code logits[r]} (null: inactive, an empty completion) and samples at most {@code budget[r]}
+   * tokens, feeding each back through the cache until every row is done.
+   */
+  private List<Completion> sample(KvCache cache, float[][] logits, int[][] history, int[] historyLength,
+      int[] promptIndex, int[] budget, SamplingParams params, ForcedTokens forced) {
+    int rows = logits.length;
+    int maxNew = 0;
+    for (int b : budget) {
+      maxNew = Math.max(maxNew, b);
+    }
+    int[][] generated = new int[rows][];
+    double[][] logprobs = new double[rows][];
+    int[] count = new int[rows];
+    FinishReason[] finish = new FinishReason[rows];
+    String[] text = new String[rows];
+    SplittableRandom[] rng = new SplittableRandom[rows];
+    StopCriteria stop = StopCriteria.of(params, List.of());
+    for (int r = 0; r < rows; r++) {
+      generated[r] = new int[budget[r]];
+      logprobs[r] = new double[budget[r]];
+      rng[r] = LogitsProcessing.rngFor(params.seed(), r);
+      if (logits[r] == null) {
+        finish[r] = FinishReason.STOP;
+      } else if (budget[r] == 0) {
+        finish[r] = FinishReason.LENGTH;
+      }
+    }
+
+    for (int step = 0; step < maxNew; step++) {
+      int[][] feed = new int[rows][1];
+      boolean[][] feedValid = new boolean[rows][1];
+      boolean anyActive = false;
+      for (int r = 0; r < rows; r++) {
+        if (finish[r] != null) {
+          continue;
+        }
+        int forcedToken = forced == null ? -1 : forced.next(r, generated[r], count[r]);
+        TokenChoice choice = forcedToken >= 0
+            ? new TokenChoice(forcedToken, LogitsProcessing.logProb(logits[r], params.greedy() ? 1.0 : params.temperature(), forcedToken))
+            : LogitsProcessing.sample(logits[r], history[r], historyLength[r], params, rng[r]);
+        int token = choice.tokenId();
+        generated[r][count[r]] = token;
+        logprobs[r][count[r]] = choice.logprob();
+        count[r]++;
+        history[r][historyLength[r]++] = token;
+        int[] completion = generated[r];
+        FinishReason reason = stop.check(token, count[r], k -> tokenizer.decode(Arrays.copyOf(completion, k), true));
+        if (reason == null && count[r] >= budget[r]) {
+          reason = FinishReason.LENGTH;
+        }
+        if (reason != null) {
+          finish[r] = reason;
+          if (reason == FinishReason.STOP && !stop.stopStrings().isEmpty()) {
+            String decoded = tokenizer.decode(Arrays.copyOf(completion, count[r]), true);
+            text[r] = decoded.substring(0, stop.textEnd(decoded));
+          }
+        } else {
+          feed[r][0] = token;
+          feedValid[r][0] = true;
+          anyActive = true;
+        }
+      }
+      if (!anyActive) {
+        break;
+      }
+      float[][] next = forwardLogits(cache, feed, feedValid, 0);
+      for (int r = 0; r < rows; r++) {
+        if (feedValid[r][0]) {
+          logits[r] = next[r];
+        }
+      }
+    }
+
+    List<Completion> completions = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      int[] ids = Arrays.copyOf(generated[r], count[r]);
+      String decoded = text[r] != null ? text[r] : tokenizer.decode(ids, true);
+      completions.add(
+          new Completion(promptIndex[r], ids, decoded, Arrays.copyOf(logprobs[r], count[r]), finish[r]));
+    }
+    return completions;
   }
 }

@@ -77,14 +77,39 @@ public final class GrpoObjective {
       double numItemsInBatch,
       NDManager manager) {
     int b = batch.rows();
-    int l = batch.completionWidth();
     if (advantages.length != b) {
       throw new BadInputException("grpo loss: " + advantages.length + " advantages for " + b + " rows");
     }
+    return terms(model, batch, manager.create(toFloats(advantages)), oldLogp, refLogp, s, batchRows, numItemsInBatch,
+        manager);
+  }
+
+  /**
+   * {@link #microBatch} with one advantage per completion token ({@code [B][L]}), for multi-turn
+   * trajectories whose turns get different advantages (IGPO's turn-level rewards); tokens outside the
+   * loss mask may hold anything, their advantage never reaches the loss or the gradient.
+   */
+  public static Terms microBatchPerToken(
+      Transformer model,
+      PolicyBatch batch,
+      float[][] tokenAdvantages,
+      float[][] oldLogp,
+      float[][] refLogp,
+      Settings s,
+      long batchRows,
+      double numItemsInBatch,
+      NDManager manager) {
+    NDArray adv = matrix(manager, tokenAdvantages, batch.rows(), batch.completionWidth());
+    return terms(model, batch, adv, oldLogp, refLogp, s, batchRows, numItemsInBatch, manager);
+  }
+
+  private static Terms terms(Transformer model, PolicyBatch batch, NDArray adv, float[][] oldLogp, float[][] refLogp,
+      Settings s, long batchRows, double numItemsInBatch, NDManager manager) {
+    int b = batch.rows();
+    int l = batch.completionWidth();
     SequenceLogProbs.Result r = SequenceLogProbs.compute(model, batch, s.temperature(), true, manager);
     NDArray logp = r.logp();
     NDArray mask = matrix(manager, batch.completionMask(), b, l);
-    NDArray adv = manager.create(toFloats(advantages));
     NDArray old = oldLogp == null ? null : matrix(manager, oldLogp, b, l);
     NDArray ref = refLogp == null ? null : matrix(manager, refLogp, b, l);
     if (s.beta() > 0 && ref == null) {

@@ -70,6 +70,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final SamplingParams sampling;
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
+  private final TrajectoryTraining trajectories;
   private final CompletionsListener completionsListener;
   private final long totalSteps;
   private final List<Map<String, Object>> resumedHistory;
@@ -89,7 +90,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.trainingSet = new TrainingSet(this.dataset, config.filterDataset() ? filter(config, prompts) : null,
         config.filterEverySteps(), args.seed(), args.shuffleDataset());
     this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
-    this.rewards = new RewardScoring(rewards);
+    // a multi-turn run may be rewarded by its environment alone
+    this.rewards = rewards.isEmpty() && config.environment() != null ? null : new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
     this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
@@ -98,6 +100,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
         .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
         .withMaxNewTokens(config.maxCompletionLength()).withNumReturnSequences(config.numGenerations());
+    this.trajectories = config.environment() == null ? null
+        : new TrajectoryTraining(config, policy, reference, this.rewards, update, sampling);
     this.listeners = List.copyOf(b.listeners);
     this.checkpoints = b.checkpoints;
     this.completionsListener = b.completionsListener;
@@ -128,6 +132,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     int g = config.numGenerations();
     Map<String, Object> filterMetrics = trainingSet.beforeStep(index, policy, config.perStepPrompts());
     List<Example> examples = trainingSet.examples(index, config.perStepPrompts());
+    if (trajectories != null) return trajectoryStep(index, stepStart, examples, filterMetrics);
     List<int[]> promptIds = new ArrayList<>();
     for (Example e : examples) promptIds.add(prompts.ids(e));
 
@@ -204,13 +209,38 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return metrics;
   }
 
+  /** A multi-turn step ({@code environment} set): {@link TrajectoryTraining} does the rollout, rewards and update. */
+  private Map<String, Object> trajectoryStep(long index, long stepStart, List<Example> examples,
+      Map<String, Object> filterMetrics) {
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("step", index + 1);
+    metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
+    metrics.putAll(filterMetrics);
+    TrajectoryTraining.Outcome o = trajectories.step(index, examples, args.seed(), metrics, logsCompletions(index + 1));
+    if (!o.completions().isEmpty()) completionsListener.onCompletions(index + 1, o.completions());
+    if (o.skipped()) skippedUpdates += config.numIterations();
+    if (o.result() != null) skippedUpdates += o.result().skipped();
+    StepMetrics.update(metrics, o.result(), config.beta() > 0);
+    metrics.put("skipped_updates", skippedUpdates);
+    metrics.put("learning_rate", o.result() != null ? o.result().learningRate()
+        : optimization.learningRate(index * config.numIterations()));
+    metrics.put("tokens_per_second", o.generatedTokens() / Math.max(o.generationSeconds(), 1e-9));
+    metrics.put("time/generation", o.generationSeconds());
+    metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
+    if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
+    completedSteps++;
+    return metrics;
+  }
+
+  /** Whether step {@code step} (1-based) hands its rollouts to the completions listener ({@code log_completions}). */
+  private boolean logsCompletions(long step) {
+    return config.logCompletions() && completionsListener != null && (step % args.loggingSteps() == 0 || step == totalSteps);
+  }
+
   /** Hands a logged step's rollouts to the completions listener when {@code log_completions} is on. */
   private void logCompletions(long step, List<Example> examples, List<Completion> completions,
       RewardScoring.Scores scores, Advantages adv) {
-    if (!config.logCompletions() || completionsListener == null
-        || (step % args.loggingSteps() != 0 && step != totalSteps)) {
-      return;
-    }
+    if (!logsCompletions(step)) return;
     List<CompletionsListener.Row> rows = new ArrayList<>(completions.size());
     for (int i = 0; i < completions.size(); i++) {
       Map<String, Double> values = new LinkedHashMap<>();
@@ -294,7 +324,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** The logged names of the rewards, in configuration order. */
   public List<String> rewardNames() {
-    return rewards.names();
+    return rewards == null ? List.of() : rewards.names();
   }
 
   /** Frees the optimizer state, the models this trainer loaded and the rewards it created itself. */

@@ -47,7 +47,26 @@ final class GrpoUpdate {
    */
   Result run(List<int[]> prompts, List<int[]> completions, boolean[] countsInLoss, double[] advantages,
       long firstUpdateIndex) {
-    List<Chunk> chunks = split(prompts, completions, countsInLoss, advantages);
+    return run(split(prompts, completions, countsInLoss, advantages, null, null), prompts.size(), firstUpdateIndex,
+        settings);
+  }
+
+  /**
+   * Trains on multi-turn trajectories: row b's completion is every token after its first prompt,
+   * {@code lossMasks.get(b)} marks the policy's own tokens (the only ones with loss) and {@code
+   * tokenAdvantages.get(b)} gives each token its advantage. Observation tokens make rows longer
+   * than {@code max_completion_length}; {@code dr_grpo}'s constant denominator is then the longest row.
+   */
+  Result runMasked(List<int[]> prompts, List<int[]> completions, List<float[]> lossMasks, List<float[]> tokenAdvantages,
+      long firstUpdateIndex) {
+    int widest = settings.maxCompletionLength();
+    for (int[] c : completions) widest = Math.max(widest, c.length);
+    GrpoObjective.Settings s = new GrpoObjective.Settings(settings.epsilon(), settings.epsilonHigh(), settings.beta(),
+        settings.kl(), settings.lossType(), widest, settings.temperature());
+    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex, s);
+  }
+
+  private Result run(List<Chunk> chunks, int batchRows, long firstUpdateIndex, GrpoObjective.Settings settings) {
     long lossTokens = 0;
     long inputTokens = 0;
     for (Chunk c : chunks) {
@@ -81,8 +100,11 @@ final class GrpoUpdate {
             NDManager m = root.newSubManager();
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
-          t = GrpoObjective.microBatch(policy.transformer(), c.batch, c.advantages, c.old, c.ref, settings,
-              prompts.size(), lossTokens, m);
+          t = c.tokenAdvantages != null
+              ? GrpoObjective.microBatchPerToken(policy.transformer(), c.batch, c.tokenAdvantages, c.old, c.ref,
+                  settings, batchRows, lossTokens, m)
+              : GrpoObjective.microBatch(policy.transformer(), c.batch, c.advantages, c.old, c.ref, settings,
+                  batchRows, lossTokens, m);
           if (!Double.isFinite(t.lossValue())) {
             finite = false;
           } else {
@@ -125,26 +147,40 @@ final class GrpoUpdate {
   private static final class Chunk {
     final PolicyBatch batch;
     final double[] advantages;
+    final float[][] tokenAdvantages;
     float[][] old;
     float[][] ref;
 
-    Chunk(PolicyBatch batch, double[] advantages) {
+    Chunk(PolicyBatch batch, double[] advantages, float[][] tokenAdvantages) {
       this.batch = batch;
       this.advantages = advantages;
+      this.tokenAdvantages = tokenAdvantages;
     }
   }
 
   /** Contiguous micro-batches of nearly equal size, at most gradient_accumulation_steps of them. */
-  private List<Chunk> split(List<int[]> prompts, List<int[]> completions, boolean[] countsInLoss, double[] advantages) {
+  private List<Chunk> split(List<int[]> prompts, List<int[]> completions, boolean[] countsInLoss, double[] advantages,
+      List<float[]> lossMasks, List<float[]> tokenAdvantages) {
     int rows = prompts.size();
     int n = Math.min(accumulationSteps, rows);
     List<Chunk> out = new ArrayList<>(n);
     int start = 0;
     for (int k = 0; k < n; k++) {
       int end = start + (rows - start) / (n - k);
-      boolean[] loss = java.util.Arrays.copyOfRange(countsInLoss, start, end);
-      out.add(new Chunk(PolicyBatch.of(prompts.subList(start, end), completions.subList(start, end), loss),
-          java.util.Arrays.copyOfRange(advantages, start, end)));
+      if (lossMasks == null) {
+        boolean[] loss = java.util.Arrays.copyOfRange(countsInLoss, start, end);
+        out.add(new Chunk(PolicyBatch.of(prompts.subList(start, end), completions.subList(start, end), loss),
+            java.util.Arrays.copyOfRange(advantages, start, end), null));
+      } else {
+        PolicyBatch batch = PolicyBatch.masked(prompts.subList(start, end), completions.subList(start, end),
+            lossMasks.subList(start, end));
+        float[][] adv = new float[end - start][batch.completionWidth()];
+        for (int i = start; i < end; i++) {
+          float[] a = tokenAdvantages.get(i);
+          System.arraycopy(a, 0, adv[i - start], 0, a.length);
+        }
+        out.add(new Chunk(batch, null, adv));
+      }
       start = end;
     }
     return out;

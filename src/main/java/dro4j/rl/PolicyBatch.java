@@ -61,6 +61,29 @@ public record PolicyBatch(
     return new PolicyBatch(tokens, valid, p, ids, mask);
   }
 
+  /**
+   * Rows whose loss mask is given per token: {@code lossMasks.get(b)[t]} (0 or 1) for completion token t
+   * of row b. A multi-turn trajectory is one row whose "completion" is every token after its first
+   * prompt, with mask 1 on the policy's own tokens and 0 on environment, tool and template tokens, so
+   * those are run through the model (the policy attends to them) but get no loss, count nowhere in
+   * {@code num_items_in_batch} and are left out of the entropy and KL means.
+   */
+  public static PolicyBatch masked(List<int[]> prompts, List<int[]> completions, List<float[]> lossMasks) {
+    PolicyBatch all = of(prompts, completions);
+    if (lossMasks.size() != all.rows()) {
+      throw new BadInputException("policy batch: " + lossMasks.size() + " loss masks for " + all.rows() + " rows");
+    }
+    for (int i = 0; i < all.rows(); i++) {
+      float[] m = lossMasks.get(i);
+      if (m.length != completions.get(i).length) {
+        throw new BadInputException("policy batch: row " + i + " has " + completions.get(i).length
+            + " completion tokens but a loss mask of " + m.length);
+      }
+      System.arraycopy(m, 0, all.completionMask()[i], 0, m.length);
+    }
+    return all;
+  }
+
   /** Number of rows B. */
   public int rows() {
     return tokens.length;

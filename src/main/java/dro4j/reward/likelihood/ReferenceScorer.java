@@ -317,7 +317,8 @@ public final class ReferenceScorer {
     return context;
   }
 
-  static int[] concat(int[]... parts) {
+  /** The arrays joined in order. */
+  public static int[] concat(int[]... parts) {
     int n = 0;
     for (int[] p : parts) {
       n += p.length;

@@ -164,7 +164,47 @@ public record GrpoConfig(
         Integer evalSteps,
     @Setting(help = "Completions per evaluation example (TRL num_generations_eval); 1 decodes greedily, more sample"
             + " at temperature and top_p. ~ uses num_generations (TRL). Default ~.", defaultValue = "~")
-        Integer numGenerationsEval) {
+        Integer numGenerationsEval,
+    @Setting(help = "Multi-turn rollouts: the environment every trajectory acts in, a bundled name (guess_number,"
+            + " finqa_calculator) or the class name of a dro4j.rollout.Environment with a public no-argument"
+            + " constructor. Each step then samples num_generations trajectories per prompt with the chat template"
+            + " (tools passed as tools, tool calls parsed from the model's format, observations appended as the"
+            + " template's tool/user turns, generation continued on the KV cache) and trains only the policy's"
+            + " own tokens. ~ samples one completion per prompt (single turn). Default ~.", defaultValue = "~")
+        String environment,
+    @Setting(help = "With environment: most policy turns per trajectory (verl's max_assistant_turns). Default 4.",
+        defaultValue = "4")
+        int maxTurns,
+    @Setting(help = "With environment: most tool calls per trajectory over all turns (TRL's name); a turn whose"
+            + " calls would exceed it ends the trajectory without running them. Default 4.", defaultValue = "4")
+        int maxToolCallingIterations,
+    @Setting(help = "With environment: a tool result longer than this many tokens is cut and ends with a visible"
+            + " '[tool response truncated: N more tokens]' marker (verl's name). ~ never cuts. Default 256.",
+        defaultValue = "256")
+        Integer maxToolResponseLength,
+    @Setting(help = "With environment: the tag that opens a tool call in the model's output; the call is a JSON"
+            + " object {\"name\": ..., \"arguments\": {...}} (Hermes format). Default <tool_call> (Qwen2.5, Qwen3).",
+        defaultValue = "<tool_call>")
+        String toolCallOpen,
+    @Setting(help = "With environment: the tag that closes a tool call. Default </tool_call>.",
+        defaultValue = "</tool_call>")
+        String toolCallClose,
+    @Setting(help = "With environment: the turn-level reward added to each turn's advantage: none | information_gain"
+            + " (IGPO, Wang et al. 2025, arXiv 2510.14967: the increase of the policy's length-normalised"
+            + " probability of the reference answer after the turn, scored from the KV cache) | environment (the"
+            + " environment's step rewards) | information_gain+environment. Turn t of trajectory i gets A_i + w *"
+            + " (r_it - mean) / (std + 1e-4), mean and std over the group's turn rewards. Default none.",
+        defaultValue = "none")
+        String turnReward,
+    @Setting(help = "With turn_reward: the weight w of the normalised turn reward. Default 1.0.", defaultValue = "1.0")
+        double turnRewardWeight,
+    @Setting(help = "With turn_reward: the discount gamma of IGPO's turn advantages: turn t gets w * sum_{k>=t}"
+            + " gamma^(k-t) n_k of the normalised turn rewards n (Wang et al. 2025 propagate later turns' rewards"
+            + " this way); 0 adds only the turn's own. In [0, 1]. Default 0.0.", defaultValue = "0.0")
+        double turnRewardDiscount,
+    @Setting(help = "With turn_reward information_gain: text placed between the trajectory prefix and the reference"
+            + " answer when scoring it (e.g. 'The answer is '). Default empty.", defaultValue = "''")
+        String informationGainAnswerPrefix) {
 
   private static final ConfigSchema<GrpoConfig> SCHEMA = ConfigSchema.of(GrpoConfig.class);
 
@@ -234,6 +274,22 @@ public record GrpoConfig(
     if (filterPromptsPerCall < 1) {
       throw new BadInputException("filter_prompts_per_call must be >= 1, got " + filterPromptsPerCall);
     }
+    if (maxTurns < 1) throw new BadInputException("max_turns must be >= 1, got " + maxTurns);
+    if (maxToolCallingIterations < 0) {
+      throw new BadInputException("max_tool_calling_iterations must be >= 0, got " + maxToolCallingIterations);
+    }
+    if (maxToolResponseLength != null && maxToolResponseLength < 1) {
+      throw new BadInputException("max_tool_response_length must be >= 1 or ~, got " + maxToolResponseLength);
+    }
+    if (toolCallOpen == null || toolCallOpen.isEmpty() || toolCallClose == null || toolCallClose.isEmpty()) {
+      throw new BadInputException("tool_call_open and tool_call_close must be non-empty");
+    }
+    dro4j.rollout.TurnRewards.Kind.parse(turnReward);
+    TrainingArguments.finite("turn_reward_weight", turnRewardWeight, 0);
+    if (!(turnRewardDiscount >= 0 && turnRewardDiscount <= 1)) {
+      throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
+    }
+    if (informationGainAnswerPrefix == null) informationGainAnswerPrefix = "";
     if ("steps".equals(evalStrategy) && evalDataset == null) {
       throw new BadInputException("eval_strategy steps needs eval_dataset");
     }
@@ -428,5 +484,26 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#numGenerationsEval() */
     public Builder numGenerationsEval(Integer v) { return set("num_generations_eval", v); }
+
+    /** @see GrpoConfig#environment() */
+    public Builder environment(String v) { return set("environment", v); }
+
+    /** @see GrpoConfig#maxTurns() */
+    public Builder maxTurns(int v) { return set("max_turns", v); }
+
+    /** @see GrpoConfig#maxToolCallingIterations() */
+    public Builder maxToolCallingIterations(int v) { return set("max_tool_calling_iterations", v); }
+
+    /** @see GrpoConfig#maxToolResponseLength() */
+    public Builder maxToolResponseLength(Integer v) { return set("max_tool_response_length", v); }
+
+    /** @see GrpoConfig#turnReward() */
+    public Builder turnReward(String v) { return set("turn_reward", v); }
+
+    /** @see GrpoConfig#turnRewardWeight() */
+    public Builder turnRewardWeight(double v) { return set("turn_reward_weight", v); }
+
+    /** @see GrpoConfig#turnRewardDiscount() */
+    public Builder turnRewardDiscount(double v) { return set("turn_reward_discount", v); }
   }
 }
