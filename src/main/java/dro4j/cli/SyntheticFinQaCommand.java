@@ -5,6 +5,7 @@ import dro4j.data.finqa.FinQaSftData;
 import dro4j.data.finqa.SyntheticFinQa;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,8 +38,13 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
   @Option(names = "--years", paramLabel = "MIN-MAX", defaultValue = "2-3", description = "Year columns (2..3). Default 2-3.")
   String years;
 
-  @Option(names = "--out", paramLabel = "FILE", required = true, description = "Output file (.jsonl).")
+  @Option(names = "--out", paramLabel = "FILE", required = true, description = "Output file (.jsonl, or .json with --format finqa).")
   Path out;
+
+  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "sft",
+      description = "sft: dro4j examples for SFT as above (JSON Lines); finqa: the records in FinQA's own JSON schema"
+          + " (a JSON list, what --task finqa and finqa_program read). Default sft.")
+  String format;
 
   @Override
   public Integer call() {
@@ -47,7 +53,21 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
     int[] y = range("--years", years);
     SyntheticFinQa.Settings settings = new SyntheticFinQa.Settings(o[0], o[1], r[0], r[1], y[0], y[1]);
     if (out.toAbsolutePath().getParent() != null) out.toAbsolutePath().getParent().toFile().mkdirs();
-    ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
+    switch (format) {
+      case "sft" -> ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
+      case "finqa" -> {
+        com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
+        for (dro4j.data.finqa.FinQaRecord rec : SyntheticFinQa.generate(seed, count, settings)) {
+          list.add(rec.toJson());
+        }
+        try {
+          java.nio.file.Files.writeString(out, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(list) + "\n");
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--format must be sft or finqa, got '" + format + "'");
+    }
     spec.commandLine().getOut().println("wrote " + count + " examples to " + out);
     return 0;
   }

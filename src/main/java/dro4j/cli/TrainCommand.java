@@ -10,6 +10,7 @@ import dro4j.task.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,7 +37,8 @@ final class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE.yaml", order = -3,
-      description = "YAML job of settings (unknown keys are errors); bundled:demo-train is the bundled demo job."
+      description = "YAML job of settings (unknown keys are errors); bundled:demo-train is the bundled DRO job (R3-guided"
+          + " GRPO of bundled:finqa-tiny with filtering and evaluation), bundled:demo-keyword a one-minute smoke test."
           + " Without it: the demo job when no --model, --dataset or --task is given, else every setting at its"
           + " default (TRL's).")
   Path config;
@@ -54,8 +56,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       SettingOptions.add(spec, GrpoConfig.schema());
-      spec.usageMessage().footer("%nWithout --config, --model, --dataset or --task the bundled demo job runs"
-          + " (bundled:demo-train); 'dro4j train --print-config' prints it as YAML, and with other flags prints the"
+      spec.usageMessage().footer("%nWithout --config, --model, --dataset or --task the bundled DRO job runs"
+          + " (bundled:demo-train: R3-guided GRPO of bundled:finqa-tiny on synthetic FinQA, filter on, evaluated before"
+          + " and after); 'dro4j train --print-config' prints it as YAML, and with other flags prints the"
           + " job they resolve to.");
       return spec;
     }
@@ -97,6 +100,9 @@ final class TrainCommand implements Callable<Integer> {
             cfg.lossType().configName(), TrainingSession.threads());
         TrainingSummary summary = t.train();
         out.printf("done: %d steps in %.1f s, %d updates skipped%n", summary.steps(), summary.seconds(), summary.skippedUpdates());
+        RunReport.write(new RunReport.Outcome(cfg.training().task(), String.valueOf(t.policy().directory()),
+            t.rewardNames(), summary, t.evaluationBefore(), t.evaluationAfter(), cfg.training().outputDir(), sources));
+        printEvaluations(t, out);
         if (t.prompts().truncated() > 0) {
           out.printf("%d of %d prompts were cut to their last %d tokens (max_prompt_length)%n",
               t.prompts().truncated(), t.prompts().rendered(), cfg.maxPromptLength());
@@ -106,6 +112,19 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The held-out pass@1 (or ROUGE-L) before and after training, when they were evaluated. */
+  private static void printEvaluations(GrpoTrainer t, PrintWriter out) {
+    Map<String, Object> before = RunReport.evaluation(t.evaluationBefore());
+    Map<String, Object> after = RunReport.evaluation(t.evaluationAfter());
+    for (String key : List.of("pass@1", "rougeL")) {
+      Object b = before == null ? null : before.get(key);
+      Object a = after == null ? null : after.get(key);
+      if (b != null || a != null) {
+        out.printf("held-out %s: before %s, after %s%n", key, b == null ? "-" : b, a == null ? "-" : a);
+      }
+    }
   }
 
   /** A completion of the first prompt after training, to show what the policy learned. */

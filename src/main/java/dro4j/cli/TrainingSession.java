@@ -36,7 +36,8 @@ final class TrainingSession implements AutoCloseable {
   private final CompletionsLog completions;
 
   /** What a run writes into output_dir besides its checkpoint-* folders. */
-  static final List<String> RUN_OUTPUTS = List.of(MetricsLog.FILE_NAME, CompletionsLog.FILE_NAME, "plots", "runs");
+  static final List<String> RUN_OUTPUTS = List.of(MetricsLog.FILE_NAME, CompletionsLog.FILE_NAME, "plots", "runs",
+      RunReport.SUMMARY, RunReport.REPORT);
   private final LanguageModel resumed;
   private final ResumeState resumeState;
 
@@ -167,6 +168,9 @@ final class TrainingSession implements AutoCloseable {
   /** Prints where the run's outputs are. */
   void printOutputs() {
     out.printf("metrics: %s, plots: %s, checkpoints: %s%n", metrics.file(), outputDir.resolve("plots"), outputDir);
+    if (Files.exists(outputDir.resolve(RunReport.REPORT))) {
+      out.printf("report: %s, summary: %s%n", outputDir.resolve(RunReport.REPORT), outputDir.resolve(RunReport.SUMMARY));
+    }
   }
 
   @Override

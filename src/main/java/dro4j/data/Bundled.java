@@ -17,11 +17,15 @@ import java.util.TreeMap;
  * never depend on the working directory.
  *
  * <ul>
- *   <li>data: {@code keyword-prompts} (24 story openings, the {@code train} demo's prompts) and {@code
- *       sft-colors} (96 colour questions with answers, the {@code sft} demo's examples), both in dro4j's
- *       example format;
- *   <li>jobs: {@code demo-train} and {@code demo-sft}, the YAML jobs {@code train} and {@code sft} run
- *       when given no configuration, model, data set or task.
+ *   <li>data: {@code keyword-prompts} (24 story openings) and {@code sft-colors} (96 colour questions
+ *       with answers, the {@code sft} demo's examples), both in dro4j's example format; {@code
+ *       finqa-synthetic-train} (256 synthetic FinQA records, seed 2) and {@code finqa-synthetic-heldout}
+ *       (64, seed 1001), in FinQA's own schema, made by {@code dro4j synthetic-finqa --format finqa
+ *       --rows 2-3 --years 2}, the data of the {@code train} demo;
+ *   <li>jobs: {@code demo-train} (DRO: R3-guided GRPO of the bundled finqa-tiny with filtering and
+ *       evaluation) and {@code demo-sft}, the YAML jobs {@code train} and {@code sft} run when given no
+ *       configuration, model, data set or task; {@code demo-keyword}, GRPO of stories260K with a keyword
+ *       reward (a one-minute smoke test).
  * </ul>
  *
  * <p>A bundled data set is copied once per process to a temporary file, because the task loaders read
@@ -33,9 +37,12 @@ public final class Bundled {
 
   private static final Map<String, String> DATA = new TreeMap<>(Map.of(
       "keyword-prompts", "/dro4j/rl/demo/keyword-prompts.jsonl",
-      "sft-colors", "/dro4j/rl/demo/sft-colors.jsonl"));
+      "sft-colors", "/dro4j/rl/demo/sft-colors.jsonl",
+      "finqa-synthetic-train", "/dro4j/data/finqa-synthetic/train.json",
+      "finqa-synthetic-heldout", "/dro4j/data/finqa-synthetic/heldout.json"));
   private static final Map<String, String> JOBS = new TreeMap<>(Map.of(
       "demo-train", "/dro4j/rl/demo/train.yaml",
+      "demo-keyword", "/dro4j/rl/demo/keyword.yaml",
       "demo-sft", "/dro4j/rl/demo/sft.yaml"));
   private static final Map<String, Path> EXTRACTED = new LinkedHashMap<>();
 

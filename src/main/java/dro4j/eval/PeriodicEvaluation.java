@@ -22,10 +22,10 @@ public final class PeriodicEvaluation {
    * @param evaluator the evaluation
    * @param prompts builds the prompts (the training prompts' template, model and truncation)
    * @param examples the held-out examples
-   * @param everySteps steps between evaluations, &gt;= 1
+   * @param everySteps steps between evaluations, &gt;= 1; 0 for none after steps (only {@link #now})
    */
   public PeriodicEvaluation(Evaluator evaluator, PromptRenderer prompts, List<Example> examples, int everySteps) {
-    if (everySteps < 1) throw new IllegalArgumentException("everySteps must be >= 1, got " + everySteps);
+    if (everySteps < 0) throw new IllegalArgumentException("everySteps must be >= 0, got " + everySteps);
     this.evaluator = evaluator;
     this.prompts = prompts;
     this.examples = List.copyOf(examples);
@@ -34,12 +34,17 @@ public final class PeriodicEvaluation {
 
   /** Whether step {@code step} (counted from 1) of a run of {@code totalSteps} ends with an evaluation. */
   public boolean due(long step, long totalSteps) {
-    return step % everySteps == 0 || step == totalSteps;
+    return everySteps > 0 && (step % everySteps == 0 || step == totalSteps);
+  }
+
+  /** The {@code eval/...} metrics of {@code policy} now (transformers' {@code eval_on_start} runs this before step 1). */
+  public Map<String, Object> now(LanguageModel policy) {
+    return Evaluator.trainingMetrics(evaluator.run(policy, prompts, examples, null).summary());
   }
 
   /** The {@code eval/...} metrics after step {@code step}: empty when no evaluation is due. */
   public Map<String, Object> afterStep(long step, long totalSteps, LanguageModel policy) {
     if (!due(step, totalSteps)) return Map.of();
-    return Evaluator.trainingMetrics(evaluator.run(policy, prompts, examples, null).summary());
+    return now(policy);
   }
 }

@@ -64,6 +64,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final TrainingSet trainingSet;
   private final PromptRenderer prompts;
   private final PeriodicEvaluation evaluation;
+  private Map<String, Object> evaluationBefore;
+  private Map<String, Object> evaluationAfter;
   private final RewardScoring rewards;
   private final Optimization optimization;
   private final GrpoUpdate update;
@@ -130,7 +132,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     long index = completedSteps;
     long stepStart = System.nanoTime();
     int g = config.numGenerations();
-    Map<String, Object> filterMetrics = trainingSet.beforeStep(index, policy, config.perStepPrompts());
+    Map<String, Object> filterMetrics = new LinkedHashMap<>(evaluateOnStart(index));
+    filterMetrics.putAll(trainingSet.beforeStep(index, policy, config.perStepPrompts()));
     List<Example> examples = trainingSet.examples(index, config.perStepPrompts());
     if (trajectories != null) return trajectoryStep(index, stepStart, examples, filterMetrics);
     List<int[]> promptIds = new ArrayList<>();
@@ -204,9 +207,39 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     StepMetrics.timing(metrics, completions, result, generationSeconds, rewardSeconds, trainSeconds,
         (System.nanoTime() - stepStart) / 1e9);
     metrics.put("prompts/truncated", prompts.truncated());
-    if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
+    metrics.putAll(evaluateAfter(index + 1));
     completedSteps++;
     return metrics;
+  }
+
+  /**
+   * With {@code eval_on_start}, the evaluation of the initial policy before step 1 (of a fresh run),
+   * logged as {@code eval_start/...} with step 1's metrics and kept as {@link #evaluationBefore()}.
+   */
+  private Map<String, Object> evaluateOnStart(long index) {
+    if (evaluation == null || index != 0 || !config.evalOnStart()) return Map.of();
+    evaluationBefore = evaluation.now(policy);
+    Map<String, Object> m = new LinkedHashMap<>();
+    evaluationBefore.forEach((k, v) -> m.put("eval_start/" + k.substring("eval/".length()), v));
+    return m;
+  }
+
+  /** The {@code eval/...} metrics after step {@code step} (1-based) when an evaluation is due; kept as {@link #evaluationAfter()}. */
+  private Map<String, Object> evaluateAfter(long step) {
+    if (evaluation == null) return Map.of();
+    Map<String, Object> m = evaluation.afterStep(step, totalSteps, policy);
+    if (!m.isEmpty()) evaluationAfter = m;
+    return m;
+  }
+
+  /** The evaluation before training ({@code eval_on_start}), as {@code eval/...} metrics; null when none ran. */
+  public Map<String, Object> evaluationBefore() {
+    return evaluationBefore;
+  }
+
+  /** The latest evaluation during training (after the last step at the end of a run); null when none ran. */
+  public Map<String, Object> evaluationAfter() {
+    return evaluationAfter;
   }
 
   /** A multi-turn step ({@code environment} set): {@link TrajectoryTraining} does the rollout, rewards and update. */
@@ -227,7 +260,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     metrics.put("tokens_per_second", o.generatedTokens() / Math.max(o.generationSeconds(), 1e-9));
     metrics.put("time/generation", o.generationSeconds());
     metrics.put("time/step", (System.nanoTime() - stepStart) / 1e9);
-    if (evaluation != null) metrics.putAll(evaluation.afterStep(index + 1, totalSteps, policy));
+    metrics.putAll(evaluateAfter(index + 1));
     completedSteps++;
     return metrics;
   }
@@ -440,7 +473,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         Task task = Tasks.byName(args.task());
         List<Example> examples = dataset != null ? dataset
             : args.dataset() != null ? task.load(args.dataset()) : DemoData.forTask(args.task(), DemoData::keywordPrompts);
-        List<Example> evalExamples = config.effectiveEvalSteps() > 0 ? task.load(config.evalDataset()) : null;
+        List<Example> evalExamples = config.effectiveEvalSteps() > 0 || config.evalOnStart()
+            ? task.load(config.evalDataset()) : null;
         if (examples.isEmpty()) throw new BadInputException("the data set is empty");
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);
         if (weighted.isEmpty()) {

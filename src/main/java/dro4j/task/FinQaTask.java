@@ -41,17 +41,44 @@ public final class FinQaTask implements Task {
   private static final Pattern PROGRAM_START = Pattern.compile(
       "\\s*(add|subtract|multiply|divide|exp|greater|table_max|table_min|table_sum|table_average)\\s*\\(");
 
+  private final boolean programReference;
+
   /** The task; stateless, so one instance serves every command. */
-  public FinQaTask() {}
+  public FinQaTask() {
+    this(false);
+  }
+
+  /**
+   * @param programReference the reference answer is the gold FinQA program ({@code finqa_program}:
+   *     for models that answer with programs, as FinQA's own models and the bundled finqa-tiny do, so
+   *     that R3 and the filter score the answer such a model writes) instead of the executed value
+   *     ({@code finqa})
+   */
+  public FinQaTask(boolean programReference) {
+    this.programReference = programReference;
+  }
 
   @Override
   public String name() {
-    return "finqa";
+    return programReference ? "finqa_program" : "finqa";
   }
 
   @Override
   public List<Example> load(Path file) {
-    return FinQaLoader.load(file);
+    List<Example> examples = FinQaLoader.load(file);
+    if (!programReference) return examples;
+    List<Example> out = new java.util.ArrayList<>(examples.size());
+    for (Example e : examples) {
+      Object program = e.metadata().get("program");
+      if (!(program instanceof String p) || p.isBlank()) {
+        throw new dro4j.BadInputException(file, "example " + e.id() + " has no qa.program, which finqa_program"
+            + " uses as the reference answer");
+      }
+      // no leading space: the reference is tokenized on its own, and a SentencePiece-style tokenizer
+      // (finqa-tiny's, Llama's) already starts it with the word-start marker the model writes after </think>
+      out.add(new Example(e.id(), e.fields(), p, e.metadata()));
+    }
+    return out;
   }
 
   @Override

@@ -41,7 +41,7 @@ public final class Tasks {
 
   private static Map<String, Task> all() {
     Map<String, Task> tasks = new LinkedHashMap<>();
-    for (Task t : List.of(new FinQaTask(), new ParaRevTask(), MathTask.gsm8k(), MathTask.svamp(), new JsonlTask())) {
+    for (Task t : List.of(new FinQaTask(), new FinQaTask(true), new ParaRevTask(), MathTask.gsm8k(), MathTask.svamp(), new JsonlTask())) {
       tasks.put(t.name(), t);
     }
     ClassLoader loader = Thread.currentThread().getContextClassLoader();

@@ -69,11 +69,11 @@ class FirstHourTest {
     Path data = trlData(dir);
     CliTest.Result demo = run("train", "--print-config");
     assertThat(demo.code()).as(demo.err()).isZero();
-    assertThat(demo.out()).contains("demo job bundled:demo-train", "learning_rate: 5.0E-4", "name: keyword");
+    assertThat(demo.out()).contains("demo job bundled:demo-train", "learning_rate: 1.0E-4", "task: finqa_program");
 
     CliTest.Result own = run("train", "--model", STORIES, "--dataset", data.toString(), "--print-config");
     assertThat(own.out()).contains("learning_rate: 1.0E-6", "rewards: []", "output_dir: trainer_output\n")
-        .doesNotContain("keyword", "demo job");
+        .doesNotContain("finqa", "demo job");
     CliTest.Result noRewards = run("train", "--model", STORIES, "--dataset", data.toString(), "--max_steps", "1");
     assertThat(noRewards.code()).isEqualTo(2);
     assertThat(noRewards.err()).contains("no rewards", "--task gsm8k").doesNotContain("Usage:");

@@ -159,6 +159,9 @@ public record GrpoConfig(
             + " two up to num_generations_eval; eval/rougeL and eval/length_ratio for pararev) and"
             + " eval/mean_completion_tokens. Default no.", defaultValue = "no")
         String evalStrategy,
+    @Setting(help = "Also evaluate the initial policy before the first step (transformers eval_on_start), logged"
+            + " as eval_start/pass@1, ... with step 1; needs eval_dataset. Default false.", defaultValue = "false")
+        boolean evalOnStart,
     @Setting(help = "Evaluate every this many steps with eval_strategy steps; ~ uses logging_steps (transformers)."
             + " Default ~.", defaultValue = "~")
         Integer evalSteps,
@@ -290,6 +293,9 @@ public record GrpoConfig(
       throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
     }
     if (informationGainAnswerPrefix == null) informationGainAnswerPrefix = "";
+    if (evalOnStart && evalDataset == null) {
+      throw new BadInputException("eval_on_start needs eval_dataset");
+    }
     if ("steps".equals(evalStrategy) && evalDataset == null) {
       throw new BadInputException("eval_strategy steps needs eval_dataset");
     }
@@ -478,6 +484,9 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#filterPromptsPerCall() */
     public Builder filterPromptsPerCall(int v) { return set("filter_prompts_per_call", v); }
+
+    /** @see GrpoConfig#evalOnStart() */
+    public Builder evalOnStart(boolean v) { return set("eval_on_start", v); }
 
     /** @see GrpoConfig#evalSteps() */
     public Builder evalSteps(Integer v) { return set("eval_steps", v); }
