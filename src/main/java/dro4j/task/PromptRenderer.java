@@ -146,13 +146,9 @@ public final class PromptRenderer {
   private String conversation(Example example, List<?> raw) {
     List<ChatMessage> messages = new ArrayList<>();
     for (Object o : raw) {
-      Map<?, ?> m = (Map<?, ?>) o;
-      Map<String, Object> fields = new LinkedHashMap<>();
-      m.forEach((k, v) -> {
-        if (!"role".equals(k) && !"content".equals(k)) fields.put(String.valueOf(k), v);
-      });
-      Object content = m.get("content");
-      messages.add(new ChatMessage(String.valueOf(m.get("role")), content == null ? null : content.toString(), fields));
+      String where = "example " + example.id() + ", message " + messages.size();
+      if (!(o instanceof Map<?, ?> m)) throw new BadInputException(where + " must be an object with a role and content");
+      messages.add(ChatMessage.fromMap(m, where));
     }
     boolean hasSystem = !messages.isEmpty() && messages.get(0).role().equals("system");
     if (template.system() != null && !template.system().isEmpty() && !hasSystem) {

@@ -87,22 +87,50 @@ public record ChatMessage(String role, String content, Map<String, Object> field
     if (!node.isObject()) {
       throw new BadInputException(file, where + " must be a JSON object, found " + node.getNodeType());
     }
-    JsonNode role = node.get("role");
-    if (role == null || !role.isTextual()) {
-      throw new BadInputException(file, where + " needs a string \"role\"");
-    }
     JsonNode content = node.get("content");
     if (content != null && !content.isNull() && !content.isTextual()) {
       throw new BadInputException(
           file, where + " has a non-text \"content\" (" + content.getNodeType() + "); only text is supported");
     }
-    Map<String, Object> fields = new LinkedHashMap<>();
+    Map<String, Object> map = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
-      if (!field.getKey().equals("role") && !field.getKey().equals("content")) {
-        fields.put(field.getKey(), JsonFiles.toPlain(field.getValue()));
-      }
+      map.put(field.getKey(), JsonFiles.toPlain(field.getValue()));
     }
-    return new ChatMessage(role.textValue(), content == null ? null : content.textValue(), fields);
+    try {
+      return fromMap(map, where);
+    } catch (BadInputException e) {
+      throw new BadInputException(file, e.getMessage());
+    }
+  }
+
+  /**
+   * A message from its map form ({@code role}, {@code content}, other keys as {@link #fields()}), as
+   * chat files and conversational data sets hold it. A message needs a string {@code role} and a text
+   * {@code content} or {@code tool_calls} (an assistant turn that only calls tools has {@code content}
+   * null): a message with neither, such as {@code {"role": "user", "text": "hi"}}, would render as an
+   * empty or "null" turn, so it is refused.
+   *
+   * @param where names the message in errors ("message 2", "example q1, message 0")
+   * @throws BadInputException for a missing role, or neither content nor tool_calls
+   */
+  public static ChatMessage fromMap(Map<?, ?> map, String where) {
+    Object role = map.get("role");
+    if (!(role instanceof String r) || r.isBlank()) {
+      throw new BadInputException(where + " needs a string \"role\" (keys: " + map.keySet() + ")");
+    }
+    Object content = map.get("content");
+    if (content != null && !(content instanceof String)) {
+      throw new BadInputException(where + " has a non-text \"content\"; only text is supported");
+    }
+    if (content == null && map.get("tool_calls") == null) {
+      throw new BadInputException(where + " (role " + r + ") has neither \"content\" nor \"tool_calls\" (keys: "
+          + map.keySet() + ")");
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    map.forEach((k, v) -> {
+      if (!"role".equals(k) && !"content".equals(k)) fields.put(String.valueOf(k), v);
+    });
+    return new ChatMessage(r, (String) content, fields);
   }
 }
