@@ -65,7 +65,7 @@ final class RunReport {
     md.append("# dro4j train: ").append(o.task() == null ? "run" : o.task()).append("\n\n");
     md.append(String.format(Locale.ROOT, "- model: `%s`%n- rewards: %s%n- steps: %d in %.1f s (%d updates skipped)%n",
         o.model(), o.rewards(), o.summary().steps(), o.summary().seconds(), o.summary().skippedUpdates()));
-    md.append("- settings: ").append(o.settings()).append(" (`config.yaml`-style listing: `dro4j train --print-config`)\n\n");
+    md.append("- ").append(o.settings()).append(" (`dro4j train --print-config` with the same arguments lists them all)\n\n");
 
     md.append("## Held-out evaluation\n\n");
     Map<String, Object> before = evaluation(o.evalBefore());
@@ -86,8 +86,8 @@ final class RunReport {
         double delta = a.doubleValue() - b.doubleValue();
         md.append(String.format(Locale.ROOT, "pass@1 moved by %+.4f. ", delta));
         md.append(Math.abs(delta) < 1e-12 ? "Training did not change it in this budget."
-            : "With a held-out set this small, a change of a few examples is within sampling noise;"
-                + " the replication (docs/results.md) compares seeds.").append("\n\n");
+            : "One run on a small held-out set: a change of a few examples can be noise; compare seeds"
+                + " before reading it as an effect.").append("\n\n");
       }
     }
 
