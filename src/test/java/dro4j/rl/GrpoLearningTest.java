@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * End to end on CPU: the bundled demo job ({@code dro4j train} without a config: stories260K, 24 story
+ * End to end on CPU: the bundled keyword job ({@code bundled:demo-keyword}: stories260K, 24 story
  * openings, the keyword reward for "ball", KL to the starting model) raises the mean reward far above
  * where it starts, with a fixed seed.
  */
@@ -18,7 +18,7 @@ class GrpoLearningTest {
 
   @Test
   void keywordRewardClimbsWellAboveItsStart() {
-    GrpoConfig config = GrpoConfig.builder().load(DemoData.job("train.yaml"), Path.of("train.yaml"))
+    GrpoConfig config = GrpoConfig.builder().load(DemoData.job("keyword.yaml"), Path.of("keyword.yaml"))
         .maxSteps(STEPS).build();
     List<Double> rewards = new ArrayList<>();
     long start = System.nanoTime();

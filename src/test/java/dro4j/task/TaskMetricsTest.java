@@ -77,7 +77,7 @@ class TaskMetricsTest {
 
   @Test
   void registryKnowsTheBuiltInsAndServiceLoaderTasks() {
-    assertThat(Tasks.names()).startsWith("finqa", "pararev", "gsm8k", "svamp", "jsonl").contains(VowelTask.NAME);
+    assertThat(Tasks.names()).startsWith("finqa", "finqa_program", "pararev", "gsm8k", "svamp", "jsonl").contains(VowelTask.NAME);
     assertThat(Tasks.byName(null).name()).isEqualTo("jsonl");
     assertThat(Tasks.byName(VowelTask.NAME)).isInstanceOf(VowelTask.class);
     assertThatThrownBy(() -> Tasks.byName("nope")).isInstanceOf(BadInputException.class)

@@ -22,7 +22,7 @@ class ChatMessageTest {
             + " {\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"type\": \"function\","
             + " \"function\": {\"name\": \"f\", \"arguments\": {\"x\": 1, \"y\": [true, 2.5]}}}]},"
             + " {\"role\": \"tool\", \"content\": \"ok\", \"name\": \"f\"},"
-            + " {\"role\": \"user\"}]");
+            + " {\"role\": \"user\", \"content\": \"\"}]");
     List<ChatMessage> messages = ChatMessage.readJson(file);
     assertThat(messages).hasSize(4);
     assertThat(messages.get(0)).isEqualTo(ChatMessage.system("Be brief."));
@@ -37,7 +37,11 @@ class ChatMessageTest {
                         "function", Map.of("name", "f", "arguments", Map.of("x", 1L, "y", List.of(true, 2.5)))))));
     assertThat(messages.get(2).toMap()).containsExactly(
         Map.entry("role", "tool"), Map.entry("content", "ok"), Map.entry("name", "f"));
-    assertThat(messages.get(3)).isEqualTo(new ChatMessage("user", null));
+    assertThat(messages.get(3)).isEqualTo(new ChatMessage("user", ""));
+    // a message with neither content nor tool_calls renders as "null" in many templates: refused
+    Files.writeString(file, "[{\"role\": \"user\"}]");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChatMessage.readJson(file))
+        .hasMessageContaining("neither \"content\" nor \"tool_calls\"");
   }
 
   @Test

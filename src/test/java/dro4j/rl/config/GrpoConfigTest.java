@@ -177,8 +177,12 @@ class GrpoConfigTest {
   @Test
   void bundledDemoJobsLoad() {
     GrpoConfig grpo = GrpoConfig.builder().load(DemoData.job("train.yaml"), Path.of("train.yaml")).build();
-    assertThat(grpo.rewards()).extracting(RewardSpec::name).containsExactly("keyword");
+    assertThat(grpo.rewards()).isEmpty(); // the DRO job uses its task's default reward, r3
+    assertThat(grpo.training().task()).isEqualTo("finqa_program");
+    assertThat(grpo.filterDataset()).isTrue();
     assertThat(grpo.training().maxSteps()).isPositive();
+    GrpoConfig keyword = GrpoConfig.builder().load(DemoData.job("keyword.yaml"), Path.of("keyword.yaml")).build();
+    assertThat(keyword.rewards()).extracting(RewardSpec::name).containsExactly("keyword");
     SftConfig sft = SftConfig.builder().load(DemoData.job("sft.yaml"), Path.of("sft.yaml")).build();
     assertThat(sft.training().maxSteps()).isPositive();
   }
