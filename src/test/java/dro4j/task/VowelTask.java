@@ -1,33 +1,19 @@
 package dro4j.task;
 
 import dro4j.data.Example;
-import dro4j.data.ExampleFiles;
-import dro4j.data.prompt.PromptTemplate;
-import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A custom task registered through {@code META-INF/services/dro4j.task.Task} in the test resources:
  * a completion is correct when its first word starts with a vowel, so stories260K gets some right and
  * some wrong.
  */
-public final class VowelTask implements Task {
+public final class VowelTask extends PromptOnlyTask {
   /** The name it registers under. */
   public static final String NAME = "vowel_test";
 
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public List<Example> load(Path file) {
-    return ExampleFiles.read(file);
-  }
-
-  @Override
-  public PromptTemplate template() {
-    return new PromptTemplate("vowel", null, "{prompt}", null);
+  /** The task. */
+  public VowelTask() {
+    super(NAME, null);
   }
 
   @Override
