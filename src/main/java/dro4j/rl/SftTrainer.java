@@ -109,12 +109,13 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
           NDManager m = policy.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         scope.suppressNotUsedWarning();
-        SftObjective.Terms t = SftObjective.microBatch(policy.transformer(), batch, targets, m);
+        SftObjective.Terms t =
+            SftObjective.microBatch(policy.transformer(), batch, targets, args.gradientCheckpointing(), m);
         if (!Double.isFinite(t.lossValue())) {
           finite = false;
           break;
         }
-        collector.backward(t.loss());
+        t.backward();
         loss += t.lossValue();
         correct += t.correct();
       }

@@ -86,6 +86,12 @@ public record TrainingArguments(
     @Setting(help = "Micro-batches whose gradients are summed into one optimizer update: trades memory for"
             + " time without changing the update (transformers). Default 1.", defaultValue = "1")
         int gradientAccumulationSteps,
+    @Setting(help = "Recompute each decoder layer's activations in backward instead of keeping them from the"
+            + " forward (transformers gradient_checkpointing): a training forward keeps only each layer's input,"
+            + " and backward recomputes the language-model head chunk by chunk and then each layer, top first."
+            + " Trades about a third more training time for memory, so long completions fit; losses and"
+            + " gradients are the same up to fp32 rounding. Default false.", defaultValue = "false")
+        boolean gradientCheckpointing,
     @Setting(help = "Number of training steps; -1 derives it from num_train_epochs (transformers). A GRPO step"
             + " is one generation round (see GrpoConfig.num_iterations). Default -1.", defaultValue = "-1")
         long maxSteps,
@@ -243,6 +249,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#gradientAccumulationSteps() */
     public B gradientAccumulationSteps(int v) { return set("gradient_accumulation_steps", v); }
+
+    /** @see TrainingArguments#gradientCheckpointing() */
+    public B gradientCheckpointing(boolean v) { return set("gradient_checkpointing", v); }
 
     /** @see TrainingArguments#maxSteps() */
     public B maxSteps(long v) { return set("max_steps", v); }
