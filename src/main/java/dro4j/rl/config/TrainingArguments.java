@@ -30,6 +30,10 @@ public record TrainingArguments(
             + " bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
             + " this folder. Default ~.", defaultValue = "~")
         Path model,
+    @Setting(help = "Where the weights, KV caches and every step's tensors live: cpu | cuda | cuda:N (DJL's Device)."
+            + " CUDA needs a CUDA build of libtorch 2.7.1 (see README, 'On a GPU'); asking for it where PyTorch sees"
+            + " no GPU is an error. GPU use is untested. Default cpu.", defaultValue = "cpu")
+        String device,
     @Setting(help = "Training examples, read by the task's loader (with no task: jsonl, which reads TRL's"
             + " prompt/solution and conversational formats and dro4j's {id, fields, reference, metadata}); a relative"
             + " path resolves against the working directory, bundled:NAME names a data set inside the jar"
@@ -131,6 +135,8 @@ public record TrainingArguments(
       }
       chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplateKwargs));
     }
+    dro4j.model.TensorEngine.checkDeviceName(device);
+    device = device.trim();
     finite("learning_rate", learningRate, 0);
     if (lrSchedulerType == null) throw new BadInputException("lr_scheduler_type must be given");
     if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
@@ -204,6 +210,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#model() */
     public B model(Path v) { return set("model", v); }
+
+    /** @see TrainingArguments#device() */
+    public B device(String v) { return set("device", v); }
 
     /** @see TrainingArguments#dataset() */
     public B dataset(Path v) { return set("dataset", v); }
