@@ -53,7 +53,8 @@ public final class CheckpointingBenchmark {
         + " %d layers, hidden %d, vocabulary %d%n", promptLength, completionLength, model.config().numLayers(),
         model.config().hiddenSize(), model.config().vocabSize());
     update(model, 16, 16, false, 1); // warm-up: allocates the gradients
-    out.printf("baseline RSS (weights + gradients): %.0f MiB%n", MemoryBenchmark.residentMiB());
+    double baseline = MemoryBenchmark.residentMiB();
+    out.printf("baseline RSS (weights + gradients): %.0f MiB%n", baseline);
     out.flush();
     Result checkpointed = update(model, promptLength, completionLength, true, 2);
     Result recorded = update(model, promptLength, completionLength, false, 2);
@@ -63,6 +64,8 @@ public final class CheckpointingBenchmark {
       out.printf("%-22s %12.2f %12.2f %18.0f %18.0f%n", r.checkpointing(), r.forwardBackwardSeconds(),
           r.optimizerSeconds(), r.backwardPeakMiB(), r.updatePeakMiB());
     }
+    out.printf("activations and transients (peak fwd+bwd - baseline): %.0f MiB recorded, %.0f MiB checkpointed%n",
+        recorded.backwardPeakMiB() - baseline, checkpointed.backwardPeakMiB() - baseline);
     out.printf("checkpointing: peak RSS -%.1f%% to the end of backward, -%.1f%% over the whole update (AdamW's moments"
             + " included); forward + backward time %+.1f%%%n",
         100 * (1 - checkpointed.backwardPeakMiB() / recorded.backwardPeakMiB()),
