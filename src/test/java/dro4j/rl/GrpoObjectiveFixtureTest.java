@@ -61,6 +61,15 @@ class GrpoObjectiveFixtureTest {
     manager.close();
   }
 
+  @org.junit.jupiter.api.Test
+  void gradientCheckpointingReachesTheLossSettingsFromTheJob() {
+    assertThat(GrpoObjective.Settings.of(dro4j.rl.config.GrpoConfig.defaults()).gradientCheckpointing()).isFalse();
+    GrpoObjective.Settings on = GrpoObjective.Settings.of(
+        dro4j.rl.config.GrpoConfig.builder().gradientCheckpointing(true).build());
+    assertThat(on.gradientCheckpointing()).isTrue();
+    assertThat(on.withMaxCompletionLength(7).gradientCheckpointing()).isTrue();
+  }
+
   /** Every loss type; dapo also with gradient checkpointing (layers recomputed in backward). */
   @ParameterizedTest
   @CsvSource({"grpo, false", "bnpo, false", "dr_grpo, false", "dapo, false", "dapo, true"})
