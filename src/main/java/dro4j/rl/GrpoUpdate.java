@@ -99,6 +99,7 @@ final class GrpoUpdate {
             NDManager m = root.newSubManager();
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
+          // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
           t = c.tokenAdvantages != null
               ? GrpoObjective.microBatchPerToken(policy.transformer(), c.batch, c.tokenAdvantages, c.old, c.ref,
                   settings, batchRows, lossTokens, m)

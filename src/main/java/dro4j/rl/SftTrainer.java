@@ -110,6 +110,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
           NDManager m = policy.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         scope.suppressNotUsedWarning();
+        // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
         SftObjective.Terms t =
             SftObjective.microBatch(policy.transformer(), batch, targets, args.gradientCheckpointing(), m);
         if (!Double.isFinite(t.lossValue())) {
