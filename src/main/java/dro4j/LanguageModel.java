@@ -1,5 +1,6 @@
 package dro4j;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dro4j.generate.Generation;
 import dro4j.generate.Generator;
@@ -65,6 +66,14 @@ public final class LanguageModel implements AutoCloseable {
    * @throws BadInputException naming the file and the problem when anything is missing or malformed
    */
   public static LanguageModel load(Path model) {
+    return load(model, Device.cpu());
+  }
+
+  /**
+   * {@link #load(Path)} with weights (and so the KV caches and every step's tensors, which are made in
+   * the model's managers) on {@code device}.
+   */
+  public static LanguageModel load(Path model, Device device) {
     Path directory = BundledModel.resolve(model);
     if (!Files.isDirectory(directory)) {
       throw new BadInputException(directory, "model folder does not exist");
@@ -72,7 +81,7 @@ public final class LanguageModel implements AutoCloseable {
     ModelConfig config = ModelConfig.loadFromDir(directory);
     GenerationConfig generationConfig = GenerationConfig.loadOrDefault(directory);
     Tokenizer tokenizer = Tokenizer.load(directory);
-    NDManager manager = TensorEngine.newManager();
+    NDManager manager = TensorEngine.newManager(device);
     try {
       Transformer transformer = Transformer.load(directory, config, manager);
       return new LanguageModel(directory, manager, config, generationConfig, transformer, tokenizer);
@@ -118,7 +127,17 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Loads {@code directory} ({@code bundled:NAME} for a bundled model), or the bundled default model when it is null. */
   public static LanguageModel loadOrDefault(Path directory) {
-    return directory == null ? loadDefault() : load(directory);
+    return loadOrDefault(directory, Device.cpu());
+  }
+
+  /** {@link #loadOrDefault(Path)} on {@code device}. */
+  public static LanguageModel loadOrDefault(Path directory, Device device) {
+    return load(directory == null ? BundledModel.directory() : directory, device);
+  }
+
+  /** The device the weights live on. */
+  public Device device() {
+    return manager.getDevice();
   }
 
   /** The model folder. */
@@ -208,7 +227,7 @@ public final class LanguageModel implements AutoCloseable {
    */
   public LanguageModel copy() {
     Tokenizer tok = Tokenizer.load(directory);
-    NDManager m = TensorEngine.newManager();
+    NDManager m = TensorEngine.newManager(manager.getDevice());
     try {
       return new LanguageModel(directory, m, config, generationConfig, transformer.copy(m), tok);
     } catch (RuntimeException e) {

@@ -95,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
 
     Evaluator.Evaluation result;
     Path modelDir;
-    try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
+    try (LanguageModel lm = model.load()) {
       modelDir = lm.directory();
       PromptRenderer prompts = new PromptRenderer(lm, taskOptions.template(t), options.maxPromptLength());
       try (ProgressReporter progress = ProgressReporter.create("eval", "examples", examples.size(),

@@ -156,7 +156,7 @@ final class FilterCommand implements Callable<Integer> {
     FilterRunner.Result result;
     Path modelDir;
     double loadSeconds;
-    try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
+    try (LanguageModel lm = model.load()) {
       modelDir = lm.directory();
       loadSeconds = seconds(t0);
       long t1 = System.nanoTime();

@@ -53,7 +53,7 @@ final class TrainingSession implements AutoCloseable {
     if (resume) {
       Checkpointing.Resume r = checkpoints.latest(outputDir);
       this.earlierRun = List.of();
-      this.resumed = LanguageModel.load(r.directory());
+      this.resumed = LanguageModel.load(r.directory(), TensorEngine.device(args.device()));
       this.resumeState = r.state();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
       String warning = threadCountWarning(r.state().torchNumThreads(), TensorEngine.threads());

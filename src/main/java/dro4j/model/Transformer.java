@@ -298,30 +298,14 @@ public final class Transformer implements AutoCloseable {
 
   private NDArray run(int[][] tokens, int[][] positions, java.util.function.Function<Integer, float[]> maskFor,
       int keysLen, KvCache cache, NDManager out) {
-    int batch = tokens.length;
-    int count = tokens[0].length;
     NDArray hidden;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDManager tmp = out.newSubManager();
-      // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
-      // training forward keeps the ids and rotary tables until backward, after tmp is closed (Scalars).
-      NDArray ids = Scalars.torchOwned(tmp.create(flatten(tokens), new Shape(batch, count)));
-      NDArray[] rope = rotaryTables(tmp, positions);
-      rope[0] = Scalars.torchOwned(rope[0]);
-      rope[1] = Scalars.torchOwned(rope[1]);
-      // One additive mask per distinct attention window (all layers share it unless some slide).
-      Map<Integer, NDArray> masks = new HashMap<>();
-      // torch.nn.functional.embedding, not embed[ids]: the backward of an indexed read is index_put_
-      // with accumulate, which on CPU adds with atomics in parallel once an op has 32768 elements
-      // (order varies with thread scheduling); embedding's dense backward gives each thread its own
-      // vocabulary rows and adds in token order, so its gradient is the same bits on every run.
-      NDArray x = embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+      ForwardInputs in = inputs(tokens, positions, maskFor, keysLen, tmp);
+      NDArray x = embedTokens(in.ids());
       for (int l = 0; l < layers.length; l++) {
-        Integer window = config.slidingWindowOf(l);
-        NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
-            w -> Scalars.torchOwned(tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
-        x = block(l, x, rope[0], rope[1], attnBias, cache);
+        x = block(l, x, in.cos(), in.sin(), in.masks()[l], cache);
       }
       hidden = rmsNorm(x, finalNorm);
       hidden.attach(out);
@@ -329,6 +313,79 @@ public final class Transformer implements AutoCloseable {
       tmp.close();
     }
     return hidden;
+  }
+
+  /**
+   * What every layer of one forward reads besides the hidden states: the token ids {@code [batch,
+   * count]}, the rotary tables and one additive attention mask per layer (layers with the same
+   * attention window share one array).
+   */
+  record ForwardInputs(NDArray ids, NDArray cos, NDArray sin, NDArray[] masks) {}
+
+  ForwardInputs inputs(int[][] tokens, int[][] positions, java.util.function.Function<Integer, float[]> maskFor,
+      int keysLen, NDManager m) {
+    int batch = tokens.length;
+    int count = tokens[0].length;
+    // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
+    // training forward keeps the ids and rotary tables until backward, after m is closed (Scalars).
+    NDArray ids = Scalars.torchOwned(m.create(flatten(tokens), new Shape(batch, count)));
+    NDArray[] rope = rotaryTables(m, positions);
+    rope[0] = Scalars.torchOwned(rope[0]);
+    rope[1] = Scalars.torchOwned(rope[1]);
+    // One additive mask per distinct attention window (all layers share it unless some slide).
+    Map<Integer, NDArray> byWindow = new HashMap<>();
+    NDArray[] masks = new NDArray[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      Integer window = config.slidingWindowOf(l);
+      masks[l] = byWindow.computeIfAbsent(window == null ? -1 : window,
+          w -> Scalars.torchOwned(m.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
+    }
+    return new ForwardInputs(ids, rope[0], rope[1], masks);
+  }
+
+  /** The inputs of a cache-free forward over whole rows (padding marked invalid anywhere). */
+  ForwardInputs trainingInputs(int[][] tokens, boolean[][] valid, NDManager m) {
+    int count = tokens[0].length;
+    int[][] positions = AttentionMask.positions(valid);
+    return inputs(tokens, positions, window -> AttentionMask.bias(valid, positions, 0, count, window), count, m);
+  }
+
+  /** The embedding rows of {@code ids}, {@code [batch, count, hidden]}. */
+  NDArray embedTokens(NDArray ids) {
+    // torch.nn.functional.embedding, not embed[ids]: the backward of an indexed read is index_put_
+    // with accumulate, which on CPU adds with atomics in parallel once an op has 32768 elements
+    // (order varies with thread scheduling); embedding's dense backward gives each thread its own
+    // vocabulary rows and adds in token order, so its gradient is the same bits on every run.
+    return embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** Decoder layer {@code index} of a cache-free forward. */
+  NDArray decoderLayer(int index, NDArray x, ForwardInputs in) {
+    return block(index, x, in.cos(), in.sin(), in.masks()[index], null);
+  }
+
+  /** The final RMSNorm. */
+  NDArray finalNorm(NDArray x) {
+    return rmsNorm(x, finalNorm);
+  }
+
+  /** The embedding matrix (the language-model head too when tied). */
+  NDArray embedding() {
+    return embed;
+  }
+
+  /**
+   * A differentiable forward over whole rows for training, as {@link #forward(int[][], boolean[][],
+   * NDManager)} computes it; with {@code gradientCheckpointing} the decoder layers keep only their
+   * inputs and are recomputed one at a time in {@link TrainingPass#backward}. Arrays live in {@code out}.
+   */
+  public TrainingPass trainingPass(int[][] tokens, boolean[][] valid, boolean gradientCheckpointing, NDManager out) {
+    return TrainingPass.run(this, tokens, valid, gradientCheckpointing, out);
+  }
+
+  /** Number of decoder layers. */
+  int layerCount() {
+    return layers.length;
   }
 
   /**

@@ -12,6 +12,7 @@ import dro4j.generate.Completion;
 import dro4j.generate.FinishReason;
 import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
+import dro4j.model.TensorEngine;
 import dro4j.reward.Reward;
 import dro4j.reward.RewardContext;
 import dro4j.reward.Rollout;
@@ -501,14 +502,14 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         }
         LanguageModel p = policy;
         if (p == null) {
-          p = LanguageModel.loadOrDefault(args.model());
+          p = LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
           owned.add(p);
         }
         LanguageModel r = null;
         if (config.beta() > 0) {
           r = reference;
           if (r == null) {
-            r = LanguageModel.loadOrDefault(args.model());
+            r = LanguageModel.loadOrDefault(args.model(), p.device());
             owned.add(r);
           }
           if (r == p) throw new BadInputException("the reference policy must be a separate instance from the policy");

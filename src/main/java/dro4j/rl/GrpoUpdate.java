@@ -61,9 +61,8 @@ final class GrpoUpdate {
       long firstUpdateIndex) {
     int widest = settings.maxCompletionLength();
     for (int[] c : completions) widest = Math.max(widest, c.length);
-    GrpoObjective.Settings s = new GrpoObjective.Settings(settings.epsilon(), settings.epsilonHigh(), settings.beta(),
-        settings.kl(), settings.lossType(), widest, settings.temperature());
-    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex, s);
+    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex,
+        settings.withMaxCompletionLength(widest));
   }
 
   private Result run(List<Chunk> chunks, int batchRows, long firstUpdateIndex, GrpoObjective.Settings settings) {
@@ -100,6 +99,7 @@ final class GrpoUpdate {
             NDManager m = root.newSubManager();
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
+          // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
           t = c.tokenAdvantages != null
               ? GrpoObjective.microBatchPerToken(policy.transformer(), c.batch, c.tokenAdvantages, c.old, c.ref,
                   settings, batchRows, lossTokens, m)
@@ -108,7 +108,7 @@ final class GrpoUpdate {
           if (!Double.isFinite(t.lossValue())) {
             finite = false;
           } else {
-            collector.backward(t.loss());
+            t.backward();
           }
         }
         if (!finite) break;

@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.model.TensorEngine;
 import dro4j.rl.config.SftConfig;
 import dro4j.rl.config.TrainingArguments;
 import dro4j.task.PromptRenderer;
@@ -109,12 +110,14 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
           NDManager m = policy.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         scope.suppressNotUsedWarning();
-        SftObjective.Terms t = SftObjective.microBatch(policy.transformer(), batch, targets, m);
+        // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
+        SftObjective.Terms t =
+            SftObjective.microBatch(policy.transformer(), batch, targets, args.gradientCheckpointing(), m);
         if (!Double.isFinite(t.lossValue())) {
           finite = false;
           break;
         }
-        collector.backward(t.loss());
+        t.backward();
         loss += t.lossValue();
         correct += t.correct();
       }
@@ -278,7 +281,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
           : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset())
           : DemoData.forTask(args.task(), DemoData::colorQuestions);
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
-      LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model());
+      LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
       try {
         return new SftTrainer(this, p, policy == null, examples);
       } catch (RuntimeException e) {

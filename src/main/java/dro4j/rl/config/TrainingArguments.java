@@ -30,6 +30,10 @@ public record TrainingArguments(
             + " bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
             + " this folder. Default ~.", defaultValue = "~")
         Path model,
+    @Setting(help = "Where the weights, KV caches and every step's tensors live: cpu | cuda | cuda:N (DJL's Device)."
+            + " CUDA needs a CUDA build of libtorch 2.7.1 (see README, 'On a GPU'); asking for it where PyTorch sees"
+            + " no GPU is an error. GPU use is untested. Default cpu.", defaultValue = "cpu")
+        String device,
     @Setting(help = "Training examples, read by the task's loader (with no task: jsonl, which reads TRL's"
             + " prompt/solution and conversational formats and dro4j's {id, fields, reference, metadata}); a relative"
             + " path resolves against the working directory, bundled:NAME names a data set inside the jar"
@@ -86,6 +90,12 @@ public record TrainingArguments(
     @Setting(help = "Micro-batches whose gradients are summed into one optimizer update: trades memory for"
             + " time without changing the update (transformers). Default 1.", defaultValue = "1")
         int gradientAccumulationSteps,
+    @Setting(help = "Recompute each decoder layer's activations in backward instead of keeping them from the"
+            + " forward (transformers gradient_checkpointing): a training forward keeps only each layer's input,"
+            + " and backward recomputes the language-model head chunk by chunk and then each layer, top first."
+            + " Trades about a third more training time for memory, so long completions fit; losses and"
+            + " gradients are the same up to fp32 rounding. Default false.", defaultValue = "false")
+        boolean gradientCheckpointing,
     @Setting(help = "Number of training steps; -1 derives it from num_train_epochs (transformers). A GRPO step"
             + " is one generation round (see GrpoConfig.num_iterations). Default -1.", defaultValue = "-1")
         long maxSteps,
@@ -125,6 +135,8 @@ public record TrainingArguments(
       }
       chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplateKwargs));
     }
+    dro4j.model.TensorEngine.checkDeviceName(device);
+    device = device.trim();
     finite("learning_rate", learningRate, 0);
     if (lrSchedulerType == null) throw new BadInputException("lr_scheduler_type must be given");
     if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
@@ -199,6 +211,9 @@ public record TrainingArguments(
     /** @see TrainingArguments#model() */
     public B model(Path v) { return set("model", v); }
 
+    /** @see TrainingArguments#device() */
+    public B device(String v) { return set("device", v); }
+
     /** @see TrainingArguments#dataset() */
     public B dataset(Path v) { return set("dataset", v); }
 
@@ -243,6 +258,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#gradientAccumulationSteps() */
     public B gradientAccumulationSteps(int v) { return set("gradient_accumulation_steps", v); }
+
+    /** @see TrainingArguments#gradientCheckpointing() */
+    public B gradientCheckpointing(boolean v) { return set("gradient_checkpointing", v); }
 
     /** @see TrainingArguments#maxSteps() */
     public B maxSteps(long v) { return set("max_steps", v); }
