@@ -69,6 +69,7 @@ final class FilterCommand implements Callable<Integer> {
   @Mixin TaskOptions taskOptions;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -156,7 +157,7 @@ final class FilterCommand implements Callable<Integer> {
     FilterRunner.Result result;
     Path modelDir;
     double loadSeconds;
-    try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
+    try (LanguageModel lm = adapter.load(model)) {
       modelDir = lm.directory();
       loadSeconds = seconds(t0);
       long t1 = System.nanoTime();

@@ -97,7 +97,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
     this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
-        config.numIterations(), args.gradientAccumulationSteps());
+        config.numIterations(), args.gradientAccumulationSteps(), args.seed());
     this.sampling = SamplingParams.defaults()
         .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
         .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
@@ -345,7 +345,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return dataset;
   }
 
-  /** The frozen reference policy, or null when beta is 0. */
+  /**
+   * The frozen reference policy, or null when beta is 0; with a LoRA adapter always the base with the
+   * adapter disabled.
+   */
   public LanguageModel referencePolicy() {
     return reference;
   }
@@ -489,8 +492,16 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
           p = LanguageModel.loadOrDefault(args.model());
           owned.add(p);
         }
+        Adapters.attachIfAsked(p, args);
         LanguageModel r = null;
-        if (config.beta() > 0) {
+        if (p.adapter() != null) {
+          // LoRA: the reference is the same base with the adapter off, whether beta > 0 or R3 asks for it
+          r = reference;
+          if (r == null) {
+            r = p.withoutAdapter();
+            owned.add(r);
+          }
+        } else if (config.beta() > 0) {
           r = reference;
           if (r == null) {
             r = LanguageModel.loadOrDefault(args.model());
