@@ -115,14 +115,19 @@ class LoraAdapterTest {
         float[] b = lora.floats("base_model.model." + module + ".lora_B.weight");
         int rows = Math.toIntExact(out.info(name).shape()[0]);
         int cols = Math.toIntExact(out.info(name).shape()[1]);
+        double worst = 0;
+        double change = 0;
         for (int o = 0; o < rows; o++) {
           for (int i = 0; i < cols; i++) {
             double d = 0;
             for (int k = 0; k < 3; k++) d += (double) b[o * 3 + k] * a[k * cols + i];
             double expected = w[o * cols + i] + scale * d;
-            assertThat((double) got[o * cols + i]).as(name).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6));
+            worst = Math.max(worst, Math.abs(got[o * cols + i] - expected));
+            change = Math.max(change, Math.abs(scale * d));
           }
         }
+        assertThat(worst).as(name).isLessThan(1e-6); // one fp32 rounding of values below 8
+        assertThat(change).as(name).isGreaterThan(1e-3);
         checked++;
       }
       assertThat(checked).isEqualTo(2 * ModelConfig.loadFromDir(STORIES).numLayers());
