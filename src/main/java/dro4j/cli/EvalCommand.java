@@ -110,6 +110,7 @@ final class EvalCommand implements Callable<Integer> {
     EvalFiles.write(out, result.results(), result.summary());
     Map<String, Object> printed = new LinkedHashMap<>(result.summary());
     printed.put("model", modelDir.toString());
+    if (adapter.directory != null) printed.put("adapter", adapter.directory.toString());
     printed.put("out", out.toString());
     cli.getOut().println(Json.writePretty(printed));
     return 0;

@@ -217,6 +217,7 @@ final class FilterCommand implements Callable<Integer> {
     s.put("data", data.toString());
     s.put("task", taskOptions.task);
     s.put("model", modelDir.toString());
+    if (adapter.directory != null) s.put("adapter", adapter.directory.toString());
     s.put("previous", previous == null ? null : previous.toString());
     s.put("candidates", candidates);
     s.put("previous_examples", previousCount);

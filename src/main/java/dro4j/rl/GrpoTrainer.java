@@ -406,7 +406,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     /**
      * The frozen reference policy for the KL penalty, a different instance from the policy (default
-     * when beta > 0: a second load of {@code model}); the caller keeps ownership.
+     * when beta > 0: a second load of {@code model}; with a LoRA adapter, at any beta, the policy's base
+     * with the adapter disabled, sharing its weights); the caller keeps ownership.
      */
     public Builder referencePolicy(LanguageModel model) {
       this.reference = model;

@@ -28,7 +28,7 @@ public record TrainingArguments(
     @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...;"
             + " a relative folder resolves against the working directory), or a bundled model: bundled:stories260K,"
             + " bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
-            + " this folder. Default ~.", defaultValue = "~")
+            + " this folder (with use_peft: the same weights with the adapter off). Default ~.", defaultValue = "~")
         Path model,
     @Setting(help = "Train a LoRA adapter (Hu et al. 2021) instead of every weight, as TRL's use_peft: the base model"
             + " stays frozen and is held once, only the adapter's factors get gradients and AdamW state, the reference"
