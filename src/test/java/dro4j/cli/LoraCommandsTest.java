@@ -55,6 +55,15 @@ class LoraCommandsTest {
     }
     assertThat(withAdapter.get("sum").asDouble()).isNotEqualTo(base.get("sum").asDouble());
 
+    // training can start from an adapter: its settings replace the lora_* defaults
+    Path next = dir.resolve("next");
+    CliTest.Result fromAdapter = CliTest.run("sft", "--model", STORIES, "--adapter", adapter.toString(), "--max_steps", "1",
+        "--per_device_train_batch_size", "2", "--output_dir", next.toString());
+    assertThat(fromAdapter.code()).as(fromAdapter.err()).isZero();
+    JsonNode nextCfg = new ObjectMapper().readTree(next.resolve("checkpoint-1").resolve("adapter_config.json").toFile());
+    assertThat(nextCfg.get("r").asInt()).isEqualTo(4);
+    assertThat(nextCfg.get("target_modules")).extracting(JsonNode::asText).containsExactly("q_proj", "v_proj");
+
     CliTest.Result gen = CliTest.run("generate", "--model", STORIES, "--adapter", adapter.toString(), "--prompt",
         "Once upon a time", "--greedy", "--max-new-tokens", "4");
     assertThat(gen.code()).as(gen.err()).isZero();
