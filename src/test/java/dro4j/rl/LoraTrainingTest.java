@@ -57,6 +57,21 @@ class LoraTrainingTest {
   }
 
   @Test
+  void atBetaZeroTheReferenceForR3IsTheBaseWithTheAdapterOff() {
+    try (LanguageModel lm = LanguageModel.loadDefault();
+        GrpoTrainer t = GrpoTrainer.builder(GrpoTrainerTest.tiny().usePeft(true).beta(0).build()).policy(lm)
+            .reward(GrpoTrainerTest.LENGTH, 1.0).build()) {
+      dro4j.reward.RewardContext ctx = new dro4j.reward.RewardContext(t.policy(), t.referencePolicy(), null, 0);
+      LanguageModel scoring = dro4j.reward.likelihood.ScoringPolicy.reference().model(ctx);
+      assertThat(scoring).isNotSameAs(lm);
+      assertThat(scoring.adapter()).isNull();
+      assertThat(lm.adapter()).isNotNull();
+      assertThat(scoring.transformer().parameters().get("model.norm.weight"))
+          .isSameAs(lm.transformer().parameters().get("model.norm.weight"));
+    }
+  }
+
+  @Test
   void grpoWithLoraLearnsTheKeywordDemo() {
     int steps = 12;
     // the demo job with an adapter (r 16, alpha 32, dropout 0.05; an adapter wants a larger rate than full
