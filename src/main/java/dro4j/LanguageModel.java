@@ -7,6 +7,8 @@ import dro4j.generate.Generator;
 import dro4j.generate.SamplingParams;
 import dro4j.model.BundledModel;
 import dro4j.model.GenerationConfig;
+import dro4j.model.LoraAdapter;
+import dro4j.model.LoraConfig;
 import dro4j.model.ModelConfig;
 import dro4j.model.TensorEngine;
 import dro4j.model.Transformer;
@@ -90,6 +92,69 @@ public final class LanguageModel implements AutoCloseable {
       tokenizer.close();
       throw e;
     }
+  }
+
+  /**
+   * Loads a model folder ({@link #load(Path)}) with the PEFT LoRA adapter of {@code adapter} attached
+   * ({@code adapter_config.json}, {@code adapter_model.safetensors}); a null {@code adapter} loads the
+   * base alone.
+   *
+   * @throws BadInputException naming the file when the adapter is missing, malformed or does not fit
+   */
+  public static LanguageModel load(Path model, Path adapter) {
+    return load(model, adapter, Device.cpu());
+  }
+
+  /** {@link #load(Path, Path)} on {@code device}. */
+  public static LanguageModel load(Path model, Path adapter, Device device) {
+    LanguageModel lm = load(model, device);
+    if (adapter == null) return lm;
+    try {
+      lm.attachAdapter(LoraAdapter.load(adapter, lm.config, lm.manager));
+      return lm;
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches a LoRA adapter made for this model (see {@link Transformer#attachAdapter}); create it in
+   * {@link #manager()} so that it is freed with the model.
+   */
+  public void attachAdapter(LoraAdapter adapter) {
+    transformer.attachAdapter(adapter);
+  }
+
+  /**
+   * Attaches a new adapter initialised as PEFT does ({@link LoraAdapter#create}) and returns it; it is
+   * freed with the model.
+   */
+  public LoraAdapter attachNewAdapter(LoraConfig settings, long seed) {
+    LoraAdapter a = LoraAdapter.create(config, settings, seed, manager);
+    try {
+      transformer.attachAdapter(a);
+      return a;
+    } catch (RuntimeException e) {
+      a.close();
+      throw e;
+    }
+  }
+
+  /** The attached LoRA adapter, or null. */
+  public LoraAdapter adapter() {
+    return transformer.adapter();
+  }
+
+  /**
+   * This model with its adapter disabled: the same base weights (shared, not copied) in a model of
+   * their own, for a LoRA run's reference policy. Close it before this model; it frees only its own
+   * tokenizer.
+   */
+  public LanguageModel withoutAdapter() {
+    Tokenizer tok = Tokenizer.load(directory);
+    Transformer view = transformer.withoutAdapter();
+    return new LanguageModel(directory, view.manager(), config, generationConfig, view, tok);
   }
 
   /**
@@ -223,7 +288,8 @@ public final class LanguageModel implements AutoCloseable {
   /**
    * An independent copy of this model: the same folder, configuration and tokenizer files, with the
    * current parameter values duplicated (not re-read from disk, so a copy of a model in training holds
-   * its trained weights). Close it separately. Used for a lagged scoring policy.
+   * its trained weights). Close it separately. Used for a lagged scoring policy. With a LoRA adapter
+   * only the adapter is copied and the frozen base is shared (close the copy before this model).
    */
   public LanguageModel copy() {
     Tokenizer tok = Tokenizer.load(directory);

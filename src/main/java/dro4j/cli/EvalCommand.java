@@ -53,6 +53,7 @@ final class EvalCommand implements Callable<Integer> {
   Path data;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "1",
       description = "Completions per example (default: ${DEFAULT-VALUE}, decoded greedily).")
@@ -95,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
 
     Evaluator.Evaluation result;
     Path modelDir;
-    try (LanguageModel lm = model.load()) {
+    try (LanguageModel lm = adapter.load(model)) {
       modelDir = lm.directory();
       PromptRenderer prompts = new PromptRenderer(lm, taskOptions.template(t), options.maxPromptLength());
       try (ProgressReporter progress = ProgressReporter.create("eval", "examples", examples.size(),
@@ -109,6 +110,7 @@ final class EvalCommand implements Callable<Integer> {
     EvalFiles.write(out, result.results(), result.summary());
     Map<String, Object> printed = new LinkedHashMap<>(result.summary());
     printed.put("model", modelDir.toString());
+    if (adapter.directory != null) printed.put("adapter", adapter.directory.toString());
     printed.put("out", out.toString());
     cli.getOut().println(Json.writePretty(printed));
     return 0;

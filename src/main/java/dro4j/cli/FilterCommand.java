@@ -69,6 +69,7 @@ final class FilterCommand implements Callable<Integer> {
   @Mixin TaskOptions taskOptions;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -156,7 +157,7 @@ final class FilterCommand implements Callable<Integer> {
     FilterRunner.Result result;
     Path modelDir;
     double loadSeconds;
-    try (LanguageModel lm = model.load()) {
+    try (LanguageModel lm = adapter.load(model)) {
       modelDir = lm.directory();
       loadSeconds = seconds(t0);
       long t1 = System.nanoTime();
@@ -216,6 +217,7 @@ final class FilterCommand implements Callable<Integer> {
     s.put("data", data.toString());
     s.put("task", taskOptions.task);
     s.put("model", modelDir.toString());
+    if (adapter.directory != null) s.put("adapter", adapter.directory.toString());
     s.put("previous", previous == null ? null : previous.toString());
     s.put("candidates", candidates);
     s.put("previous_examples", previousCount);

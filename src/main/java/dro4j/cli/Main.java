@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       GenerateCommand.class,
       ScoreCommand.class,
+      MergeCommand.class,
       RenderCommand.class,
       AgreementCommand.class,
       BenchCommand.class,

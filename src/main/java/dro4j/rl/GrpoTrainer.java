@@ -98,7 +98,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
     this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
-        config.numIterations(), args.gradientAccumulationSteps());
+        config.numIterations(), args.gradientAccumulationSteps(), args.seed());
     this.sampling = SamplingParams.defaults()
         .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
         .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
@@ -361,7 +361,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return dataset;
   }
 
-  /** The frozen reference policy, or null when beta is 0. */
+  /**
+   * The frozen reference policy, or null when beta is 0; with a LoRA adapter always the base with the
+   * adapter disabled.
+   */
   public LanguageModel referencePolicy() {
     return reference;
   }
@@ -419,7 +422,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     /**
      * The frozen reference policy for the KL penalty, a different instance from the policy (default
-     * when beta > 0: a second load of {@code model}); the caller keeps ownership.
+     * when beta > 0: a second load of {@code model}; with a LoRA adapter, at any beta, the policy's base
+     * with the adapter disabled, sharing its weights); the caller keeps ownership.
      */
     public Builder referencePolicy(LanguageModel model) {
       this.reference = model;
@@ -505,8 +509,16 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
           p = LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
           owned.add(p);
         }
+        Adapters.attachIfAsked(p, args);
         LanguageModel r = null;
-        if (config.beta() > 0) {
+        if (p.adapter() != null) {
+          // LoRA: the reference is the same base with the adapter off, whether beta > 0 or R3 asks for it
+          r = reference;
+          if (r == null) {
+            r = p.withoutAdapter();
+            owned.add(r);
+          }
+        } else if (config.beta() > 0) {
           r = reference;
           if (r == null) {
             r = LanguageModel.loadOrDefault(args.model(), p.device());

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dro4j.LanguageModel;
+import dro4j.model.LoraAdapter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +25,12 @@ final class GrpoUpdate {
   private final GrpoObjective.Settings settings;
   private final int numIterations;
   private final int accumulationSteps;
+  private final long seed;
 
+  /** @param seed the run's seed (LoRA dropout masks derive from it, the update and the row) */
   GrpoUpdate(LanguageModel policy, LanguageModel reference, Optimization optimization,
-      GrpoObjective.Settings settings, int numIterations, int accumulationSteps) {
+      GrpoObjective.Settings settings, int numIterations, int accumulationSteps, long seed) {
+    this.seed = seed;
     this.policy = policy;
     this.reference = reference;
     this.optimization = optimization;
@@ -95,8 +99,10 @@ final class GrpoUpdate {
       boolean finite = true;
       for (Chunk c : chunks) {
         GrpoObjective.Terms t;
+        long[] rowSeeds = Seeds.loraDropoutRows(seed, firstUpdateIndex + it, c.firstRow, c.batch.rows());
         try (NDScope scope = new NDScope();
             NDManager m = root.newSubManager();
+            LoraAdapter.DropoutScope dropout = LoraAdapter.dropout(policy.transformer(), rowSeeds);
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
           // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
@@ -148,6 +154,7 @@ final class GrpoUpdate {
     final PolicyBatch batch;
     final double[] advantages;
     final float[][] tokenAdvantages;
+    int firstRow;
     float[][] old;
     float[][] ref;
 
@@ -181,6 +188,7 @@ final class GrpoUpdate {
         }
         out.add(new Chunk(batch, null, adv));
       }
+      out.get(k).firstRow = start;
       start = end;
     }
     return out;

@@ -105,9 +105,13 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     double loss = 0;
     long correct = 0;
     boolean finite = true;
+    int firstRow = 0;
     for (SftBatch batch : batches) {
+      long[] rowSeeds = Seeds.loraDropoutRows(args.seed(), index, firstRow, batch.rows());
+      firstRow += batch.rows();
       try (NDScope scope = new NDScope();
           NDManager m = policy.manager().newSubManager();
+          dro4j.model.LoraAdapter.DropoutScope dropout = dro4j.model.LoraAdapter.dropout(policy.transformer(), rowSeeds);
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         scope.suppressNotUsedWarning();
         // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
@@ -283,6 +287,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
       LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
       try {
+        Adapters.attachIfAsked(p, args);
         return new SftTrainer(this, p, policy == null, examples);
       } catch (RuntimeException e) {
         if (policy == null) p.close();
