@@ -112,10 +112,6 @@ final class FilterCommand implements Callable<Integer> {
       description = "Reasoning budget per sample, in tokens (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
-  @Option(names = "--batch", paramLabel = "N", defaultValue = "" + FilterRunner.DEFAULT_PROMPTS_PER_CALL,
-      description = "Examples sampled together in one generate call (default: ${DEFAULT-VALUE}).")
-  int batch;
-
   @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder for kept.jsonl, dropped.jsonl, summary.json.")
   Path out;
 
@@ -142,9 +138,7 @@ final class FilterCommand implements Callable<Integer> {
     if (reasoningEnd != null) {
       prompt = new PromptTemplate(prompt.name(), prompt.system(), prompt.user(), reasoningEnd.isEmpty() ? null : reasoningEnd);
     }
-    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch)
-        .withMaxPromptLength(taskOptions.maxPromptLength());
-    options = options.withSampling(options.sampling().withMaxNewTokens(maxNewTokens));
+    FilterRunner.Options options = FilterRunner.Options.of(prompt, maxNewTokens, taskOptions.maxPromptLength());
 
     List<Example> candidates = t.load(data);
     if (limit != null && candidates.size() > limit) {
@@ -205,7 +199,6 @@ final class FilterCommand implements Callable<Integer> {
     sampling.put("top_p", options.sampling().topP());
     sampling.put("seed", config.seed());
     sampling.put("round", round);
-    sampling.put("prompts_per_call", options.promptsPerCall());
     sampling.put("samples", result.samples());
     sampling.put("samples_with_split", result.samplesWithSplit());
     Map<String, Object> timing = new LinkedHashMap<>();
