@@ -173,7 +173,8 @@ public final class FilterRunner {
    * @param samplesWithSplit of those, the ones in which the split rule matched
    * @param truncatedPrompt whether its prompt was cut to {@link Options#maxPromptLength()}
    */
-  public record ExampleScore(PromptStatistics statistics, int samples, int samplesWithSplit, boolean truncatedPrompt) {}
+  public record ExampleScore(PromptStatistics statistics, int samples, int samplesWithSplit, boolean truncatedPrompt)
+      implements java.io.Serializable {}
 
   /**
    * {@link #run(LanguageModel, List, List, long)}, telling {@code progress} (may be null) the number of
