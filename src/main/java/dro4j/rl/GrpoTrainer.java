@@ -304,7 +304,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private static FilterRunner filter(GrpoConfig c, PromptRenderer prompts) {
     FilterConfig fc = new FilterConfig(c.filterSamplesPerPrompt(), c.filterWorstRankFraction(), c.filterRankThreshold(),
         c.filterLowVariationDropFraction(), c.filterCarryForwardFraction(), c.filterEverySteps(), c.training().seed());
-    FilterRunner.Options o = FilterRunner.Options.of(prompts.template()).withPromptsPerCall(c.filterPromptsPerCall())
+    FilterRunner.Options o = FilterRunner.Options.of(prompts.template())
         .withMaxPromptLength(prompts.maxPromptLength()).withChatTemplateKwargs(c.training().chatTemplateKwargs());
     o = o.withSampling(o.sampling().withMaxNewTokens(
         c.filterMaxNewTokens() != null ? c.filterMaxNewTokens() : c.maxCompletionLength()));
