@@ -1,0 +1,198 @@
+package dro4j.model;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Java Vector API kernels of the CPU decode path ({@link CpuDecoder}): a batched matrix-vector
+ * product that reads each weight row once for all rows of the batch, RMSNorm, and attention of one
+ * query over the KV cache. Weights and cache are read in place from the tensors' memory (direct
+ * buffers over PyTorch's storage), so nothing is copied and training updates are seen at once.
+ *
+ * <p>Only this class refers to {@code jdk.incubator.vector}: it is loaded only when {@link
+ * FastDecode#available()} says the module is present.
+ */
+final class DecodeKernels {
+  private DecodeKernels() {}
+
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+  /** Batch rows that share one pass over a weight row (four accumulators stay in registers). */
+  static final int BATCH_TILE = 4;
+  /** Weight rows per block: a block is reused from cache by every tile of batch rows (~64 KB at 896 columns). */
+  private static final int ROW_BLOCK = 16;
+
+  /**
+   * {@code out[b][r] = x[b] . w[r] (+ bias[r])} for the weight rows {@code from <= r < to} and every
+   * batch row {@code b}. The weight rows are visited in blocks; each block is read from memory once and
+   * reused from cache by every tile of {@link #BATCH_TILE} batch rows. The sum over columns runs in
+   * the same order for any split of rows and any batch size, so results do not depend on the thread
+   * count or on which other rows are in the batch.
+   */
+  static void matmul(float[][] x, Weights w, float[] bias, float[][] out, int from, int to) {
+    int batch = x.length;
+    int cols = w.cols();
+    for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
+      int r1 = Math.min(to, r0 + ROW_BLOCK);
+      int b = 0;
+      for (; b + BATCH_TILE <= batch; b += BATCH_TILE) {
+        float[] x0 = x[b];
+        float[] x1 = x[b + 1];
+        float[] x2 = x[b + 2];
+        float[] x3 = x[b + 3];
+        for (int r = r0; r < r1; r++) {
+          ByteBuffer buf = w.buffer(r);
+          int base = w.byteOffset(r);
+          FloatVector a0 = FloatVector.zero(SPECIES);
+          FloatVector a1 = FloatVector.zero(SPECIES);
+          FloatVector a2 = FloatVector.zero(SPECIES);
+          FloatVector a3 = FloatVector.zero(SPECIES);
+          int i = 0;
+          int bound = SPECIES.loopBound(cols);
+          for (; i < bound; i += SPECIES.length()) {
+            FloatVector wv = FloatVector.fromByteBuffer(SPECIES, buf, base + 4 * i, ORDER);
+            a0 = wv.fma(FloatVector.fromArray(SPECIES, x0, i), a0);
+            a1 = wv.fma(FloatVector.fromArray(SPECIES, x1, i), a1);
+            a2 = wv.fma(FloatVector.fromArray(SPECIES, x2, i), a2);
+            a3 = wv.fma(FloatVector.fromArray(SPECIES, x3, i), a3);
+          }
+          float s0 = a0.reduceLanes(VectorOperators.ADD);
+          float s1 = a1.reduceLanes(VectorOperators.ADD);
+          float s2 = a2.reduceLanes(VectorOperators.ADD);
+          float s3 = a3.reduceLanes(VectorOperators.ADD);
+          for (; i < cols; i++) {
+            float wi = buf.getFloat(base + 4 * i);
+            s0 += wi * x0[i];
+            s1 += wi * x1[i];
+            s2 += wi * x2[i];
+            s3 += wi * x3[i];
+          }
+          float add = bias == null ? 0f : bias[r];
+          out[b][r] = s0 + add;
+          out[b + 1][r] = s1 + add;
+          out[b + 2][r] = s2 + add;
+          out[b + 3][r] = s3 + add;
+        }
+      }
+      for (; b < batch; b++) {
+        float[] xb = x[b];
+        for (int r = r0; r < r1; r++) {
+          out[b][r] = dot(w.buffer(r), w.byteOffset(r), xb, cols) + (bias == null ? 0f : bias[r]);
+        }
+      }
+    }
+  }
+
+  /** One weight row times one vector, summed in the same order as a lane of {@link #matmul}'s tiles. */
+  private static float dot(ByteBuffer buf, int base, float[] x, int cols) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int i = 0;
+    int bound = SPECIES.loopBound(cols);
+    for (; i < bound; i += SPECIES.length()) {
+      acc = FloatVector.fromByteBuffer(SPECIES, buf, base + 4 * i, ORDER).fma(FloatVector.fromArray(SPECIES, x, i), acc);
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < cols; i++) {
+      s += buf.getFloat(base + 4 * i) * x[i];
+    }
+    return s;
+  }
+
+  /** {@code out[off..off+n) = x[off..off+n) / sqrt(mean(x^2) + eps) * weight[0..n)}. */
+  static void rmsNorm(float[] x, int off, int n, float[] weight, float eps, float[] out) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
+      acc = v.fma(v, acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += x[off + i] * x[off + i];
+    }
+    float rms = (float) Math.sqrt(sum / n + eps);
+    for (int j = 0; j < n; j++) {
+      out[off + j] = x[off + j] / rms * weight[j];
+    }
+  }
+
+  /**
+   * Attention of one query head ({@code q[qOff .. qOff + headDim)}, already scaled) over the slots
+   * {@code 0 .. keys} of one cache row and KV head, where {@code allowed[s]}; writes the weighted sum of
+   * values to {@code out[outOff ..]}. {@code kvBase} is the byte offset of slot 0 of that row and head
+   * in the cache buffers ({@code [batch, kvHeads, capacity, headDim]}, so slots are {@code headDim}
+   * floats apart). {@code scores} is scratch of at least {@code keys} floats.
+   */
+  static void attend(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
+      boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
+    float max = Float.NEGATIVE_INFINITY;
+    int bound = SPECIES.loopBound(headDim);
+    for (int s = 0; s < slots; s++) {
+      if (!allowed[s]) {
+        continue;
+      }
+      int at = kvBase + 4 * s * headDim;
+      FloatVector acc = FloatVector.zero(SPECIES);
+      int i = 0;
+      for (; i < bound; i += SPECIES.length()) {
+        acc = FloatVector.fromByteBuffer(SPECIES, keys, at + 4 * i, ORDER).fma(FloatVector.fromArray(SPECIES, q, qOff + i), acc);
+      }
+      float score = acc.reduceLanes(VectorOperators.ADD);
+      for (; i < headDim; i++) {
+        score += keys.getFloat(at + 4 * i) * q[qOff + i];
+      }
+      scores[s] = score;
+      max = Math.max(max, score);
+    }
+    float total = 0f;
+    for (int s = 0; s < slots; s++) {
+      if (allowed[s]) {
+        float e = (float) Math.exp(scores[s] - max);
+        scores[s] = e;
+        total += e;
+      }
+    }
+    java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+    float inv = 1f / total;
+    for (int s = 0; s < slots; s++) {
+      if (!allowed[s]) {
+        continue;
+      }
+      float p = scores[s] * inv;
+      int at = kvBase + 4 * s * headDim;
+      FloatVector pv = FloatVector.broadcast(SPECIES, p);
+      int i = 0;
+      for (; i < bound; i += SPECIES.length()) {
+        FloatVector o = FloatVector.fromArray(SPECIES, out, outOff + i);
+        FloatVector.fromByteBuffer(SPECIES, values, at + 4 * i, ORDER).fma(pv, o).intoArray(out, outOff + i);
+      }
+      for (; i < headDim; i++) {
+        out[outOff + i] += p * values.getFloat(at + 4 * i);
+      }
+    }
+  }
+
+  /**
+   * Sums {@code data[from..to)} with vector loads and returns the sum (so the JIT cannot drop the
+   * reads): the streaming-read kernel of the bandwidth measurement, separate from {@link #matmul}.
+   */
+  static float streamSum(float[] data, int from, int to) {
+    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a1 = FloatVector.zero(SPECIES);
+    int step = SPECIES.length();
+    int i = from;
+    for (; i + 2 * step <= to; i += 2 * step) {
+      a0 = a0.add(FloatVector.fromArray(SPECIES, data, i));
+      a1 = a1.add(FloatVector.fromArray(SPECIES, data, i + step));
+    }
+    float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+    for (; i < to; i++) {
+      s += data[i];
+    }
+    return s;
+  }
+}
