@@ -21,6 +21,10 @@ final class CpuDecoder {
   /** Largest direct buffer per weight chunk (rows never straddle chunks). */
   static final long MAX_CHUNK_BYTES = Integer.MAX_VALUE & ~4095L;
 
+  /** Multiply-adds of one step's attention below which it runs on the calling thread alone. */
+  private static final long PARALLEL_ATTENTION_WORK = 1 << 18;
+  private static final DecodeThreads SINGLE = new DecodeThreads(1);
+
   private final ModelConfig config;
   private final DecodeThreads threads;
   private final Weights embed;
@@ -173,7 +177,9 @@ final class CpuDecoder {
       boolean[][] allowed = masks.computeIfAbsent(window == null ? -1 : window,
           key -> attentionMask(cache, rows, positions, slot, window));
       int groups = heads / kvHeads;
-      threads.forRange(n * heads, (from, to) -> {
+      // short contexts: attention is too little work to be worth waking the other threads
+      DecodeThreads pool = (long) n * heads * (slot + 1) * headDim < PARALLEL_ATTENTION_WORK ? SINGLE : threads;
+      pool.forRange(n * heads, (from, to) -> {
         float[] scores = new float[slot + 1];
         for (int t = from; t < to; t++) {
           int i = t / heads;

@@ -34,56 +34,97 @@ final class DecodeKernels {
    */
   static void matmul(float[][] x, Weights w, float[] bias, float[][] out, int from, int to) {
     int batch = x.length;
-    int cols = w.cols();
     for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
       int r1 = Math.min(to, r0 + ROW_BLOCK);
       int b = 0;
       for (; b + BATCH_TILE <= batch; b += BATCH_TILE) {
-        float[] x0 = x[b];
-        float[] x1 = x[b + 1];
-        float[] x2 = x[b + 2];
-        float[] x3 = x[b + 3];
-        for (int r = r0; r < r1; r++) {
-          ByteBuffer buf = w.buffer(r);
-          int base = w.byteOffset(r);
-          FloatVector a0 = FloatVector.zero(SPECIES);
-          FloatVector a1 = FloatVector.zero(SPECIES);
-          FloatVector a2 = FloatVector.zero(SPECIES);
-          FloatVector a3 = FloatVector.zero(SPECIES);
-          int i = 0;
-          int bound = SPECIES.loopBound(cols);
-          for (; i < bound; i += SPECIES.length()) {
-            FloatVector wv = FloatVector.fromByteBuffer(SPECIES, buf, base + 4 * i, ORDER);
-            a0 = wv.fma(FloatVector.fromArray(SPECIES, x0, i), a0);
-            a1 = wv.fma(FloatVector.fromArray(SPECIES, x1, i), a1);
-            a2 = wv.fma(FloatVector.fromArray(SPECIES, x2, i), a2);
-            a3 = wv.fma(FloatVector.fromArray(SPECIES, x3, i), a3);
+        int r = r0;
+        for (; r + 1 < r1; r += 2) {
+          tile2x4(w, r, x[b], x[b + 1], x[b + 2], x[b + 3], bias, out, b);
+        }
+        if (r < r1) {
+          for (int j = 0; j < BATCH_TILE; j++) {
+            out[b + j][r] = dot(w.buffer(r), w.byteOffset(r), x[b + j], w.cols()) + (bias == null ? 0f : bias[r]);
           }
-          float s0 = a0.reduceLanes(VectorOperators.ADD);
-          float s1 = a1.reduceLanes(VectorOperators.ADD);
-          float s2 = a2.reduceLanes(VectorOperators.ADD);
-          float s3 = a3.reduceLanes(VectorOperators.ADD);
-          for (; i < cols; i++) {
-            float wi = buf.getFloat(base + 4 * i);
-            s0 += wi * x0[i];
-            s1 += wi * x1[i];
-            s2 += wi * x2[i];
-            s3 += wi * x3[i];
-          }
-          float add = bias == null ? 0f : bias[r];
-          out[b][r] = s0 + add;
-          out[b + 1][r] = s1 + add;
-          out[b + 2][r] = s2 + add;
-          out[b + 3][r] = s3 + add;
         }
       }
       for (; b < batch; b++) {
         float[] xb = x[b];
         for (int r = r0; r < r1; r++) {
-          out[b][r] = dot(w.buffer(r), w.byteOffset(r), xb, cols) + (bias == null ? 0f : bias[r]);
+          out[b][r] = dot(w.buffer(r), w.byteOffset(r), xb, w.cols()) + (bias == null ? 0f : bias[r]);
         }
       }
     }
+  }
+
+  /**
+   * Weight rows {@code r, r + 1} times batch rows {@code b .. b + 3}: eight accumulators, so each
+   * loaded vector feeds two or four multiply-adds (the loads, not the FMAs, limit a one-row kernel).
+   * Each output is summed in the same order as {@link #dot}.
+   */
+  private static void tile2x4(Weights w, int r, float[] x0, float[] x1, float[] x2, float[] x3, float[] bias,
+      float[][] out, int b) {
+    int cols = w.cols();
+    ByteBuffer bufA = w.buffer(r);
+    ByteBuffer bufB = w.buffer(r + 1);
+    int baseA = w.byteOffset(r);
+    int baseB = w.byteOffset(r + 1);
+    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a1 = FloatVector.zero(SPECIES);
+    FloatVector a2 = FloatVector.zero(SPECIES);
+    FloatVector a3 = FloatVector.zero(SPECIES);
+    FloatVector c0 = FloatVector.zero(SPECIES);
+    FloatVector c1 = FloatVector.zero(SPECIES);
+    FloatVector c2 = FloatVector.zero(SPECIES);
+    FloatVector c3 = FloatVector.zero(SPECIES);
+    int i = 0;
+    int bound = SPECIES.loopBound(cols);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector wa = FloatVector.fromByteBuffer(SPECIES, bufA, baseA + 4 * i, ORDER);
+      FloatVector wb = FloatVector.fromByteBuffer(SPECIES, bufB, baseB + 4 * i, ORDER);
+      FloatVector v0 = FloatVector.fromArray(SPECIES, x0, i);
+      a0 = wa.fma(v0, a0);
+      c0 = wb.fma(v0, c0);
+      FloatVector v1 = FloatVector.fromArray(SPECIES, x1, i);
+      a1 = wa.fma(v1, a1);
+      c1 = wb.fma(v1, c1);
+      FloatVector v2 = FloatVector.fromArray(SPECIES, x2, i);
+      a2 = wa.fma(v2, a2);
+      c2 = wb.fma(v2, c2);
+      FloatVector v3 = FloatVector.fromArray(SPECIES, x3, i);
+      a3 = wa.fma(v3, a3);
+      c3 = wb.fma(v3, c3);
+    }
+    float sa0 = a0.reduceLanes(VectorOperators.ADD);
+    float sa1 = a1.reduceLanes(VectorOperators.ADD);
+    float sa2 = a2.reduceLanes(VectorOperators.ADD);
+    float sa3 = a3.reduceLanes(VectorOperators.ADD);
+    float sc0 = c0.reduceLanes(VectorOperators.ADD);
+    float sc1 = c1.reduceLanes(VectorOperators.ADD);
+    float sc2 = c2.reduceLanes(VectorOperators.ADD);
+    float sc3 = c3.reduceLanes(VectorOperators.ADD);
+    for (; i < cols; i++) {
+      float wai = bufA.getFloat(baseA + 4 * i);
+      float wbi = bufB.getFloat(baseB + 4 * i);
+      sa0 += wai * x0[i];
+      sa1 += wai * x1[i];
+      sa2 += wai * x2[i];
+      sa3 += wai * x3[i];
+      sc0 += wbi * x0[i];
+      sc1 += wbi * x1[i];
+      sc2 += wbi * x2[i];
+      sc3 += wbi * x3[i];
+    }
+    float addA = bias == null ? 0f : bias[r];
+    float addB = bias == null ? 0f : bias[r + 1];
+    out[b][r] = sa0 + addA;
+    out[b + 1][r] = sa1 + addA;
+    out[b + 2][r] = sa2 + addA;
+    out[b + 3][r] = sa3 + addA;
+    out[b][r + 1] = sc0 + addB;
+    out[b + 1][r + 1] = sc1 + addB;
+    out[b + 2][r + 1] = sc2 + addB;
+    out[b + 3][r + 1] = sc3 + addB;
   }
 
   /** One weight row times one vector, summed in the same order as a lane of {@link #matmul}'s tiles. */
