@@ -97,20 +97,25 @@ public final class RuntimeBenchmark {
   public Rate decode(Transformer model, int batch, int context, int steps) {
     ModelConfig c = model.config();
     try (NDManager m = manager.newSubManager();
-        KvCache cache = model.newCache(m, batch, context + steps + 1)) {
+        KvCache cache = model.newCache(m, batch, context + steps + 65)) {
       try (NDManager p = m.newSubManager()) {
         model.forward(cache, randomTokens(c, batch, context, 2), allValid(batch, context), p);
       }
       boolean[] valid = new boolean[batch];
       Arrays.fill(valid, true);
-      // one untimed step to warm up
-      model.nextTokenLogits(cache, randomTokens(c, 1, batch, 3)[0], valid);
+      // untimed steps until the kernels are compiled: at least 3, up to 1 s
+      long warm = System.nanoTime();
+      int warmSteps = 0;
+      while (warmSteps < 3 || (warmSteps < 64 && System.nanoTime() - warm < 1_000_000_000L)) {
+        model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
+        warmSteps++;
+      }
       long t0 = System.nanoTime();
       for (int s = 0; s < steps; s++) {
         model.nextTokenLogits(cache, randomTokens(c, 1, batch, 4 + s)[0], valid);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      double meanKeys = context + 1 + (steps + 1) / 2.0;
+      double meanKeys = context + warmSteps + (steps + 1) / 2.0;
       double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
       return new Rate(batch * steps / seconds, flops / seconds);
     }
@@ -149,11 +154,12 @@ public final class RuntimeBenchmark {
   /**
    * One model's numbers: prefill at batch 1, decode at batch 1 and 8 on the Java kernels (when the
    * JVM has them) and through libtorch; {@code decodeB1BandwidthFraction} is the bytes a batch-1 step
-   * reads per second over {@code readBandwidth} (bytes/s, measured separately; NaN when unknown).
-   * Decode numbers of a path this JVM cannot run are null.
+   * reads per second over {@code readBandwidth} (bytes/s, by a kernel of its own, the larger of two
+   * measurements just before and just after the batch-1 decode, so a busy machine's swings do not
+   * flatter the fraction; NaN when unknown). Decode numbers of a path this JVM cannot run are null.
    */
   public record ModelNumbers(Rate prefill, Rate decodeB1, Rate decodeB8, Rate decodeB1Libtorch, Rate decodeB8Libtorch,
-      double decodeB1BytesPerToken, double decodeB1BandwidthFraction) {
+      double decodeB1BytesPerToken, double readBandwidth, double decodeB1BandwidthFraction) {
     /** Decode rates on the path {@code dro4j generate} uses in this JVM. */
     public Rate decodeB1Used() {
       return decodeB1 != null ? decodeB1 : decodeB1Libtorch;
@@ -165,8 +171,8 @@ public final class RuntimeBenchmark {
   }
 
   /** Prints one model's numbers: prefill, then decode at batch 1 and 8 on each path, each with its share of the peak. */
-  public ModelNumbers report(String name, Transformer model, double peak, double readBandwidth, int promptLength,
-      int decodeSteps) {
+  public ModelNumbers report(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
+      int promptLength, int decodeSteps) {
     out.printf("%s: %,d parameters, %d layers, hidden %d, vocab %d%n", name, model.parameterCount(),
         model.config().numLayers(), model.config().hiddenSize(), model.config().vocabSize());
     Rate prefill = prefill(model, 1, promptLength, 3);
@@ -175,6 +181,7 @@ public final class RuntimeBenchmark {
     Rate[] java = new Rate[2];
     Rate[] torch = new Rate[2];
     boolean before = model.usesJavaDecode();
+    double readBandwidth = Double.NaN;
     try {
       for (int path = 0; path < 2; path++) {
         boolean javaPath = path == 0;
@@ -185,7 +192,12 @@ public final class RuntimeBenchmark {
         model.useJavaDecode(javaPath);
         for (int i = 0; i < 2; i++) {
           int batch = i == 0 ? 1 : 8;
+          boolean bound = batch == 1 && (javaPath || !FastDecode.available());
+          double bandwidthBefore = bound ? bandwidth.getAsDouble() : Double.NaN;
           Rate r = decode(model, batch, promptLength, decodeSteps);
+          if (bound) {
+            readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
+          }
           (javaPath ? java : torch)[i] = r;
           String what = "decode   batch " + batch + ", " + decodeSteps + " steps, " + (javaPath ? "Java" : "libtorch");
           line(what, r, peak);
@@ -206,7 +218,7 @@ public final class RuntimeBenchmark {
           java[1].tokensPerSecond() / java[0].tokensPerSecond());
     }
     out.flush();
-    return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, fraction);
+    return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, readBandwidth, fraction);
   }
 
   private void line(String what, Rate r, double peak) {

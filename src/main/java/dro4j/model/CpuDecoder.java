@@ -23,6 +23,8 @@ final class CpuDecoder {
 
   /** Multiply-adds of one step's attention below which it runs on the calling thread alone. */
   private static final long PARALLEL_ATTENTION_WORK = 1 << 18;
+  /** Multiply-adds of one group of linear layers below which it runs on the calling thread alone. */
+  private static final long PARALLEL_MATMUL_WORK = 1 << 18;
   private static final DecodeThreads SINGLE = new DecodeThreads(1);
 
   private final ModelConfig config;
@@ -229,7 +231,10 @@ final class CpuDecoder {
       b[m] = biases[m] == null ? null : vector(biases[m]);
       total += ws[m].rows();
     }
-    threads.forRange(total, (from, to) -> {
+    int cols = ws[0].cols();
+    // a small product is over before the other threads wake up: run it here
+    DecodeThreads pool = (long) total * cols * x.length < PARALLEL_MATMUL_WORK ? SINGLE : threads;
+    pool.forRange(total, 16, (from, to) -> {
       int offset = 0;
       for (int m = 0; m < ws.length; m++) {
         int rows = ws[m].rows();

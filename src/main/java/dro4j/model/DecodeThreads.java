@@ -4,12 +4,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
- * A fixed pool of daemon threads that runs the parts of one decode kernel: part 0 on the calling
- * thread, the others on the pool. Each part owns a fixed range of output rows, so results are the
- * same for any thread count.
+ * A fixed pool of daemon threads that runs the parts of one decode kernel together with the calling
+ * thread. Each part owns a fixed range of output rows, so results are the same for any thread count.
  */
 final class DecodeThreads implements AutoCloseable {
   private final int threads;
@@ -64,10 +65,58 @@ final class DecodeThreads implements AutoCloseable {
     }
   }
 
-  /** Splits {@code [0, n)} into {@link #threads()} ranges and runs {@code range.accept(from, to)} on each. */
+  /** Chunks per thread: a thread the OS has paused leaves its chunks to the others. */
+  private static final int CHUNKS_PER_THREAD = 8;
+
+  /**
+   * Runs {@code range.accept(from, to)} over fixed chunks of {@code [0, n)} (rows of at least {@code
+   * minChunk}), which the calling thread and the pool take in turn. The chunks, and so the results, do
+   * not depend on which thread runs which; on a busy machine a descheduled thread only delays the
+   * chunk it holds, not a fixed share of the work. The caller waits for the chunks, not for pool
+   * threads that found nothing left to do.
+   */
+  void forRange(int n, int minChunk, RangeTask range) {
+    int chunks = Math.max(1, Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)));
+    if (pool == null || chunks == 1) {
+      range.accept(0, n);
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Runnable worker = () -> {
+      for (int c; (c = next.getAndIncrement()) < chunks; ) {
+        try {
+          if (failure.get() == null) {
+            range.accept((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+          }
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          done.incrementAndGet();
+        }
+      }
+    };
+    for (int t = 1; t < threads; t++) {
+      pool.execute(worker);
+    }
+    worker.run();
+    for (int spins = 0; done.get() < chunks; spins++) {
+      // another thread finishes the chunk it took; on a busy machine give it the core
+      if (spins < 1000) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+  }
+
+  /** {@link #forRange(int, int, RangeTask)} with chunks of at least one row. */
   void forRange(int n, RangeTask range) {
-    int parts = Math.min(threads, Math.max(1, n));
-    run(parts, p -> range.accept((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts)));
+    forRange(n, 1, range);
   }
 
   /** A part of a kernel over rows {@code [from, to)}. */
