@@ -106,13 +106,18 @@ class CpuDecoderTest {
       DecodeThreads three = new DecodeThreads(3);
       // 5 rows of 40 floats per buffer: the 97-row head and embedding span 20 chunks
       CpuDecoder split = new CpuDecoder(model.config(), model.parameters(), three, 5 * 40 * 4 + 3);
-      try (KvCache a = model.newCache(m, 3, 4); KvCache b = model.newCache(m, 3, 4)) {
+      // up to nine active rows: two tiles of four batch rows and one on its own, or fewer
+      try (KvCache a = model.newCache(m, 9, 4); KvCache b = model.newCache(m, 9, 4)) {
         for (int step = 0; step < 6; step++) {
-          int[] tokens = {step * 11 % 97, 96 - step, step};
-          boolean[] valid = {true, step % 2 == 0, step != 3};
+          int[] tokens = new int[9];
+          boolean[] valid = new boolean[9];
+          for (int r = 0; r < 9; r++) {
+            tokens[r] = (step * 11 + r * 5) % 97;
+            valid[r] = r % 3 != step % 3 || step == 0;
+          }
           float[][] x = one.step(a, tokens, valid);
           float[][] y = split.step(b, tokens, valid);
-          for (int r = 0; r < 3; r++) {
+          for (int r = 0; r < 9; r++) {
             assertThat(y[r]).as("step %d row %d", step, r).isEqualTo(x[r]);
           }
         }
@@ -174,23 +179,25 @@ class CpuDecoderTest {
    */
   static void compareWithLibtorch(Transformer java, Transformer torch, double tolerance) {
     int vocab = java.config().vocabSize();
-    int[][] prompt = {{0, 0, 3, 4, 5}, {9, 8, 7, 6, 5}, {0, 0, 0, 0, 1}};
+    // five rows: one tile of four batch rows plus one on its own
+    int[][] prompt = {{0, 0, 3, 4, 5}, {9, 8, 7, 6, 5}, {0, 0, 0, 0, 1}, {2, 2, 2, 2, 2}, {0, 11, 12, 13, 14}};
     boolean[][] promptValid = {{false, false, true, true, true}, {true, true, true, true, true},
-        {false, false, false, false, true}};
+        {false, false, false, false, true}, {true, true, true, true, true}, {false, true, true, true, true}};
+    int rows = prompt.length;
     try (NDManager m = manager.newSubManager();
-        KvCache a = java.newCache(m, 3, 6); // grows during decoding
-        KvCache b = torch.newCache(m, 3, 6)) {
+        KvCache a = java.newCache(m, rows, 6); // grows during decoding
+        KvCache b = torch.newCache(m, rows, 6)) {
       java.forward(a, prompt, promptValid, m);
       torch.forward(b, prompt, promptValid, m);
       for (int step = 0; step < 5; step++) {
-        int[] tokens = {(step * 13) % vocab, (step * 7 + 1) % vocab, (step * 3 + 2) % vocab};
-        boolean[] valid = {step != 2, true, step % 2 == 1};
+        int[] tokens = {(step * 13) % vocab, (step * 7 + 1) % vocab, (step * 3 + 2) % vocab, step, vocab - 1 - step};
+        boolean[] valid = {step != 2, true, step % 2 == 1, true, true};
         java.useJavaDecode(true);
         float[][] x = java.nextTokenLogits(a, tokens, valid);
         torch.useJavaDecode(false);
         float[][] y = torch.nextTokenLogits(b, tokens, valid);
         java.useJavaDecode(true);
-        for (int r = 0; r < 3; r++) {
+        for (int r = 0; r < rows; r++) {
           if (valid[r]) {
             assertThat(maxAbsDiff(x[r], y[r])).as("step %d row %d", step, r).isLessThan(tolerance);
           } else {
@@ -199,11 +206,11 @@ class CpuDecoderTest {
           }
         }
       }
-      int[][] more = {{1, 2}, {3, 0}, {4, 5}};
-      boolean[][] moreValid = {{true, true}, {true, false}, {true, true}};
+      int[][] more = {{1, 2}, {3, 0}, {4, 5}, {6, 7}, {8, 9}};
+      boolean[][] moreValid = {{true, true}, {true, false}, {true, true}, {false, false}, {true, true}};
       float[] x = java.logits(java.forward(a, more, moreValid, m)).toFloatArray();
       float[] y = torch.logits(torch.forward(b, more, moreValid, m)).toFloatArray();
-      assertThat(x.length).isEqualTo(3 * 2 * vocab);
+      assertThat(x.length).isEqualTo(rows * 2 * vocab);
       assertThat(maxAbsDiff(x, y)).isLessThan(tolerance);
     }
   }
