@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmark the model runtime: fp32 GEMM peak, then prefill and decode throughput (batch 1 and 8)"
-          + " for the bundled stories260K and a randomly initialised model of the Qwen2.5-0.5B shape.",
+      "Benchmark the model runtime: fp32 GEMM peak and read bandwidth, then prefill and decode throughput (batch 1"
+          + " and 8, on the Java kernels and through libtorch) for the bundled stories260K and a randomly initialised"
+          + " model of the Qwen2.5-0.5B shape; --json adds a GRPO step per model and a JSON last line.",
       "Takes a few minutes and ~3 GB of memory for the 0.5B shape; not part of the tests."
     })
 final class BenchCommand implements Callable<Integer> {
