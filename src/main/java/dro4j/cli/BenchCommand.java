@@ -229,6 +229,9 @@ final class BenchCommand implements Callable<Integer> {
     m.put("decode_b1_tokens_per_s", number(n.decodeB1Used().tokensPerSecond()));
     m.put("decode_b8_tokens_per_s", number(n.decodeB8Used().tokensPerSecond()));
     m.put("decode_b1_bandwidth_fraction", number(n.decodeB1BandwidthFraction()));
+    // the fastest step against the best bandwidth pass: both undisturbed moments of a busy machine
+    m.put("decode_b1_bandwidth_fraction_fastest_step",
+        number(n.decodeB1Used().bestStepTokensPerSecond() * n.decodeB1BytesPerToken() / n.readBandwidth()));
     m.put("read_bandwidth_gbs", number(n.readBandwidth() / 1e9)); // the bound of that fraction, measured around it
     m.put("decode_b1_bytes_per_token", number(n.decodeB1BytesPerToken()));
     m.put("decode_b1_tokens_per_s_libtorch", number(n.decodeB1Libtorch().tokensPerSecond()));

@@ -24,7 +24,7 @@ final class CpuDecoder {
   /** Multiply-adds of one step's attention below which it runs on the calling thread alone. */
   private static final long PARALLEL_ATTENTION_WORK = 1 << 18;
   /** Multiply-adds of one group of linear layers below which it runs on the calling thread alone. */
-  private static final long PARALLEL_MATMUL_WORK = 1 << 18;
+  private static final long PARALLEL_MATMUL_WORK = 1 << 19;
   private static final DecodeThreads SINGLE = new DecodeThreads(1);
 
   private final ModelConfig config;
