@@ -2,6 +2,7 @@ package dro4j.bench;
 
 import dro4j.LanguageModel;
 import dro4j.model.ModelConfig;
+import dro4j.reward.KeywordReward;
 import dro4j.reward.Reward;
 import dro4j.reward.RewardContext;
 import dro4j.reward.RewardResult;
@@ -11,10 +12,14 @@ import dro4j.rl.DemoData;
 import dro4j.rl.GrpoTrainer;
 import dro4j.rl.LrSchedulerType;
 import dro4j.rl.config.GrpoConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Times one GRPO step ({@link GrpoTrainer}, rewards given in code) and splits it into generation,
@@ -23,9 +28,11 @@ import java.util.Map;
  * given as FLOP/s and as a fraction of the fp32 GEMM peak measured in the same process.
  *
  * <p>Two steps are run on the bundled demo prompts and the second is reported (the first warms up).
- * The reward is the mean completion token id / 1000: cheap, and it varies within a group, so the
- * update is a real one (it works on ids, so it also varies for a random model whose sampled ids the
- * tokenizer cannot decode).
+ * The reward is the demo job's keyword reward (sentences mentioning "ball"), which {@code time/reward}
+ * times, plus a tie-breaker of 0.01 x the mean completion token id / vocabulary size: it varies
+ * within a group, so the update is a real one even for a random model whose sampled ids the
+ * tokenizer cannot decode into words. The peak resident memory of the two steps is read from {@code
+ * /proc/self/status} after resetting the kernel's high-water mark ({@code /proc/self/clear_refs}).
  *
  * <p>Training FLOPs of a step ({@link #trainingFlops}), counted like {@link RuntimeBenchmark} (2 per
  * multiply-add of the matrix products; element-wise work, padding and the optimizer not counted): for
@@ -58,20 +65,47 @@ public final class GrpoBenchmark {
     return passes * forward;
   }
 
-  /** What one measured step reported. */
-  public record Result(double generationSeconds, double rewardSeconds, double trainingSeconds, double stepSeconds,
-      double trainingFlops, long trainedTokens) {}
+  /** The size of a step: prompts per step x rollouts per prompt, up to {@code completionTokens} new tokens each. */
+  public record Shape(int prompts, int generations, int completionTokens) {
+    public Shape {
+      if (prompts < 1 || generations < 2 || completionTokens < 1) {
+        throw new IllegalArgumentException("a GRPO step needs >= 1 prompt, >= 2 generations and >= 1 token, got "
+            + prompts + " x " + generations + " x " + completionTokens);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return prompts + " prompts x " + generations + " rollouts x " + completionTokens + " tokens";
+    }
+  }
 
   /**
-   * Runs two steps of {@code prompts} prompts x {@code generations} rollouts of up to {@code newTokens}
-   * tokens (beta 0, num_iterations 1) on {@code policy} and returns the second.
+   * What one measured step reported; {@code peakRssMiB} is the peak resident memory during the two
+   * steps (-1 where /proc is unavailable), over the process's lifetime where the high-water mark
+   * cannot be reset ({@code peakRssSinceStart}).
    */
+  public record Result(double generationSeconds, double rewardSeconds, double trainingSeconds, double stepSeconds,
+      double trainingFlops, long trainedTokens, double peakRssMiB, boolean peakRssSinceStart) {}
+
+  /** {@link #run(LanguageModel, Shape, UnaryOperator)} with {@code prompts x generations x newTokens}, no extra settings. */
   public static Result run(LanguageModel policy, int prompts, int generations, int newTokens) {
-    GrpoConfig config = GrpoConfig.builder().learningRate(1e-6).lrSchedulerType(LrSchedulerType.CONSTANT)
-        .perStepPrompts(prompts).numGenerations(generations).maxCompletionLength(newTokens).beta(0)
-        .numIterations(1).maxSteps(2).loggingSteps(1).seed(1).build();
+    return run(policy, new Shape(prompts, generations, newTokens), UnaryOperator.identity());
+  }
+
+  /**
+   * Runs two steps of {@code shape} (beta 0, num_iterations 1) on {@code policy} and returns the
+   * second. {@code settings} adjusts the trainer's configuration before it is built (LoRA settings
+   * for the {@code grpo_step_lora} measurement, for example).
+   */
+  public static Result run(LanguageModel policy, Shape shape, UnaryOperator<GrpoConfig.Builder> settings) {
+    GrpoConfig config = settings.apply(GrpoConfig.builder().learningRate(1e-6).lrSchedulerType(LrSchedulerType.CONSTANT)
+        .perStepPrompts(shape.prompts()).numGenerations(shape.generations())
+        .maxCompletionLength(shape.completionTokens()).beta(0)
+        .numIterations(1).maxSteps(2).loggingSteps(1).seed(1)).build();
     List<int[]> lengths = new ArrayList<>(); // [prompt, completion] per rollout of the latest step
-    Reward meanId = new Reward() {
+    int vocab = policy.config().vocabSize();
+    Reward tieBreaker = new Reward() {
       @Override
       public String name() {
         return "mean_token_id";
@@ -88,20 +122,48 @@ public final class GrpoBenchmark {
             lengths.add(new int[] {g.promptIds().length, r.ids().length});
             double sum = 0;
             for (int id : r.ids()) sum += id;
-            s[i] = r.ids().length == 0 ? 0 : sum / r.ids().length / 1000.0;
+            s[i] = r.ids().length == 0 ? 0 : 0.01 * sum / r.ids().length / vocab;
           }
           out.add(RewardResult.of(s));
         }
         return out;
       }
     };
+    boolean reset = resetPeakRss();
     Result[] last = new Result[1];
-    try (GrpoTrainer trainer = GrpoTrainer.builder(config).policy(policy).reward(meanId, 1.0)
+    try (GrpoTrainer trainer = GrpoTrainer.builder(config).policy(policy)
+        .reward(new KeywordReward(List.of("ball")), 1.0).reward(tieBreaker, 1.0)
         .dataset(DemoData.keywordPrompts()).listener((step, m) -> last[0] = result(policy.config(), m, lengths))
         .build()) {
       trainer.train();
     }
-    return last[0];
+    Result r = last[0];
+    return new Result(r.generationSeconds(), r.rewardSeconds(), r.trainingSeconds(), r.stepSeconds(), r.trainingFlops(),
+        r.trainedTokens(), peakRssMiB(), !reset);
+  }
+
+  /** Resets the kernel's peak-RSS mark of this process (Linux: "5" to /proc/self/clear_refs); false where it cannot. */
+  static boolean resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Peak resident memory (VmHWM) of this process in MiB, or -1 where /proc is unavailable. */
+  static double peakRssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // not Linux
+    }
+    return -1;
   }
 
   private static Result result(ModelConfig c, Map<String, Object> m, List<int[]> lengths) {
@@ -114,7 +176,7 @@ public final class GrpoBenchmark {
       tokens += p[i] + n[i];
     }
     return new Result(num(m, "time/generation"), num(m, "time/reward"), num(m, "time/training"), num(m, "time/step"),
-        trainingFlops(c, p, n, 1, false), tokens);
+        trainingFlops(c, p, n, 1, false), tokens, -1, false);
   }
 
   private static double num(Map<String, Object> m, String key) {
@@ -123,16 +185,16 @@ public final class GrpoBenchmark {
 
   /** Prints the table header. */
   public static void header(PrintWriter out) {
-    out.printf("%-36s %8s %8s %8s %8s %8s %10s %11s %7s%n", "model (step 2)", "gen s", "reward s", "train s", "step s",
-        "tokens", "train GF", "train GF/s", "% peak");
+    out.printf("%-36s %8s %8s %8s %8s %8s %10s %11s %7s %9s%n", "model (step 2)", "gen s", "reward s", "train s", "step s",
+        "tokens", "train GF", "train GF/s", "% peak", "peak MiB");
   }
 
   /** Prints one row: the step's split and its training FLOP/s against {@code peak}. */
   public static void line(PrintWriter out, String name, Result r, double peak) {
     double rate = r.trainingFlops() / r.trainingSeconds();
-    out.printf("%-36s %8.3f %8.3f %8.3f %8.3f %8d %10.2f %11.2f %6.1f%%%n", name, r.generationSeconds(),
+    out.printf("%-36s %8.3f %8.3f %8.3f %8.3f %8d %10.2f %11.2f %6.1f%% %9.0f%n", name, r.generationSeconds(),
         r.rewardSeconds(), r.trainingSeconds(), r.stepSeconds(), r.trainedTokens(), r.trainingFlops() / 1e9,
-        rate / 1e9, 100 * rate / peak);
+        rate / 1e9, 100 * rate / peak, r.peakRssMiB());
     out.flush();
   }
 }

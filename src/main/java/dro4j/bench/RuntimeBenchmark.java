@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dro4j.model.FastDecode;
 import dro4j.model.KvCache;
 import dro4j.model.ModelConfig;
 import dro4j.model.Transformer;
@@ -64,7 +65,12 @@ public final class RuntimeBenchmark {
   }
 
   /** Result of one throughput measurement. */
-  public record Rate(double tokensPerSecond, double flopsPerSecond) {}
+  /**
+   * Result of one throughput measurement. {@code bestStepTokensPerSecond} is the rate of the fastest
+   * single decode step (NaN for prefill): on a busy machine it compares with a best-of-N bandwidth
+   * pass the way the mean compares with an undisturbed run.
+   */
+  public record Rate(double tokensPerSecond, double flopsPerSecond, double bestStepTokensPerSecond) {}
 
   /** Prefill of {@code batch} prompts of {@code length} tokens; logits of the last position only. */
   public Rate prefill(Transformer model, int batch, int length, int repeats) {
@@ -85,40 +91,54 @@ public final class RuntimeBenchmark {
       }
     }
     double flops = batch * (length * blockFlopsPerToken(c, (length + 1) / 2.0) + headFlops(c));
-    return new Rate(batch * length / best, flops / best);
+    return new Rate(batch * length / best, flops / best, Double.NaN);
   }
 
   /**
-   * Decode: {@code steps} single-token forward calls for {@code batch} rows after a prompt of
-   * {@code context} tokens, with the LM head on every row and the logits copied to Java (as the sampler
-   * needs them). Sampling itself is not included.
+   * Decode: {@code steps} one-token steps ({@link Transformer#nextTokenLogits}, on the decode path the
+   * model is set to) for {@code batch} rows after a prompt of {@code context} tokens, with the LM head
+   * on every row and the logits in Java (as the sampler needs them). Sampling itself is not included.
    */
   public Rate decode(Transformer model, int batch, int context, int steps) {
     ModelConfig c = model.config();
     try (NDManager m = manager.newSubManager();
-        KvCache cache = model.newCache(m, batch, context + steps + 1)) {
+        KvCache cache = model.newCache(m, batch, context + steps + 65)) {
       try (NDManager p = m.newSubManager()) {
         model.forward(cache, randomTokens(c, batch, context, 2), allValid(batch, context), p);
       }
-      boolean[][] valid = allValid(batch, 1);
-      // one untimed step to warm up
-      step(model, cache, randomTokens(c, batch, 1, 3), valid, m);
+      boolean[] valid = new boolean[batch];
+      Arrays.fill(valid, true);
+      // untimed steps until the kernels are compiled: at least 3, up to 1 s
+      long warm = System.nanoTime();
+      int warmSteps = 0;
+      while (warmSteps < 3 || (warmSteps < 64 && System.nanoTime() - warm < 1_000_000_000L)) {
+        model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
+        warmSteps++;
+      }
       long t0 = System.nanoTime();
+      long bestStep = Long.MAX_VALUE;
       for (int s = 0; s < steps; s++) {
-        step(model, cache, randomTokens(c, batch, 1, 4 + s), valid, m);
+        int[] tokens = randomTokens(c, 1, batch, 4 + s)[0];
+        long s0 = System.nanoTime();
+        model.nextTokenLogits(cache, tokens, valid);
+        bestStep = Math.min(bestStep, System.nanoTime() - s0);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      double meanKeys = context + 1 + (steps + 1) / 2.0;
+      double meanKeys = context + warmSteps + (steps + 1) / 2.0;
       double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
-      return new Rate(batch * steps / seconds, flops / seconds);
+      return new Rate(batch * steps / seconds, flops / seconds, batch / (bestStep / 1e9));
     }
   }
 
-  private static void step(Transformer model, KvCache cache, int[][] tokens, boolean[][] valid, NDManager parent) {
-    try (NDManager m = parent.newSubManager()) {
-      NDArray hidden = model.forward(cache, tokens, valid, m);
-      model.logits(hidden.get(new NDIndex(":, 0, :"))).toFloatArray();
-    }
+  /**
+   * Bytes one decode step at batch 1 must read from memory: every fp32 weight once (the embedding
+   * only as the LM head when tied; an untied embedding reads one row), plus the keys and values of
+   * {@code keys} cached tokens.
+   */
+  public static double decodeBytesPerToken(ModelConfig c, long parameterCount, double keys) {
+    double weights = parameterCount - (c.tieWordEmbeddings() ? 0 : (double) c.vocabSize() * c.hiddenSize());
+    double kv = 2.0 * c.numLayers() * c.numKvHeads() * c.headDim() * keys;
+    return 4 * (weights + kv);
   }
 
   private static int[][] randomTokens(ModelConfig c, int batch, int length, long seed) {
@@ -140,21 +160,79 @@ public final class RuntimeBenchmark {
     return v;
   }
 
-  /** Prints one model's numbers: prefill and decode at batch 1 and 8, each with its share of the peak. */
-  public void report(String name, Transformer model, double peak, int promptLength, int decodeSteps) {
+  /**
+   * One model's numbers: prefill at batch 1, decode at batch 1 and 8 on the Java kernels (when the
+   * JVM has them) and through libtorch; {@code decodeB1BandwidthFraction} is the bytes a batch-1 step
+   * reads per second over {@code readBandwidth} (bytes/s, by a kernel of its own, the larger of two
+   * measurements just before and just after the batch-1 decode, so a busy machine's swings do not
+   * flatter the fraction; NaN when unknown). Decode numbers of a path this JVM cannot run are null.
+   */
+  public record ModelNumbers(Rate prefill, Rate decodeB1, Rate decodeB8, Rate decodeB1Libtorch, Rate decodeB8Libtorch,
+      double decodeB1BytesPerToken, double readBandwidth, double decodeB1BandwidthFraction) {
+    /** Decode rates on the path {@code dro4j generate} uses in this JVM. */
+    public Rate decodeB1Used() {
+      return decodeB1 != null ? decodeB1 : decodeB1Libtorch;
+    }
+
+    public Rate decodeB8Used() {
+      return decodeB8 != null ? decodeB8 : decodeB8Libtorch;
+    }
+  }
+
+  /** Prints one model's numbers: prefill, then decode at batch 1 and 8 on each path, each with its share of the peak. */
+  public ModelNumbers report(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
+      int promptLength, int decodeSteps) {
     out.printf("%s: %,d parameters, %d layers, hidden %d, vocab %d%n", name, model.parameterCount(),
         model.config().numLayers(), model.config().hiddenSize(), model.config().vocabSize());
     Rate prefill = prefill(model, 1, promptLength, 3);
     line("prefill  batch 1, " + promptLength + " tokens", prefill, peak);
-    for (int batch : new int[] {1, 8}) {
-      Rate decode = decode(model, batch, promptLength, decodeSteps);
-      line("decode   batch " + batch + ", " + decodeSteps + " steps", decode, peak);
+    double bytes = decodeBytesPerToken(model.config(), model.parameterCount(), promptLength + 1 + (decodeSteps + 1) / 2.0);
+    Rate[] java = new Rate[2];
+    Rate[] torch = new Rate[2];
+    boolean before = model.usesJavaDecode();
+    double readBandwidth = Double.NaN;
+    try {
+      for (int path = 0; path < 2; path++) {
+        boolean javaPath = path == 0;
+        if (javaPath && !FastDecode.available()) {
+          out.printf("  decode on the Java kernels: not in this JVM (run it with %s)%n", FastDecode.JVM_OPTION);
+          continue;
+        }
+        model.useJavaDecode(javaPath);
+        for (int i = 0; i < 2; i++) {
+          int batch = i == 0 ? 1 : 8;
+          boolean bound = batch == 1 && (javaPath || !FastDecode.available());
+          double bandwidthBefore = bound ? bandwidth.getAsDouble() : Double.NaN;
+          Rate r = decode(model, batch, promptLength, decodeSteps);
+          if (bound) {
+            readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
+          }
+          (javaPath ? java : torch)[i] = r;
+          String what = "decode   batch " + batch + ", " + decodeSteps + " steps, " + (javaPath ? "Java" : "libtorch");
+          line(what, r, peak);
+          if (batch == 1 && readBandwidth > 0) {
+            out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.1f tokens/s at %.1f MB a token);"
+                + " fastest step %.1f%%%n", "", 100 * r.tokensPerSecond() * bytes / readBandwidth, readBandwidth / bytes,
+                bytes / 1e6, 100 * r.bestStepTokensPerSecond() * bytes / readBandwidth);
+          }
+        }
+      }
+    } finally {
+      model.useJavaDecode(before);
+    }
+    Rate used = java[0] != null ? java[0] : torch[0];
+    double fraction = readBandwidth > 0 ? used.tokensPerSecond() * bytes / readBandwidth : Double.NaN;
+    if (java[0] != null) {
+      out.printf("  Java kernels vs libtorch: batch 1 %.2fx, batch 8 %.2fx; batch 8 / batch 1 on the Java kernels %.2fx%n",
+          java[0].tokensPerSecond() / torch[0].tokensPerSecond(), java[1].tokensPerSecond() / torch[1].tokensPerSecond(),
+          java[1].tokensPerSecond() / java[0].tokensPerSecond());
     }
     out.flush();
+    return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, readBandwidth, fraction);
   }
 
   private void line(String what, Rate r, double peak) {
-    out.printf("  %-32s %10.1f tokens/s  %7.2f GFLOP/s  %5.1f%% of GEMM peak%n", what,
+    out.printf("  %-42s %10.1f tokens/s  %7.2f GFLOP/s  %5.1f%% of GEMM peak%n", what,
         r.tokensPerSecond(), r.flopsPerSecond() / 1e9, 100 * r.flopsPerSecond() / peak);
   }
 }

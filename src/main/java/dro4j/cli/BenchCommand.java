@@ -7,8 +7,12 @@ import dro4j.bench.GrpoBenchmark;
 import dro4j.bench.MemoryBenchmark;
 import dro4j.bench.R3Benchmark;
 import dro4j.bench.RuntimeBenchmark;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import dro4j.model.BundledModel;
+import dro4j.model.FastDecode;
 import dro4j.model.ModelConfig;
 import dro4j.model.TensorEngine;
 import dro4j.model.Transformer;
@@ -24,8 +28,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmark the model runtime: fp32 GEMM peak, then prefill and decode throughput (batch 1 and 8)"
-          + " for the bundled stories260K and a randomly initialised model of the Qwen2.5-0.5B shape.",
+      "Benchmark the model runtime: fp32 GEMM peak and read bandwidth, then prefill and decode throughput (batch 1"
+          + " and 8, on the Java kernels and through libtorch) for the bundled stories260K and a randomly initialised"
+          + " model of the Qwen2.5-0.5B shape; --json adds a GRPO step per model and a JSON last line.",
       "Takes a few minutes and ~3 GB of memory for the 0.5B shape; not part of the tests."
     })
 final class BenchCommand implements Callable<Integer> {
@@ -71,6 +76,24 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--completion-length", defaultValue = "1024", paramLabel = "N",
       description = "Completion tokens for --checkpointing (default: ${DEFAULT-VALUE}).")
   int completionLength;
+
+  @Option(names = "--json",
+      description = "Also measure the read bandwidth and one GRPO step per model (see --grpo-shape), and end the output"
+          + " with one line holding all numbers as a JSON object (gemm_peak_gflops, read_bandwidth_gbs, models).")
+  boolean json;
+
+  @Option(names = "--grpo-shape", defaultValue = "2x4x128", paramLabel = "PxGxT",
+      description = "With --json: the GRPO step measured, P prompts x G rollouts x T completion tokens"
+          + " (default: ${DEFAULT-VALUE}, over 1,024 trained tokens per update).")
+  String grpoShape;
+
+  @Option(names = "--skip-large-grpo",
+      description = "With --json: no GRPO step on the Qwen2.5-0.5B shape (it needs ~12 GB of memory); its grpo_step is null.")
+  boolean skipLargeGrpo;
+
+  @Option(names = "--bandwidth-mb", defaultValue = "512", paramLabel = "MB",
+      description = "With --json: size of the array the read-bandwidth kernel streams (default: ${DEFAULT-VALUE}).")
+  int bandwidthMb;
 
   @Option(names = "--r3-repeats", defaultValue = "5", paramLabel = "N",
       description = "Rounds per group size for --r3, median reported (default: ${DEFAULT-VALUE}).")
@@ -130,23 +153,171 @@ final class BenchCommand implements Callable<Integer> {
       }
       return 0;
     }
+    if (json) {
+      return jsonReport(out);
+    }
     try (NDManager manager = TensorEngine.newManager()) {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
       out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
           peak / 1e9, TensorEngine.threads(),
           Runtime.getRuntime().availableProcessors());
+      printBandwidth(out, measureBandwidth());
       Path small = BundledModel.resolve(model);
       try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
-        bench.report(small.getFileName().toString(), t, peak, promptLength, decodeSteps);
+        bench.report(small.getFileName().toString(), t, peak, this::measureBandwidth, promptLength, decodeSteps);
       }
       if (model == null && !skipLarge) {
         try (Transformer t = Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)) {
-          bench.report("Qwen2.5-0.5B shape (random weights)", t, peak, promptLength, decodeSteps);
+          bench.report("Qwen2.5-0.5B shape (random weights)", t, peak, this::measureBandwidth, promptLength, decodeSteps);
         }
       }
       out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
     }
     return 0;
+  }
+
+  /**
+   * Settings of the {@code grpo_step_lora} measurement: LoRA r 16, alpha 32, on all linear layers of
+   * attention and MLP, with beta 0.04 (the reference is the base with the adapter off), the memory
+   * target's configuration.
+   */
+  static final java.util.function.UnaryOperator<dro4j.rl.config.GrpoConfig.Builder> LORA_SETTINGS =
+      b -> b.usePeft(true).loraR(16).loraAlpha(32).beta(0.04);
+
+  /** Read bandwidth in bytes/s by the streaming kernel (best of 3 passes over --bandwidth-mb), NaN without it. */
+  private double measureBandwidth() {
+    return FastDecode.available() ? FastDecode.readBandwidth((long) bandwidthMb << 20, 3) : Double.NaN;
+  }
+
+  private static void printBandwidth(PrintWriter out, double bandwidth) {
+    if (bandwidth > 0) {
+      out.printf("read bandwidth (streaming float sum, Vector API, best of 3): %.2f GB/s%n", bandwidth / 1e9);
+    } else {
+      out.printf("read bandwidth: not measured (the kernel needs %s)%n", FastDecode.JVM_OPTION);
+    }
+  }
+
+  /** The table plus GRPO steps, then the JSON line: the last line of standard output. */
+  private int jsonReport(PrintWriter out) {
+    GrpoBenchmark.Shape shape = parseShape(grpoShape);
+    Map<String, Object> report = new LinkedHashMap<>();
+    Map<String, Object> models = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    double peak;
+    double bandwidth;
+    try (NDManager manager = TensorEngine.newManager()) {
+      RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
+      peak = bench.gemmPeak(1024, 10);
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n",
+          peak / 1e9, TensorEngine.threads(), Runtime.getRuntime().availableProcessors());
+      bandwidth = measureBandwidth();
+      printBandwidth(out, bandwidth);
+      report.put("gemm_peak_gflops", number(peak / 1e9));
+      report.put("read_bandwidth_gbs", number(bandwidth / 1e9));
+      report.put("threads", TensorEngine.threads());
+      report.put("decode_path", FastDecode.available() ? "java" : "libtorch");
+      out.printf("GRPO step: %s (beta 0, step 2 of 2; reward: keyword 'ball' + mean-id tie-breaker)%n", shape);
+      try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
+        String name = model == null ? "stories260K" : lm.directory().getFileName().toString();
+        models.put(name, measureModel(out, name, lm, bench, peak, shape, true));
+      }
+      if (model == null) {
+        if (skipLarge) {
+          models.put("qwen2.5-0.5b-shape", null);
+          notes.add("qwen2.5-0.5b-shape skipped (--skip-large)");
+        } else {
+          try (LanguageModel lm = LanguageModel.withRandomWeights(BundledModel.directory(), ModelConfig.qwen2_5_0_5B(), 0,
+              0.02)) {
+            models.put("qwen2.5-0.5b-shape", measureModel(out, "Qwen2.5-0.5B shape (random weights)", lm, bench, peak,
+                shape, !skipLargeGrpo));
+          }
+        }
+      }
+      out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
+    }
+    report.put("models", models);
+    if (!notes.isEmpty()) {
+      report.put("notes", notes);
+    }
+    out.println(Json.write(report));
+    out.flush();
+    return 0;
+  }
+
+  private Map<String, Object> measureModel(PrintWriter out, String name, LanguageModel lm, RuntimeBenchmark bench,
+      double peak, GrpoBenchmark.Shape shape, boolean withGrpo) {
+    RuntimeBenchmark.ModelNumbers n = bench.report(name, lm.transformer(), peak, this::measureBandwidth, promptLength,
+        decodeSteps);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("parameters", lm.transformer().parameterCount());
+    m.put("prefill_tokens_per_s", number(n.prefill().tokensPerSecond()));
+    m.put("decode_b1_tokens_per_s", number(n.decodeB1Used().tokensPerSecond()));
+    m.put("decode_b8_tokens_per_s", number(n.decodeB8Used().tokensPerSecond()));
+    m.put("decode_b1_bandwidth_fraction", number(n.decodeB1BandwidthFraction()));
+    // the fastest step against the best bandwidth pass: both undisturbed moments of a busy machine
+    m.put("decode_b1_bandwidth_fraction_fastest_step",
+        number(n.decodeB1Used().bestStepTokensPerSecond() * n.decodeB1BytesPerToken() / n.readBandwidth()));
+    m.put("read_bandwidth_gbs", number(n.readBandwidth() / 1e9)); // the bound of that fraction, measured around it
+    m.put("decode_b1_bytes_per_token", number(n.decodeB1BytesPerToken()));
+    m.put("decode_b1_tokens_per_s_libtorch", number(n.decodeB1Libtorch().tokensPerSecond()));
+    m.put("decode_b8_tokens_per_s_libtorch", number(n.decodeB8Libtorch().tokensPerSecond()));
+    if (!withGrpo) {
+      m.put("grpo_step", null);
+      m.put("grpo_step_lora", null);
+      m.put("note", "GRPO steps skipped (--skip-large-grpo)");
+      return m;
+    }
+    GrpoBenchmark.header(out);
+    GrpoBenchmark.Result step = GrpoBenchmark.run(lm, shape, java.util.function.UnaryOperator.identity());
+    GrpoBenchmark.line(out, name, step, peak);
+    m.put("grpo_step", grpoJson(step, shape, peak));
+    // after the full step: the base's gradient buffers from that step may still count in this peak
+    GrpoBenchmark.Result lora = GrpoBenchmark.run(lm, shape, LORA_SETTINGS);
+    GrpoBenchmark.line(out, name + " (LoRA)", lora, peak);
+    m.put("grpo_step_lora", grpoJson(lora, shape, peak));
+    if (step.trainedTokens() < 1024) {
+      out.printf("  note: %d trained tokens in the update (completions ended early); --grpo-shape sets the size%n",
+          step.trainedTokens());
+    }
+    return m;
+  }
+
+  private static Map<String, Object> grpoJson(GrpoBenchmark.Result r, GrpoBenchmark.Shape shape, double peak) {
+    Map<String, Object> g = new LinkedHashMap<>();
+    g.put("shape", Map.of("prompts", shape.prompts(), "generations", shape.generations(),
+        "max_completion_tokens", shape.completionTokens()));
+    g.put("trained_tokens", r.trainedTokens());
+    g.put("gen_s", number(r.generationSeconds()));
+    g.put("reward_s", number(r.rewardSeconds()));
+    g.put("train_s", number(r.trainingSeconds()));
+    g.put("step_s", number(r.stepSeconds()));
+    g.put("train_gflop", number(r.trainingFlops() / 1e9));
+    g.put("train_gemm_fraction", number(r.trainingFlops() / r.trainingSeconds() / peak));
+    g.put("peak_rss_mb", number(r.peakRssMiB()));
+    if (r.peakRssSinceStart()) {
+      g.put("peak_rss_note", "since process start (the peak mark could not be reset)");
+    }
+    return g;
+  }
+
+  /** A finite number, or null (JSON has no NaN). */
+  private static Double number(double v) {
+    return Double.isFinite(v) && v >= 0 ? v : null;
+  }
+
+  static GrpoBenchmark.Shape parseShape(String text) {
+    String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("x");
+    try {
+      if (parts.length == 3) {
+        return new GrpoBenchmark.Shape(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()),
+            Integer.parseInt(parts[2].trim()));
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the message below
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--grpo-shape " + text + ": " + e.getMessage());
+    }
+    throw new IllegalArgumentException("--grpo-shape must be PROMPTSxGENERATIONSxTOKENS, like 2x4x128, not '" + text + "'");
   }
 }

@@ -231,7 +231,7 @@ public final class Generator {
         params.withMaxNewTokens(Math.max(maxNew, 1)), forced);
   }
 
-  /** Feeds {@code tokens} through the cache and returns each row's logits at {@code column} (-1: the last). */
+  /** Feeds {@code tokens} through the cache (libtorch) and returns each row's logits at {@code column} (-1: the last). */
   private float[][] forwardLogits(KvCache cache, int[][] tokens, boolean[][] valid, int column) {
     try (NDManager m = model.manager().getParentManager().newSubManager()) {
       NDArray hidden = model.forward(cache, tokens, valid, m);
@@ -277,8 +277,8 @@ public final class Generator {
     }
 
     for (int step = 0; step < maxNew; step++) {
-      int[][] feed = new int[rows][1];
-      boolean[][] feedValid = new boolean[rows][1];
+      int[] feed = new int[rows];
+      boolean[] feedValid = new boolean[rows];
       boolean anyActive = false;
       for (int r = 0; r < rows; r++) {
         if (finish[r] != null) {
@@ -305,17 +305,18 @@ public final class Generator {
             text[r] = decoded.substring(0, stop.textEnd(decoded));
           }
         } else {
-          feed[r][0] = token;
-          feedValid[r][0] = true;
+          feed[r] = token;
+          feedValid[r] = true;
           anyActive = true;
         }
       }
       if (!anyActive) {
         break;
       }
-      float[][] next = forwardLogits(cache, feed, feedValid, 0);
+      // one token per row: the Java decode kernels where available (Transformer#nextTokenLogits)
+      float[][] next = model.nextTokenLogits(cache, feed, feedValid);
       for (int r = 0; r < rows; r++) {
-        if (feedValid[r][0]) {
+        if (feedValid[r]) {
           logits[r] = next[r];
         }
       }

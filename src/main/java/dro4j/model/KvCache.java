@@ -33,6 +33,9 @@ public final class KvCache implements AutoCloseable {
   private boolean[][] valid; // [batch][capacity]
   private int[][] positions; // [batch][capacity]
   private int[][] tokens; // [batch][capacity]
+  private java.nio.ByteBuffer[] keyViews; // in-place views of keys/values for the Java decode path, made on demand
+  private java.nio.ByteBuffer[] valueViews;
+  private boolean closed;
 
   /** An empty cache for {@code batch} rows with room for {@code capacity} slots (it grows on demand). */
   public KvCache(NDManager parent, ModelConfig config, int batch, int capacity) {
@@ -228,6 +231,63 @@ public final class KvCache implements AutoCloseable {
     length += count;
   }
 
+  /** Slots allocated per row. */
+  int capacity() {
+    return capacity;
+  }
+
+  /** Whether slot {@code slot} of each row holds a real token (the live array: read only). */
+  boolean[] validRow(int row) {
+    return valid[row];
+  }
+
+  /** Position ids of each slot of a row (the live array: read only). */
+  int[] positionsRow(int row) {
+    return positions[row];
+  }
+
+  /**
+   * Whether the Java decode path can read and write this cache in place: a layer's keys must fit one
+   * direct buffer (2 GiB) and live in host memory.
+   */
+  boolean inPlaceAccessible() {
+    return !closed && 4L * batch * kvHeads * capacity * headDim <= Integer.MAX_VALUE
+        && !keys[0].getDevice().isGpu();
+  }
+
+  /**
+   * The keys of a layer, {@code [batch, kvHeads, capacity, headDim]} fp32, as a direct buffer over the
+   * tensor's storage: writes through it are what the libtorch path reads next. Valid until the cache
+   * grows or closes.
+   */
+  java.nio.ByteBuffer keyBuffer(int layer) {
+    views();
+    return keyViews[layer];
+  }
+
+  /** The values of a layer, laid out as {@link #keyBuffer}. */
+  java.nio.ByteBuffer valueBuffer(int layer) {
+    views();
+    return valueViews[layer];
+  }
+
+  private void views() {
+    if (closed) {
+      throw new IllegalStateException("the KV cache is closed");
+    }
+    if (keyViews == null) {
+      long bytes = 4L * batch * kvHeads * capacity * headDim;
+      java.nio.ByteBuffer[] k = new java.nio.ByteBuffer[layers];
+      java.nio.ByteBuffer[] v = new java.nio.ByteBuffer[layers];
+      for (int l = 0; l < layers; l++) {
+        k[l] = Weights.view(keys[l], bytes, "KV cache keys");
+        v[l] = Weights.view(values[l], bytes, "KV cache values");
+      }
+      keyViews = k;
+      valueViews = v;
+    }
+  }
+
   private void ensureCapacity(int needed) {
     if (needed <= capacity) {
       return;
@@ -245,6 +305,8 @@ public final class KvCache implements AutoCloseable {
       keys[l] = k;
       values[l] = v;
     }
+    keyViews = null; // the old storage is gone
+    valueViews = null;
     for (int b = 0; b < batch; b++) {
       valid[b] = Arrays.copyOf(valid[b], grown);
       positions[b] = Arrays.copyOf(positions[b], grown);
@@ -255,6 +317,9 @@ public final class KvCache implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    keyViews = null;
+    valueViews = null;
     manager.close();
   }
 }

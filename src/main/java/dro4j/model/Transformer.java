@@ -43,6 +43,9 @@ public final class Transformer implements AutoCloseable {
   private final float[] inverseFrequencies;
   /** The LoRA adapter applied on top of the linear layers, or null. */
   private LoraAdapter adapter;
+  private volatile boolean javaDecode = FastDecode.enabledByDefault();
+  private volatile CpuDecoder cpuDecoder; // made on the first Java decode step
+  private volatile boolean closed;
 
   /**
    * The parameters of one decoder block; biases, and the per-head query/key norms, are null when the
@@ -345,6 +348,80 @@ public final class Transformer implements AutoCloseable {
   }
 
   /**
+   * One decode step: appends {@code tokens[r]} to row {@code r} of the cache where {@code valid[r]}
+   * (a padding slot elsewhere) and returns each valid row's next-token logits {@code [vocab]} (null
+   * for the other rows). Runs on the Java Vector API kernels when {@link #usesJavaDecode()}, else
+   * through libtorch as {@link #forward(KvCache, int[][], boolean[][], NDManager)} plus {@link
+   * #logits}; both leave the same keys and values in the cache.
+   */
+  public float[][] nextTokenLogits(KvCache cache, int[] tokens, boolean[] valid) {
+    if (closed) {
+      throw new IllegalStateException("the model is closed");
+    }
+    int batch = cache.batchSize();
+    if (tokens.length != batch || valid.length != batch) {
+      throw new IllegalArgumentException("need one token and one flag per cache row (" + batch + ")");
+    }
+    if (usesJavaDecode() && cache.inPlaceAccessible()) {
+      return cpuDecoder().step(cache, tokens, valid);
+    }
+    if (!FastDecode.available() && !embed.getDevice().isGpu()) {
+      FastDecode.hintOnce();
+    }
+    int[][] feed = new int[batch][1];
+    boolean[][] feedValid = new boolean[batch][1];
+    for (int r = 0; r < batch; r++) {
+      feed[r][0] = valid[r] ? tokens[r] : 0;
+      feedValid[r][0] = valid[r];
+    }
+    float[][] out = new float[batch][];
+    try (NDManager m = manager.getParentManager().newSubManager()) {
+      NDArray hidden = forward(cache, feed, feedValid, m);
+      float[] flat = logits(hidden.get(new NDIndex(":, 0, :"))).toFloatArray();
+      int vocab = config.vocabSize();
+      for (int r = 0; r < batch; r++) {
+        if (valid[r]) {
+          out[r] = java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether {@link #nextTokenLogits} runs on the Java kernels: {@code jdk.incubator.vector} is present,
+   * the setting ({@code DRO4J_DECODE}, {@link #useJavaDecode}) allows it, the weights are in host
+   * memory and no LoRA adapter is attached (the kernels read the base weights only; with an adapter
+   * decoding goes through libtorch, which applies it).
+   */
+  public boolean usesJavaDecode() {
+    return javaDecode && adapter == null && FastDecode.available() && !embed.getDevice().isGpu();
+  }
+
+  /**
+   * Chooses the decode path of this model: {@code true} for the Java kernels where available (the
+   * default unless {@code DRO4J_DECODE=libtorch}), {@code false} for libtorch. Benchmarks and tests
+   * compare the two.
+   */
+  public void useJavaDecode(boolean use) {
+    this.javaDecode = use;
+  }
+
+  private CpuDecoder cpuDecoder() {
+    CpuDecoder d = cpuDecoder;
+    if (d == null) {
+      synchronized (this) {
+        d = cpuDecoder;
+        if (d == null) {
+          d = new CpuDecoder(config, parameters, FastDecode.threads(), CpuDecoder.MAX_CHUNK_BYTES);
+          cpuDecoder = d;
+        }
+      }
+    }
+    return d;
+  }
+
+  /**
    * Runs whole sequences ({@code [batch][length]}, padding marked invalid anywhere) without a cache,
    * for training: the result keeps its autograd graph when called inside a gradient collector. Returns
    * the final-norm hidden states {@code [batch, length, hidden]} attached to {@code out}.
@@ -640,6 +717,8 @@ public final class Transformer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true; // the Java decode path reads the weights' memory: never after it is freed
+    cpuDecoder = null;
     manager.close();
   }
 }

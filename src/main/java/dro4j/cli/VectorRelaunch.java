@@ -1,0 +1,98 @@
+package dro4j.cli;
+
+import dro4j.model.FastDecode;
+import java.io.IOException;
+import java.lang.module.ModuleFinder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reruns the command line in a JVM with {@code --add-modules jdk.incubator.vector} (which a jar
+ * manifest cannot set), so {@code java -jar dro4j.jar} decodes on the Java kernels. The child gets
+ * the same JVM options, class path and arguments and inherits standard input, output and error;
+ * its exit code is returned. No relaunch when the module is already there, when the child would not
+ * have it either (a runtime image without it), under a debugger or agent, with {@code
+ * DRO4J_NO_RELAUNCH} set, or when {@code DRO4J_DECODE=libtorch} asks for libtorch anyway; then the
+ * command runs in this JVM through libtorch (with a one-line hint on the first decode).
+ */
+final class VectorRelaunch {
+  /** System property the child carries so it never relaunches again. */
+  static final String MARKER = "dro4j.relaunched";
+
+  private VectorRelaunch() {}
+
+  /** What decides the relaunch, read from this JVM. */
+  record Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
+      String decodeSetting, String javaHome, String classPath, List<String> jvmOptions) {
+    static Inputs current() {
+      String setting = System.getProperty("dro4j.decode", System.getenv("DRO4J_DECODE"));
+      List<String> options;
+      try {
+        options = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+      } catch (RuntimeException | LinkageError e) {
+        options = null; // no java.management: cannot repeat the options faithfully
+      }
+      return new Inputs(FastDecode.available(), ModuleFinder.ofSystem().find(FastDecode.MODULE).isPresent(),
+          System.getProperty(MARKER) != null, System.getenv("DRO4J_NO_RELAUNCH") != null, setting,
+          System.getProperty("java.home"), System.getProperty("java.class.path"), options);
+    }
+  }
+
+  /** The child's command line, or null when this JVM should run the command itself. */
+  static List<String> command(Inputs in, String[] args) {
+    if (in.modulePresent() || !in.runtimeHasModule() || in.alreadyRelaunched() || in.optedOut()
+        || in.jvmOptions() == null || in.classPath() == null || in.classPath().isBlank() || in.javaHome() == null) {
+      return null;
+    }
+    if (in.decodeSetting() != null && in.decodeSetting().trim().toLowerCase(Locale.ROOT).equals("libtorch")) {
+      return null;
+    }
+    for (String option : in.jvmOptions()) {
+      if (option.startsWith("-agentlib") || option.startsWith("-agentpath") || option.startsWith("-javaagent")
+          || option.startsWith("-Xrunjdwp")) {
+        return null; // a second JVM would fight the first for the debugger's port
+      }
+    }
+    boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+    Path java = Path.of(in.javaHome(), "bin", windows ? "java.exe" : "java");
+    if (!Files.isExecutable(java)) {
+      return null;
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java.toString());
+    cmd.addAll(in.jvmOptions());
+    cmd.add("--add-modules");
+    cmd.add(FastDecode.MODULE);
+    cmd.add("-D" + MARKER + "=true");
+    cmd.add("-cp");
+    cmd.add(in.classPath());
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /**
+   * Runs {@code cmd} with this process's standard streams and returns its exit code, or -1 when it
+   * could not start (the caller then runs the command itself).
+   */
+  static int run(List<String> cmd) {
+    Process child;
+    try {
+      child = new ProcessBuilder(cmd).inheritIO().start();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    Thread stopChild = new Thread(child::destroy, "dro4j-relaunch-stop");
+    Runtime.getRuntime().addShutdownHook(stopChild); // a killed parent takes the child with it
+    while (true) {
+      try {
+        return child.waitFor();
+      } catch (InterruptedException e) {
+        // keep waiting: the child owns the terminal until it exits
+      }
+    }
+  }
+}

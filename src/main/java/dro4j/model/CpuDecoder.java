@@ -1,0 +1,308 @@
+package dro4j.model;
+
+import ai.djl.ndarray.NDArray;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One decode step of a {@link Transformer} on the Java Vector API kernels ({@link DecodeKernels}): one
+ * new token per cache row through every block and the LM head, the same computation as the libtorch
+ * forward (RMSNorm, GQA attention with rotary embeddings and optional q/k norms, SwiGLU, biases where
+ * the architecture has them). Weights and the KV cache are read in place; the new keys and values
+ * are written into the cache's tensors, so the libtorch path (scoring a continuation, a multi-token
+ * append) carries on from the same cache.
+ *
+ * <p>Linear layers are batched matrix-vector products that read each weight row once for all active
+ * rows, split by output rows over {@link FastDecode#threads()}. Rows that feed nothing this step are
+ * skipped (their slot is written as padding, never attended).
+ */
+final class CpuDecoder {
+  /** Largest direct buffer per weight chunk (rows never straddle chunks). */
+  static final long MAX_CHUNK_BYTES = Integer.MAX_VALUE & ~4095L;
+
+  /** Multiply-adds of one step's attention below which it runs on the calling thread alone. */
+  private static final long PARALLEL_ATTENTION_WORK = 1 << 18;
+  /** Multiply-adds of one group of linear layers below which it runs on the calling thread alone. */
+  private static final long PARALLEL_MATMUL_WORK = 1 << 19;
+  private static final DecodeThreads SINGLE = new DecodeThreads(1);
+
+  private final ModelConfig config;
+  private final DecodeThreads threads;
+  private final Weights embed;
+  private final Weights lmHead;
+  private final Weights finalNorm;
+  private final LayerWeights[] layers;
+  private final float[] inverseFrequencies;
+
+  /** The weights of one block; the 1-D ones (norms, biases) are null when the architecture has none. */
+  private record LayerWeights(Weights inputNorm, Weights q, Weights qBias, Weights k, Weights kBias,
+      Weights qNorm, Weights kNorm, Weights v, Weights vBias, Weights o, Weights oBias, Weights postNorm,
+      Weights gate, Weights gateBias, Weights up, Weights upBias, Weights down, Weights downBias) {}
+
+  CpuDecoder(ModelConfig config, Map<String, NDArray> parameters, DecodeThreads threads, long maxChunkBytes) {
+    this.config = config;
+    this.threads = threads;
+    this.embed = Weights.of(parameters.get("model.embed_tokens.weight"), maxChunkBytes);
+    this.lmHead = config.tieWordEmbeddings() ? embed : Weights.of(parameters.get("lm_head.weight"), maxChunkBytes);
+    this.finalNorm = Weights.of(parameters.get("model.norm.weight"), maxChunkBytes);
+    this.layers = new LayerWeights[config.numLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "model.layers." + i + ".";
+      java.util.function.Function<String, Weights> w = name -> {
+        NDArray a = parameters.get(p + name);
+        return a == null ? null : Weights.of(a, maxChunkBytes);
+      };
+      layers[i] = new LayerWeights(w.apply("input_layernorm.weight"),
+          w.apply("self_attn.q_proj.weight"), w.apply("self_attn.q_proj.bias"),
+          w.apply("self_attn.k_proj.weight"), w.apply("self_attn.k_proj.bias"),
+          w.apply("self_attn.q_norm.weight"), w.apply("self_attn.k_norm.weight"),
+          w.apply("self_attn.v_proj.weight"), w.apply("self_attn.v_proj.bias"),
+          w.apply("self_attn.o_proj.weight"), w.apply("self_attn.o_proj.bias"),
+          w.apply("post_attention_layernorm.weight"),
+          w.apply("mlp.gate_proj.weight"), w.apply("mlp.gate_proj.bias"),
+          w.apply("mlp.up_proj.weight"), w.apply("mlp.up_proj.bias"),
+          w.apply("mlp.down_proj.weight"), w.apply("mlp.down_proj.bias"));
+    }
+    double[] inv = config.ropeInverseFrequencies();
+    this.inverseFrequencies = new float[inv.length];
+    for (int i = 0; i < inv.length; i++) {
+      inverseFrequencies[i] = (float) inv[i];
+    }
+  }
+
+  /**
+   * Appends {@code tokens[r]} to row {@code r} of the cache where {@code valid[r]} (padding elsewhere)
+   * and returns each valid row's next-token logits (null for the others).
+   */
+  float[][] step(KvCache cache, int[] tokens, boolean[] valid) {
+    int batch = cache.batchSize();
+    int[][] feed = new int[batch][1];
+    boolean[][] feedValid = new boolean[batch][1];
+    int active = 0;
+    for (int r = 0; r < batch; r++) {
+      feed[r][0] = tokens[r];
+      feedValid[r][0] = valid[r];
+      if (valid[r]) {
+        if (tokens[r] < 0 || tokens[r] >= config.vocabSize()) {
+          throw new IllegalArgumentException("token id " + tokens[r] + " outside the vocabulary [0, " + config.vocabSize() + ")");
+        }
+        active++;
+      }
+    }
+    int[][] positions = cache.reserve(feed, feedValid);
+    int slot = cache.length();
+    int[] rows = new int[active];
+    for (int r = 0, i = 0; r < batch; r++) {
+      if (valid[r]) {
+        rows[i++] = r;
+      }
+    }
+    float[][] logits = new float[batch][];
+    if (active > 0) {
+      float[][] out = forward(cache, rows, positions, tokens, slot);
+      for (int i = 0; i < active; i++) {
+        logits[rows[i]] = out[i];
+      }
+    }
+    cache.advance(1);
+    return logits;
+  }
+
+  private float[][] forward(KvCache cache, int[] rows, int[][] positions, int[] tokens, int slot) {
+    int n = rows.length;
+    int hidden = config.hiddenSize();
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int headDim = config.headDim();
+    int qDim = heads * headDim;
+    int kvDim = kvHeads * headDim;
+    int inter = config.intermediateSize();
+    float eps = (float) config.rmsNormEps();
+    float scale = (float) (1.0 / Math.sqrt(headDim));
+
+    float[][] x = new float[n][hidden];
+    for (int i = 0; i < n; i++) {
+      embed.copyRow(tokens[rows[i]], x[i]);
+    }
+    float[][] h = new float[n][hidden];
+    float[][] q = new float[n][qDim];
+    float[][] k = new float[n][kvDim];
+    float[][] v = new float[n][kvDim];
+    float[][] att = new float[n][qDim];
+    float[][] proj = new float[n][hidden];
+    float[][] gate = new float[n][inter];
+    float[][] up = new float[n][inter];
+    float[][][] rope = rotary(rows, positions);
+    Map<Integer, boolean[][]> masks = new HashMap<>();
+
+    for (int l = 0; l < layers.length; l++) {
+      LayerWeights w = layers[l];
+      float[] norm = vector(w.inputNorm());
+      for (int i = 0; i < n; i++) {
+        DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
+      }
+      matmuls(h, new Weights[] {w.q(), w.k(), w.v()}, new Weights[] {w.qBias(), w.kBias(), w.vBias()},
+          new float[][][] {q, k, v});
+      if (w.qNorm() != null) {
+        float[] qn = vector(w.qNorm());
+        float[] kn = vector(w.kNorm());
+        for (int i = 0; i < n; i++) {
+          for (int hd = 0; hd < heads; hd++) {
+            DecodeKernels.rmsNorm(q[i], hd * headDim, headDim, qn, eps, q[i]);
+          }
+          for (int hd = 0; hd < kvHeads; hd++) {
+            DecodeKernels.rmsNorm(k[i], hd * headDim, headDim, kn, eps, k[i]);
+          }
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        applyRotary(q[i], heads, headDim, rope[0][i], rope[1][i]);
+        applyRotary(k[i], kvHeads, headDim, rope[0][i], rope[1][i]);
+        for (int j = 0; j < qDim; j++) {
+          q[i][j] *= scale;
+        }
+      }
+      ByteBuffer keys = cache.keyBuffer(l);
+      ByteBuffer values = cache.valueBuffer(l);
+      int capacity = cache.capacity();
+      for (int i = 0; i < n; i++) {
+        for (int g = 0; g < kvHeads; g++) {
+          int at = 4 * (((rows[i] * kvHeads + g) * capacity + slot) * headDim);
+          for (int j = 0; j < headDim; j++) {
+            keys.putFloat(at + 4 * j, k[i][g * headDim + j]);
+            values.putFloat(at + 4 * j, v[i][g * headDim + j]);
+          }
+        }
+      }
+      Integer window = config.slidingWindowOf(l);
+      boolean[][] allowed = masks.computeIfAbsent(window == null ? -1 : window,
+          key -> attentionMask(cache, rows, positions, slot, window));
+      int groups = heads / kvHeads;
+      // short contexts: attention is too little work to be worth waking the other threads
+      DecodeThreads pool = (long) n * heads * (slot + 1) * headDim < PARALLEL_ATTENTION_WORK ? SINGLE : threads;
+      pool.forRange(n * heads, (from, to) -> {
+        float[] scores = new float[slot + 1];
+        for (int t = from; t < to; t++) {
+          int i = t / heads;
+          int hd = t % heads;
+          int kvBase = 4 * ((rows[i] * kvHeads + hd / groups) * capacity * headDim);
+          DecodeKernels.attend(q[i], hd * headDim, keys, values, kvBase, headDim, allowed[i], slot + 1, scores,
+              att[i], hd * headDim);
+        }
+      });
+      matmuls(att, new Weights[] {w.o()}, new Weights[] {w.oBias()}, new float[][][] {proj});
+      add(x, proj);
+
+      norm = vector(w.postNorm());
+      for (int i = 0; i < n; i++) {
+        DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
+      }
+      matmuls(h, new Weights[] {w.gate(), w.up()}, new Weights[] {w.gateBias(), w.upBias()},
+          new float[][][] {gate, up});
+      for (int i = 0; i < n; i++) {
+        float[] g = gate[i];
+        float[] u = up[i];
+        for (int j = 0; j < inter; j++) {
+          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g[j])));
+          g[j] = sigmoid * g[j] * u[j];
+        }
+      }
+      matmuls(gate, new Weights[] {w.down()}, new Weights[] {w.downBias()}, new float[][][] {proj});
+      add(x, proj);
+    }
+    float[] norm = vector(finalNorm);
+    for (int i = 0; i < n; i++) {
+      DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
+    }
+    float[][] logits = new float[n][config.vocabSize()];
+    matmuls(h, new Weights[] {lmHead}, new Weights[] {null}, new float[][][] {logits});
+    return logits;
+  }
+
+  /**
+   * {@code outs[m] = x . ws[m]^T + biases[m]} for every matrix, in one parallel pass: the output rows
+   * of all matrices are one range split over the threads (q, k and v, or gate and up, share it).
+   */
+  private void matmuls(float[][] x, Weights[] ws, Weights[] biases, float[][][] outs) {
+    float[][] b = new float[ws.length][];
+    int total = 0;
+    for (int m = 0; m < ws.length; m++) {
+      b[m] = biases[m] == null ? null : vector(biases[m]);
+      total += ws[m].rows();
+    }
+    int cols = ws[0].cols();
+    // a small product is over before the other threads wake up: run it here
+    DecodeThreads pool = (long) total * cols * x.length < PARALLEL_MATMUL_WORK ? SINGLE : threads;
+    pool.forRange(total, 16, (from, to) -> {
+      int offset = 0;
+      for (int m = 0; m < ws.length; m++) {
+        int rows = ws[m].rows();
+        int lo = Math.max(from, offset) - offset;
+        int hi = Math.min(to, offset + rows) - offset;
+        if (lo < hi) {
+          DecodeKernels.matmul(x, ws[m], b[m], outs[m], lo, hi);
+        }
+        offset += rows;
+      }
+    });
+  }
+
+  /** Which slots each active row's new query attends to, as {@link AttentionMask#bias} allows them. */
+  private static boolean[][] attentionMask(KvCache cache, int[] rows, int[][] positions, int slot, Integer window) {
+    boolean[][] allowed = new boolean[rows.length][slot + 1];
+    for (int i = 0; i < rows.length; i++) {
+      boolean[] valid = cache.validRow(rows[i]);
+      int[] pos = cache.positionsRow(rows[i]);
+      int queryPosition = positions[rows[i]][0];
+      for (int s = 0; s <= slot; s++) {
+        allowed[i][s] = valid[s] && (window == null || queryPosition - pos[s] < window);
+      }
+    }
+    return allowed;
+  }
+
+  /** cos and sin of position * inv_freq (the angle rounded to fp32, as the libtorch path does), per active row. */
+  private float[][][] rotary(int[] rows, int[][] positions) {
+    int half = inverseFrequencies.length;
+    float[][][] out = new float[2][rows.length][half];
+    for (int i = 0; i < rows.length; i++) {
+      float pos = positions[rows[i]][0];
+      for (int j = 0; j < half; j++) {
+        float angle = pos * inverseFrequencies[j];
+        out[0][i][j] = (float) Math.cos(angle);
+        out[1][i][j] = (float) Math.sin(angle);
+      }
+    }
+    return out;
+  }
+
+  /** x * cos + rotate_half(x) * sin per head, rotate_half(x) = [-x2, x1]. */
+  private static void applyRotary(float[] x, int heads, int headDim, float[] cos, float[] sin) {
+    int half = headDim / 2;
+    for (int hd = 0; hd < heads; hd++) {
+      int base = hd * headDim;
+      for (int j = 0; j < half; j++) {
+        float x1 = x[base + j];
+        float x2 = x[base + half + j];
+        x[base + j] = x1 * cos[j] + -x2 * sin[j];
+        x[base + half + j] = x2 * cos[j] + x1 * sin[j];
+      }
+    }
+  }
+
+  private static void add(float[][] x, float[][] y) {
+    for (int i = 0; i < x.length; i++) {
+      for (int j = 0; j < x[i].length; j++) {
+        x[i][j] += y[i][j];
+      }
+    }
+  }
+
+  /** A 1-D weight (norm or bias), read now (it may have trained since the last step). */
+  private static float[] vector(Weights w) {
+    float[] out = new float[w.cols()];
+    w.copyRow(0, out);
+    return out;
+  }
+}

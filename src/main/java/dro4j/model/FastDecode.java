@@ -1,0 +1,120 @@
+package dro4j.model;
+
+import java.util.Locale;
+
+/**
+ * Whether incremental decoding runs on the Java Vector API kernels ({@code jdk.incubator.vector}) or
+ * through libtorch. The Java path reads the weights and the KV cache in place and reads each weight
+ * row once for all rows of a batch; libtorch serves prefill, training and everything on a GPU.
+ *
+ * <p>The Java path needs the JVM option {@code --add-modules jdk.incubator.vector} (the {@code dro4j}
+ * command line adds it by relaunching itself). Without it, or with {@code DRO4J_DECODE=libtorch}
+ * (or {@code -Ddro4j.decode=libtorch}), decoding goes through libtorch; a missing module is said once
+ * on standard error.
+ */
+public final class FastDecode {
+  /** The module the Java decode kernels need. */
+  public static final String MODULE = "jdk.incubator.vector";
+  /** The JVM option that enables them. */
+  public static final String JVM_OPTION = "--add-modules " + MODULE;
+
+  private static final boolean MODULE_PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
+  private static volatile boolean hinted;
+  private static DecodeThreads sharedThreads;
+
+  private FastDecode() {}
+
+  /** Whether {@code jdk.incubator.vector} is in this JVM (the Java kernels can run). */
+  public static boolean available() {
+    return MODULE_PRESENT;
+  }
+
+  /**
+   * Whether decoding uses the Java kernels by default: the module is present and neither {@code
+   * DRO4J_DECODE} nor {@code -Ddro4j.decode} says {@code libtorch}.
+   */
+  public static boolean enabledByDefault() {
+    return choose(MODULE_PRESENT, setting());
+  }
+
+  /** The decision, as a function of its inputs: {@code setting} is null, "auto", "vector" or "libtorch". */
+  static boolean choose(boolean modulePresent, String setting) {
+    if (setting != null && !setting.isBlank()) {
+      String s = setting.trim().toLowerCase(Locale.ROOT);
+      if (s.equals("libtorch")) {
+        return false;
+      }
+      if (!s.equals("auto") && !s.equals("vector")) {
+        throw new IllegalArgumentException("DRO4J_DECODE / dro4j.decode must be auto, vector or libtorch, not '" + setting + "'");
+      }
+    }
+    return modulePresent;
+  }
+
+  private static String setting() {
+    String p = System.getProperty("dro4j.decode");
+    return p != null ? p : System.getenv("DRO4J_DECODE");
+  }
+
+  /** The one-line hint printed when the module is missing. */
+  static String hint() {
+    return "dro4j: decoding through libtorch; for the faster Java decode path run java with " + JVM_OPTION
+        + " (DRO4J_DECODE=libtorch silences this)";
+  }
+
+  /** Prints {@link #hint()} once per JVM when the module is missing and the setting does not ask for libtorch. */
+  static void hintOnce() {
+    if (!hinted && !MODULE_PRESENT && setting() == null) {
+      hinted = true;
+      System.err.println(hint());
+    }
+  }
+
+  /** The decode thread pool, one per JVM, as many threads as PyTorch's intra-op pool. */
+  static synchronized DecodeThreads threads() {
+    if (sharedThreads == null) {
+      sharedThreads = new DecodeThreads(TensorEngine.threads());
+    }
+    return sharedThreads;
+  }
+
+  /**
+   * Streaming-read bandwidth of this machine in bytes/s: the best of {@code repeats} passes summing a
+   * {@code bytes}-sized float array with vector loads, split over the decode threads. A kernel of its
+   * own (not the decode kernels), so the decode bandwidth fraction compares two separate measurements.
+   *
+   * @throws IllegalStateException without {@code jdk.incubator.vector}
+   */
+  public static double readBandwidth(long bytes, int repeats) {
+    if (!MODULE_PRESENT) {
+      throw new IllegalStateException("measuring the read bandwidth needs " + JVM_OPTION);
+    }
+    float[] data = new float[Math.toIntExact(bytes / 4)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (i & 1023) * 1e-3f;
+    }
+    DecodeThreads pool = threads();
+    float[] sums = new float[pool.threads()];
+    // compile the kernel first: an interpreted Vector API loop is a thousand times slower
+    int warm = Math.min(data.length, 1 << 16);
+    for (int i = 0; i < 2000; i++) {
+      sums[0] += DecodeKernels.streamSum(data, 0, warm);
+    }
+    double best = Double.MAX_VALUE;
+    for (int r = 0; r < repeats + 1; r++) {
+      long t0 = System.nanoTime();
+      pool.run(pool.threads(), p -> {
+        long n = data.length;
+        sums[p] += DecodeKernels.streamSum(data, (int) (n * p / pool.threads()), (int) (n * (p + 1) / pool.threads()));
+      });
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (r > 0) {
+        best = Math.min(best, s); // the first pass warms up (page faults, JIT)
+      }
+    }
+    if (Float.isNaN(sums[0])) {
+      throw new IllegalStateException("unreachable: the sum keeps the reads alive");
+    }
+    return 4.0 * data.length / best;
+  }
+}

@@ -1,0 +1,87 @@
+package dro4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dro4j.model.FastDecode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The relaunch that gives {@code java -jar} the Vector API module, and the libtorch fallback of a JVM
+ * without it: both run the real command line in a child JVM and must print the same greedy
+ * completion as the fast path in this JVM.
+ */
+class VectorRelaunchTest {
+  static final String JAVA_HOME = System.getProperty("java.home");
+
+  static VectorRelaunch.Inputs inputs(boolean present, boolean runtime, boolean again, boolean optOut, String setting,
+      List<String> options) {
+    return new VectorRelaunch.Inputs(present, runtime, again, optOut, setting, JAVA_HOME, "dro4j.jar", options);
+  }
+
+  @Test
+  void relaunchesOnlyAJvmWithoutTheModuleWhoseRuntimeHasIt() {
+    String[] args = {"generate", "--prompt", "Once"};
+    List<String> cmd = VectorRelaunch.command(inputs(false, true, false, false, null, List.of("-Xmx2g")), args);
+    assertThat(cmd).isNotNull();
+    assertThat(cmd.get(0)).startsWith(JAVA_HOME);
+    assertThat(cmd).containsSubsequence("-Xmx2g", "--add-modules", "jdk.incubator.vector", "-Ddro4j.relaunched=true",
+        "-cp", "dro4j.jar", "dro4j.cli.Main", "generate", "--prompt", "Once");
+    assertThat(VectorRelaunch.command(inputs(true, true, false, false, null, List.of()), args)).isNull();
+    assertThat(VectorRelaunch.command(inputs(false, false, false, false, null, List.of()), args)).isNull();
+    assertThat(VectorRelaunch.command(inputs(false, true, true, false, null, List.of()), args)).isNull();
+    assertThat(VectorRelaunch.command(inputs(false, true, false, true, null, List.of()), args)).isNull();
+    assertThat(VectorRelaunch.command(inputs(false, true, false, false, "libtorch", List.of()), args)).isNull();
+    assertThat(VectorRelaunch.command(inputs(false, true, false, false, null,
+        List.of("-agentlib:jdwp=transport=dt_socket,server=y,address=5005")), args)).isNull();
+  }
+
+  record Child(int code, String out, String err) {}
+
+  /** Runs the CLI in a new JVM without the Vector API module, as {@code java -cp ... dro4j.cli.Main} would. */
+  static Child child(Map<String, String> env, Path dir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(JAVA_HOME, "bin", "java").toString(), "-Xmx1g",
+        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "dro4j.cli.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out").toFile())
+        .redirectError(dir.resolve("err").toFile());
+    pb.environment().putAll(env);
+    pb.environment().put("DRO4J_THREADS", "1");
+    pb.environment().putIfAbsent("GOMP_SPINCOUNT", "20000");
+    int code = pb.start().waitFor();
+    return new Child(code, Files.readString(dir.resolve("out"), StandardCharsets.UTF_8),
+        Files.readString(dir.resolve("err"), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void withoutTheModuleTheCliFallsBackToLibtorchOrRelaunchesAndPrintsTheSameCompletion(@TempDir Path tmp)
+      throws Exception {
+    assertThat(FastDecode.available()).isTrue(); // this JVM: the fast path
+    String[] args = {"generate", "--prompt", "Once upon a time", "--max-new-tokens", "12", "--greedy"};
+    CliTest.Result here = CliTest.run(args);
+    assertThat(here.code()).as(here.err()).isZero();
+
+    Path a = Files.createDirectory(tmp.resolve("fallback"));
+    Child fallback = child(Map.of("DRO4J_NO_RELAUNCH", "1"), a, args);
+    assertThat(fallback.code()).as(fallback.err()).isZero();
+    assertThat(fallback.out()).isEqualTo(here.out());
+    assertThat(fallback.err()).contains(FastDecode.JVM_OPTION).doesNotContain("Exception");
+    assertThat(fallback.err().lines().filter(l -> l.contains(FastDecode.JVM_OPTION))).hasSize(1);
+
+    Path b = Files.createDirectory(tmp.resolve("relaunch"));
+    Child relaunched = child(Map.of(), b, args);
+    assertThat(relaunched.code()).as(relaunched.err()).isZero();
+    assertThat(relaunched.out()).isEqualTo(here.out());
+    assertThat(relaunched.err()).doesNotContain("decoding through libtorch");
+
+    Path c = Files.createDirectory(tmp.resolve("exit-code"));
+    Child bad = child(Map.of(), c, "generate", "--max-new-tokens", "x");
+    assertThat(bad.code()).isEqualTo(2); // the child's exit code comes back
+  }
+}
