@@ -228,6 +228,18 @@ class LoraAdapterTest {
     return to;
   }
 
+  /** The Java decode kernels read the base weights only, so an attached adapter sends decoding to libtorch. */
+  @Test
+  void anAttachedAdapterTurnsTheJavaDecodePathOff() {
+    try (LanguageModel lm = LanguageModel.load(STORIES)) {
+      boolean javaBefore = lm.transformer().usesJavaDecode();
+      lm.attachNewAdapter(LoraConfig.of(4, 8, 0, null), 2);
+      assertThat(lm.transformer().usesJavaDecode()).isFalse();
+      lm.transformer().detachAdapter();
+      assertThat(lm.transformer().usesJavaDecode()).isEqualTo(javaBefore);
+    }
+  }
+
   @Test
   void dropoutActsOnlyInsideItsScopeWithMasksFromTheRowSeeds() {
     try (LanguageModel lm = LanguageModel.load(STORIES)) {
