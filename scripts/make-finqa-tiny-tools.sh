@@ -7,7 +7,7 @@
 #   scripts/make-finqa-tiny-tools.sh [WORK_DIR]     # default WORK_DIR: trainer_output/finqa-tiny-tools
 #   INSTALL=1 scripts/make-finqa-tiny-tools.sh       # also copy the result into src/main/resources
 #
-# 160 updates of 8 conversations: about 10-20 minutes on one thread of a loaded 2-core machine.
+# 400 updates of 8 conversations: about 20 minutes on one thread of a loaded 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W="${1:-trainer_output/finqa-tiny-tools}"
