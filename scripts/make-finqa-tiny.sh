@@ -34,10 +34,12 @@ rm -rf "$W/sft"
 "${D[@]}" sft --config "$HERE/sft.yaml" --model="$W/init" --dataset="$W/train.jsonl" --output_dir="$W/sft" \
   --eval-dataset "$W/heldout.jsonl" | tee "$W/sft.log"
 
-# 5. Held-out pass@1: greedy, the program after </think> executed, DRO's 2% metric.
+# 5. Held-out pass@1: greedy, the program after </think> executed, DRO's 2% metric (the same 200
+#    held-out questions in FinQA's own format, evaluated by `dro4j eval` as the default job does).
 FINAL="$(ls -d "$W"/sft/checkpoint-* | sort -t- -k2 -n | tail -1)"
-java -cp target/dro4j.jar dro4j.bench.FinQaProgramEval "$FINAL" "$W/heldout.jsonl" 200 "$W/heldout-results.jsonl" \
-  | tee "$W/pass_at_1.txt"
+"${D[@]}" synthetic-finqa --seed 1001 --count 200 --rows 2-3 --years 2 --format finqa --out "$W/heldout-finqa.json"
+"${D[@]}" eval --model "$FINAL" --task finqa_program --data "$W/heldout-finqa.json" --max-new-tokens 200 \
+  --out "$W/heldout-eval" --overwrite | tee "$W/pass_at_1.txt"
 
 # 6. The model folder: weights, config and tokenizer of the final checkpoint plus the licence and card.
 OUT="$W/finqa-tiny"

@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
-import dro4j.bench.FinQaProgramEval;
 import dro4j.data.Example;
 import dro4j.data.finqa.FinQaProgram;
-import dro4j.data.finqa.FinQaProgramAnswers;
 import dro4j.data.finqa.FinQaSftData;
 import dro4j.data.finqa.SyntheticFinQa;
+import dro4j.eval.EvalOptions;
+import dro4j.eval.Evaluator;
+import dro4j.eval.ExampleResult;
 import dro4j.model.BundledModel;
 import dro4j.rl.config.SftConfig;
+import dro4j.task.PromptRenderer;
+import dro4j.task.Task;
+import dro4j.task.Tasks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,11 +31,14 @@ class BundledModelsTest {
     try (LanguageModel lm = LanguageModel.load(Path.of("bundled:finqa-tiny"))) {
       assertThat(lm.directory().resolve("MODEL_CARD.md")).exists();
       assertThat(lm.directory().resolve("LICENSE")).content().contains("Apache");
-      for (FinQaProgramEval.Scored s : FinQaProgramEval.run(lm, heldOut, 200)) {
-        assertThat(s.completion()).as(s.completion()).startsWith("<think>").contains("</think>");
-        FinQaProgram program = FinQaProgram.parse(FinQaProgramAnswers.answerText(s.completion()));
+      Task task = Tasks.byName("finqa_program");
+      PromptRenderer prompts = PromptRenderer.forTask(lm, task, null, null, null);
+      for (ExampleResult r : new Evaluator(task, EvalOptions.defaults()).run(lm, prompts, heldOut, done -> {}).results()) {
+        String text = r.completions().get(0).text();
+        assertThat(text).as(text).startsWith("<think>").contains("</think>");
+        FinQaProgram program = FinQaProgram.parse(text.substring(text.lastIndexOf("</think>") + 8).trim());
         assertThat(program.steps()).isNotEmpty();
-        assertThat(s.answer()).isNotNull();
+        assertThat(r.completions().get(0).answer()).isNotNull();
       }
     }
   }

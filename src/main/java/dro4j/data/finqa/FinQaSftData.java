@@ -12,7 +12,7 @@ import java.util.Map;
  * Supervised examples for a model that answers FinQA questions the way FinQA's own models do: a short
  * reasoning inside {@code <think>...</think>} that names the table cells it uses and the steps, then the
  * FinQA program ({@code subtract(5829, 5735), divide(#0, 5735)}), which dro4j executes and scores
- * ({@link FinQaProgramAnswers}). A tiny model cannot do multi-digit arithmetic token by token, but it can
+ * ({@link FinQaAnswers}). A tiny model cannot do multi-digit arithmetic token by token, but it can
  * copy cells.
  *
  * <p>Each example keeps every field of {@link FinQaRecord#toExample} (so the {@code finqa} template can

@@ -1,6 +1,7 @@
 package dro4j.reward.verifiable;
 
 import dro4j.BadInputException;
+import dro4j.data.finqa.FinQaAnswers;
 import dro4j.data.finqa.FinQaMetrics;
 import dro4j.data.finqa.FinQaValue;
 import dro4j.data.metrics.NumericAnswers;
@@ -18,6 +19,11 @@ import java.util.Objects;
  * a relative tolerance of 2% at any of three scales (as written, /100, x100, because FinQA mixes
  * percentages and fractions) and a first-word match for yes/no golds.
  *
+ * <p>A response whose outcome (the text after its last {@code </think>}, or all of it) starts with a
+ * FinQA program is answered by the program's value executed over the example's table, exactly as the
+ * {@code finqa} tasks' metric judges it ({@link FinQaAnswers}); other responses are answered by the
+ * extraction. A gold value of 0 needs |answer| < 1e-6.
+ *
  * <p>The gold value is the example's {@code exe_ans} metadata when it has one (FinQA examples),
  * else the reference text read as "yes"/"no" or as its first number. Diagnostic {@code extracted}:
  * each rollout's answer, or null.
@@ -25,6 +31,8 @@ import java.util.Objects;
  * @param extraction how the answer is taken out of the response
  */
 public record FinQaMatchReward(AnswerExtraction extraction) implements Reward {
+  private static final String THINK_END = "</think>";
+
   /** Checks the extraction. */
   public FinQaMatchReward {
     Objects.requireNonNull(extraction, "extraction");
@@ -39,10 +47,19 @@ public record FinQaMatchReward(AnswerExtraction extraction) implements Reward {
   public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
     return PerRolloutScores.score(groups, "extracted", (rollout, group) -> {
       FinQaValue gold = gold(group);
-      String answer = extraction.extract(rollout.text()).orElse(null);
-      boolean match = answer != null && FinQaMetrics.droCorrect(answer, gold);
+      String answer = answer(rollout.text(), group);
+      boolean match = answer != null && FinQaAnswers.correct(answer, gold);
       return new PerRolloutScores.Scored(match ? 1.0 : 0.0, answer);
     });
+  }
+
+  private String answer(String response, RolloutGroup group) {
+    int end = response.lastIndexOf(THINK_END);
+    String outcome = end < 0 ? response : response.substring(end + THINK_END.length());
+    if (FinQaAnswers.isProgram(outcome)) {
+      return FinQaAnswers.programValue(outcome, FinQaAnswers.table(group.example())).orElse(null);
+    }
+    return extraction.extract(response).orElse(null);
   }
 
   private static FinQaValue gold(RolloutGroup group) {

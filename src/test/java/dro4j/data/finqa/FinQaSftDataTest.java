@@ -18,7 +18,7 @@ class FinQaSftDataTest {
     for (Example e : EXAMPLES) {
       assertThat(e.field("prompt")).isEqualTo(PromptTemplates.FINQA.userText(e));
       assertThat(e.reference()).startsWith("<think> ").endsWith("</think> " + e.metadata().get("program"));
-      assertThat(FinQaProgramAnswers.correct(e.reference(), e)).as(e.id()).isTrue();
+      assertThat(correct(e.reference(), e)).as(e.id()).isTrue();
       List<Object> messages = (List<Object>) e.metadata().get(FinQaSftData.MESSAGES);
       assertThat(messages).containsExactly(
           Map.of("role", "user", "content", e.field("prompt")), Map.of("role", "assistant", "content", e.reference()));
@@ -40,11 +40,22 @@ class FinQaSftDataTest {
   @Test
   void answersAreExecutedProgramsJudgedByDrosMetric() {
     Example e = EXAMPLES.get(0);
-    assertThat(FinQaProgramAnswers.answerText("<think> x </think> add(1, 2)")).isEqualTo("add(1, 2)");
-    assertThat(FinQaProgramAnswers.answer("<think> x </think> add(1, 2)", List.of())).isEqualTo("3");
-    assertThat(FinQaProgramAnswers.answer("<think> x </think>", List.of())).isNull();
-    assertThat(FinQaProgramAnswers.answer("divide(1, 0)", List.of())).isEqualTo("divide(1, 0)");
-    assertThat(FinQaProgramAnswers.correct("<think> unfinished", e)).isFalse();
-    assertThat(FinQaProgramAnswers.correct("</think> " + e.metadata().get("exe_ans"), e)).isTrue();
+    assertThat(FinQaAnswers.answer("add(1, 2)", List.of())).isEqualTo("3");
+    assertThat(FinQaAnswers.answer("add(1, 2).\nmore text", List.of())).isEqualTo("3");
+    assertThat(FinQaAnswers.answer("", List.of())).isNull();
+    assertThat(FinQaAnswers.answer("divide(1, 0)", List.of())).as("a program that fails has no answer").isNull();
+    assertThat(FinQaAnswers.answer("the answer is 12.5%", List.of())).isEqualTo("12.5%");
+    assertThat(FinQaAnswers.answer("Yes, it grew", List.of())).isEqualTo("yes");
+    assertThat(correct("<think> unfinished", e)).isFalse();
+    assertThat(correct("</think> " + e.metadata().get("exe_ans"), e)).isTrue();
+    assertThat(FinQaAnswers.correct("0.0000001", new FinQaValue.Numeric(0))).isTrue();
+    assertThat(FinQaAnswers.correct("0.001", new FinQaValue.Numeric(0))).isFalse();
+  }
+
+  private static boolean correct(String completion, Example e) {
+    int end = completion.lastIndexOf("</think>");
+    String outcome = end < 0 ? completion : completion.substring(end + "</think>".length());
+    String answer = FinQaAnswers.answer(outcome.trim(), FinQaAnswers.table(e));
+    return answer != null && FinQaAnswers.correct(answer, FinQaMetrics.gold(e));
   }
 }

@@ -85,6 +85,22 @@ class AnswerMatchRewardsTest {
   }
 
   @Test
+  void finqaMatchExecutesAProgramAnswerOverTheTableAsTheTaskMetricDoes() {
+    var reward = new FinQaMatchReward(new AnswerExtraction(AnswerExtraction.Mode.MARKER, "</think>"));
+    Example fin = new Example("f", Map.of(), "ignored", Map.of("exe_ans", 0.5,
+        "table", java.util.List.of(java.util.List.of("", "2017"), java.util.List.of("revenue", "$ 10"))));
+    assertThat(scores(reward, group(fin,
+        "<think> x </think> divide(5, 10)",        // 0.5
+        "<think> x </think> divide(revenue, 20)",  // not a number or step: no answer
+        "<think> x </think> subtract(10, 5)",      // 5 = 0.5 x 10, not a scale FinQA mixes
+        "<think> x </think> divide(1, 0)",          // fails: no answer
+        "<think> x </think> 0.5")))                 // a plain answer still counts
+        .containsExactly(1, 0, 0, 0, 1);
+    RewardResult r = result(reward, group(fin, "<think> x </think> add(0.25, 0.25)"));
+    assertThat(dro4j.reward.TextGroups.diag(r, "extracted")).containsExactly("0.5");
+  }
+
+  @Test
   void everyRolloutGetsAScore() {
     double[] s = scores(new NumericMatchReward(AUTO, 0.02), group("1", "", " ", "1"));
     assertThat(Arrays.stream(s).boxed().toList()).containsExactly(0.0, 0.0, 1.0);
