@@ -1,6 +1,7 @@
 package dro4j.rollout;
 
 import dro4j.data.Example;
+import dro4j.data.finqa.FinQaAnswers;
 import dro4j.data.finqa.FinQaMetrics;
 import dro4j.data.finqa.FinQaProgram;
 import dro4j.data.finqa.FinQaValue;
@@ -15,8 +16,8 @@ import java.util.Map;
  * {@code subtract}, {@code multiply}, {@code divide}, {@code exp} and {@code greater}, each executed by
  * {@link FinQaProgram} exactly as a gold program step. A turn without a tool call is the final answer:
  * the episode ends with reward 1 when the answer's last number is right by DRO's FinQA metric (within 2%
- * of the gold {@code exe_ans}, at the scale written, /100 or x100: {@link FinQaMetrics#droCorrect}, the
- * metric of {@code finqa_program} and of finqa-tiny's card), else 0; an example without {@code exe_ans}
+ * of the gold {@code exe_ans}, at the scale written, /100 or x100: {@link FinQaAnswers#correct}, the
+ * rule of the {@code finqa} tasks and the {@code finqa_match} reward), else 0; an example without {@code exe_ans}
  * is compared with its reference as a number. The tolerance matters for chained calls: the calculator
  * rounds each result to 5 decimals, so a chain can differ from the gold program's unrounded chain in
  * the last digits. The configured rewards, such as {@code finqa_match}, score the final turn too.
@@ -61,8 +62,8 @@ public final class FinQaCalculatorEnvironment implements Environment {
       if (!ref.find()) return reference.trim().equalsIgnoreCase(answer.trim());
       g = new FinQaValue.Numeric(Double.parseDouble(ref.group()));
     }
-    if (g instanceof FinQaValue.YesNo) return FinQaMetrics.droCorrect(answer, g);
-    return last != null && FinQaMetrics.droCorrect(last, g);
+    if (g instanceof FinQaValue.YesNo) return FinQaAnswers.correct(answer, g);
+    return last != null && FinQaAnswers.correct(last, g);
   }
 
   @Override
