@@ -51,6 +51,11 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
           + " assistant_only_loss trains on. Default sft.")
   String format;
 
+  @Option(names = "--reasoning",
+      description = "With --format finqa-tools: the first assistant turn starts with finqa-tiny's own reasoning"
+          + " (<think> the cells the program reads and its steps </think>) before its tool call.")
+  boolean reasoning;
+
   @Override
   public Integer call() {
     int[] o = range("--operations", operations);
@@ -60,7 +65,7 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
     if (out.toAbsolutePath().getParent() != null) out.toAbsolutePath().getParent().toFile().mkdirs();
     switch (format) {
       case "sft" -> ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
-      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings));
+      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning));
       case "finqa" -> {
         com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
         for (dro4j.data.finqa.FinQaRecord rec : SyntheticFinQa.generate(seed, count, settings)) {

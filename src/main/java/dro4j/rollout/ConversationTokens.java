@@ -27,7 +27,7 @@ import java.util.Map;
  * writes none; mask 1); the turns that follow it up to the next assistant
  * turn are appended as the template's delta ({@link TemplateDelta}, mask 0). An assistant message's
  * {@code tool_calls} (TRL's {@code {"type": "function", "function": {"name", "arguments"}}} or plain
- * {@code {"name", "arguments"}}) are written in the model's format after its content: {@code
+ * {@code {"name", "arguments"}}) are written in the model's format after its content and a space: {@code
  * <tool_call>{"name":"add","arguments":{"a":1,"b":2}}</tool_call>} with the rollout's default (Hermes)
  * tags.
  */
@@ -128,7 +128,7 @@ public final class ConversationTokens {
           throw new BadInputException(where + ": a tool call needs a string \"name\"");
         }
         Object args = f.get("arguments");
-        if (s.length() > 0) s.append('\n');
+        if (s.length() > 0) s.append(' ');
         s.append(OPEN).append("{\"name\":").append(quote(name)).append(",\"arguments\":")
             .append(args instanceof Map<?, ?> a ? object(a) : "{}").append('}').append(CLOSE);
       }

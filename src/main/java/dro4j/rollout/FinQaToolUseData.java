@@ -3,6 +3,7 @@ package dro4j.rollout;
 import dro4j.data.Example;
 import dro4j.data.finqa.FinQaProgram;
 import dro4j.data.finqa.FinQaRecord;
+import dro4j.data.finqa.FinQaSftData;
 import dro4j.data.finqa.SyntheticFinQa;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -28,15 +29,26 @@ import java.util.Map;
 public final class FinQaToolUseData {
   private FinQaToolUseData() {}
 
-  /** The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}. */
+  /** The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}, without reasoning. */
   public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings) {
+    return synthetic(seed, count, settings, false);
+  }
+
+  /**
+   * The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}.
+   *
+   * @param reasoning start the first assistant turn with finqa-tiny's own reasoning, {@code <think>} the
+   *     cells the program reads and its steps {@code </think>} ({@link FinQaSftData#completion} without
+   *     the program), before its tool call
+   */
+  public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning) {
     List<Example> out = new ArrayList<>(count);
-    for (FinQaRecord r : SyntheticFinQa.generate(seed, count, settings)) out.add(example(r));
+    for (FinQaRecord r : SyntheticFinQa.generate(seed, count, settings)) out.add(example(r, reasoning));
     return out;
   }
 
-  /** The conversation of one record. */
-  public static Example example(FinQaRecord record) {
+  /** The conversation of one record (see {@link #synthetic(long, int, SyntheticFinQa.Settings, boolean)}). */
+  public static Example example(FinQaRecord record, boolean reasoning) {
     Example base = record.toExample();
     FinQaCalculatorEnvironment env = new FinQaCalculatorEnvironment();
     String first = env.reset(base);
@@ -54,7 +66,12 @@ public final class FinQaToolUseData {
       Map<String, Object> toolCall = new LinkedHashMap<>();
       toolCall.put("type", "function");
       toolCall.put("function", fn);
-      Map<String, Object> assistant = message("assistant", "");
+      String think = "";
+      if (reasoning && results.isEmpty()) {
+        String c = FinQaSftData.completion(record);
+        think = c.substring(0, c.indexOf("</think>") + "</think>".length());
+      }
+      Map<String, Object> assistant = message("assistant", think);
       assistant.put("tool_calls", List.of(toolCall));
       messages.add(assistant);
       Map<String, Object> tool = message("tool", result);

@@ -59,7 +59,12 @@ class ConversationTokensTest {
   private static void matchesRollout(LanguageModel lm) {
     // a two-step program (two calls, then the answer) and a one-step one
     List<Example> examples = FinQaToolUseData.synthetic(3, 12, SyntheticFinQa.Settings.fixed(2, 2, 2));
-    for (Example e : List.of(examples.get(0), FinQaToolUseData.synthetic(4, 1, SyntheticFinQa.Settings.fixed(1, 2, 2)).get(0))) {
+    // and one whose first turn reasons before its call (--reasoning)
+    Example reasoning = FinQaToolUseData.synthetic(6, 1, SyntheticFinQa.Settings.fixed(2, 2, 2), true).get(0);
+    assertThat(((Map<?, ?>) ((List<?>) reasoning.metadata().get(SftTrainer.MESSAGES)).get(1)).get("content").toString())
+        .startsWith("<think> the ").endsWith("</think>");
+    for (Example e : List.of(examples.get(0), FinQaToolUseData.synthetic(4, 1, SyntheticFinQa.Settings.fixed(1, 2, 2)).get(0),
+        reasoning)) {
       List<ChatMessage> messages = new ArrayList<>();
       for (Object m : (List<?>) e.metadata().get(SftTrainer.MESSAGES)) messages.add(ChatMessage.fromMap((Map<?, ?>) m, e.id()));
       @SuppressWarnings("unchecked")
