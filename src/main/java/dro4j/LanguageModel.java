@@ -1,11 +1,14 @@
 package dro4j;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dro4j.generate.Generation;
 import dro4j.generate.Generator;
 import dro4j.generate.SamplingParams;
 import dro4j.model.BundledModel;
 import dro4j.model.GenerationConfig;
+import dro4j.model.LoraAdapter;
+import dro4j.model.LoraConfig;
 import dro4j.model.ModelConfig;
 import dro4j.model.TensorEngine;
 import dro4j.model.Transformer;
@@ -65,6 +68,14 @@ public final class LanguageModel implements AutoCloseable {
    * @throws BadInputException naming the file and the problem when anything is missing or malformed
    */
   public static LanguageModel load(Path model) {
+    return load(model, Device.cpu());
+  }
+
+  /**
+   * {@link #load(Path)} with weights (and so the KV caches and every step's tensors, which are made in
+   * the model's managers) on {@code device}.
+   */
+  public static LanguageModel load(Path model, Device device) {
     Path directory = BundledModel.resolve(model);
     if (!Files.isDirectory(directory)) {
       throw new BadInputException(directory, "model folder does not exist");
@@ -72,7 +83,7 @@ public final class LanguageModel implements AutoCloseable {
     ModelConfig config = ModelConfig.loadFromDir(directory);
     GenerationConfig generationConfig = GenerationConfig.loadOrDefault(directory);
     Tokenizer tokenizer = Tokenizer.load(directory);
-    NDManager manager = TensorEngine.newManager();
+    NDManager manager = TensorEngine.newManager(device);
     try {
       Transformer transformer = Transformer.load(directory, config, manager);
       return new LanguageModel(directory, manager, config, generationConfig, transformer, tokenizer);
@@ -81,6 +92,69 @@ public final class LanguageModel implements AutoCloseable {
       tokenizer.close();
       throw e;
     }
+  }
+
+  /**
+   * Loads a model folder ({@link #load(Path)}) with the PEFT LoRA adapter of {@code adapter} attached
+   * ({@code adapter_config.json}, {@code adapter_model.safetensors}); a null {@code adapter} loads the
+   * base alone.
+   *
+   * @throws BadInputException naming the file when the adapter is missing, malformed or does not fit
+   */
+  public static LanguageModel load(Path model, Path adapter) {
+    return load(model, adapter, Device.cpu());
+  }
+
+  /** {@link #load(Path, Path)} on {@code device}. */
+  public static LanguageModel load(Path model, Path adapter, Device device) {
+    LanguageModel lm = load(model, device);
+    if (adapter == null) return lm;
+    try {
+      lm.attachAdapter(LoraAdapter.load(adapter, lm.config, lm.manager));
+      return lm;
+    } catch (RuntimeException e) {
+      lm.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches a LoRA adapter made for this model (see {@link Transformer#attachAdapter}); create it in
+   * {@link #manager()} so that it is freed with the model.
+   */
+  public void attachAdapter(LoraAdapter adapter) {
+    transformer.attachAdapter(adapter);
+  }
+
+  /**
+   * Attaches a new adapter initialised as PEFT does ({@link LoraAdapter#create}) and returns it; it is
+   * freed with the model.
+   */
+  public LoraAdapter attachNewAdapter(LoraConfig settings, long seed) {
+    LoraAdapter a = LoraAdapter.create(config, settings, seed, manager);
+    try {
+      transformer.attachAdapter(a);
+      return a;
+    } catch (RuntimeException e) {
+      a.close();
+      throw e;
+    }
+  }
+
+  /** The attached LoRA adapter, or null. */
+  public LoraAdapter adapter() {
+    return transformer.adapter();
+  }
+
+  /**
+   * This model with its adapter disabled: the same base weights (shared, not copied) in a model of
+   * their own, for a LoRA run's reference policy. Close it before this model; it frees only its own
+   * tokenizer.
+   */
+  public LanguageModel withoutAdapter() {
+    Tokenizer tok = Tokenizer.load(directory);
+    Transformer view = transformer.withoutAdapter();
+    return new LanguageModel(directory, view.manager(), config, generationConfig, view, tok);
   }
 
   /**
@@ -118,7 +192,17 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Loads {@code directory} ({@code bundled:NAME} for a bundled model), or the bundled default model when it is null. */
   public static LanguageModel loadOrDefault(Path directory) {
-    return directory == null ? loadDefault() : load(directory);
+    return loadOrDefault(directory, Device.cpu());
+  }
+
+  /** {@link #loadOrDefault(Path)} on {@code device}. */
+  public static LanguageModel loadOrDefault(Path directory, Device device) {
+    return load(directory == null ? BundledModel.directory() : directory, device);
+  }
+
+  /** The device the weights live on. */
+  public Device device() {
+    return manager.getDevice();
   }
 
   /** The model folder. */
@@ -204,11 +288,12 @@ public final class LanguageModel implements AutoCloseable {
   /**
    * An independent copy of this model: the same folder, configuration and tokenizer files, with the
    * current parameter values duplicated (not re-read from disk, so a copy of a model in training holds
-   * its trained weights). Close it separately. Used for a lagged scoring policy.
+   * its trained weights). Close it separately. Used for a lagged scoring policy. With a LoRA adapter
+   * only the adapter is copied and the frozen base is shared (close the copy before this model).
    */
   public LanguageModel copy() {
     Tokenizer tok = Tokenizer.load(directory);
-    NDManager m = TensorEngine.newManager();
+    NDManager m = TensorEngine.newManager(manager.getDevice());
     try {
       return new LanguageModel(directory, m, config, generationConfig, transformer.copy(m), tok);
     } catch (RuntimeException e) {

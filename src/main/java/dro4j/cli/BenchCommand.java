@@ -2,6 +2,7 @@ package dro4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import dro4j.LanguageModel;
+import dro4j.bench.CheckpointingBenchmark;
 import dro4j.bench.GrpoBenchmark;
 import dro4j.bench.MemoryBenchmark;
 import dro4j.bench.R3Benchmark;
@@ -60,6 +61,17 @@ final class BenchCommand implements Callable<Integer> {
           + " and the stories260K tokenizer (unless --skip-large).")
   boolean grpo;
 
+  @Option(names = "--checkpointing",
+      description = "Instead of throughput: peak RSS and time of one GRPO update (loss, backward, AdamW) on one"
+          + " completion of --completion-length tokens after 64 prompt tokens, with and without"
+          + " gradient_checkpointing, on the Qwen2.5-0.5B shape with random weights (or --model). Needs Linux and"
+          + " about 14 GB of memory for the 0.5B shape.")
+  boolean checkpointing;
+
+  @Option(names = "--completion-length", defaultValue = "1024", paramLabel = "N",
+      description = "Completion tokens for --checkpointing (default: ${DEFAULT-VALUE}).")
+  int completionLength;
+
   @Option(names = "--r3-repeats", defaultValue = "5", paramLabel = "N",
       description = "Rounds per group size for --r3, median reported (default: ${DEFAULT-VALUE}).")
   int r3Repeats;
@@ -89,6 +101,18 @@ final class BenchCommand implements Callable<Integer> {
       try (NDManager manager = TensorEngine.newManager()) {
         out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n",
             new RuntimeBenchmark(manager, out).gemmPeak(1024, 10) / 1e9);
+      }
+      return 0;
+    }
+    if (checkpointing) {
+      out.printf("PyTorch threads: %s of %d cores%n", TensorEngine.threads(), Runtime.getRuntime().availableProcessors());
+      try (NDManager manager = TensorEngine.newManager()) {
+        Path dir = model == null ? null : BundledModel.resolve(model);
+        try (Transformer t = dir == null ? Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)
+            : Transformer.load(dir, ModelConfig.loadFromDir(dir), manager)) {
+          out.println(dir == null ? "Qwen2.5-0.5B shape (random weights)" : dir.toString());
+          CheckpointingBenchmark.run(t, 64, completionLength, out);
+        }
       }
       return 0;
     }

@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
       "                 \"length_ratio\" instead of pass@k",
       ""
     })
-final class EvalCommand implements Callable<Integer> {
+class EvalCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin TaskOptions taskOptions;
@@ -53,6 +53,7 @@ final class EvalCommand implements Callable<Integer> {
   Path data;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "1",
       description = "Completions per example (default: ${DEFAULT-VALUE}, decoded greedily).")
@@ -93,11 +94,29 @@ final class EvalCommand implements Callable<Integer> {
     if (limit != null && examples.size() > limit) examples = examples.subList(0, limit);
     if (examples.isEmpty()) throw new BadInputException(data, "has no examples");
 
-    Evaluator.Evaluation result;
-    Path modelDir;
-    try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
-      modelDir = lm.directory();
+    Evaluated evaluated = evaluate(cli, t, options, examples);
+    Evaluator.Evaluation result = evaluated.evaluation();
+    Path modelDir = evaluated.model();
+    EvalFiles.write(out, result.results(), result.summary());
+    Map<String, Object> printed = new LinkedHashMap<>(result.summary());
+    printed.put("model", modelDir.toString());
+    if (adapter.directory != null) printed.put("adapter", adapter.directory.toString());
+    printed.put("out", out.toString());
+    cli.getOut().println(Json.writePretty(printed));
+    return 0;
+  }
+
+  /** An evaluation and the folder of the model that ran it. */
+  record Evaluated(Evaluator.Evaluation evaluation, Path model) {}
+
+  /**
+   * Evaluates {@code examples} (loaded, limited, not empty) in this JVM, reporting progress and cut
+   * prompts; dro4j-spark's {@code eval} overrides this to run them on a cluster.
+   */
+  Evaluated evaluate(CommandLine cli, Task t, EvalOptions options, List<Example> examples) {
+    try (LanguageModel lm = adapter.load(model)) {
       PromptRenderer prompts = new PromptRenderer(lm, taskOptions.template(t), options.maxPromptLength());
+      Evaluator.Evaluation result;
       try (ProgressReporter progress = ProgressReporter.create("eval", "examples", examples.size(),
           Math.max(1, examples.size() / 10))) {
         result = new Evaluator(t, options).run(lm, prompts, examples, done -> progress.update(done, Map.of()));
@@ -105,12 +124,7 @@ final class EvalCommand implements Callable<Integer> {
         throw e.file() == null ? new BadInputException(data, e.getMessage(), e) : e;
       }
       taskOptions.reportTruncated(cli, prompts.truncated(), examples.size());
+      return new Evaluated(result, lm.directory());
     }
-    EvalFiles.write(out, result.results(), result.summary());
-    Map<String, Object> printed = new LinkedHashMap<>(result.summary());
-    printed.put("model", modelDir.toString());
-    printed.put("out", out.toString());
-    cli.getOut().println(Json.writePretty(printed));
-    return 0;
   }
 }

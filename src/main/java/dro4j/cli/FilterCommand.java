@@ -60,7 +60,7 @@ import picocli.CommandLine.Spec;
       "empty reference's rank average is null.",
       ""
     })
-final class FilterCommand implements Callable<Integer> {
+class FilterCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--data", paramLabel = "FILE", required = true, description = "The candidate examples.")
@@ -69,6 +69,7 @@ final class FilterCommand implements Callable<Integer> {
   @Mixin TaskOptions taskOptions;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--reasoning-end", paramLabel = "TEXT",
       description = "Override the template's end of reasoning (default </think>; plain has none): sampling stops"
@@ -112,10 +113,6 @@ final class FilterCommand implements Callable<Integer> {
       description = "Reasoning budget per sample, in tokens (default: ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
-  @Option(names = "--batch", paramLabel = "N", defaultValue = "" + FilterRunner.DEFAULT_PROMPTS_PER_CALL,
-      description = "Examples sampled together in one generate call (default: ${DEFAULT-VALUE}).")
-  int batch;
-
   @Option(names = "--out", paramLabel = "DIR", required = true, description = "Folder for kept.jsonl, dropped.jsonl, summary.json.")
   Path out;
 
@@ -142,9 +139,7 @@ final class FilterCommand implements Callable<Integer> {
     if (reasoningEnd != null) {
       prompt = new PromptTemplate(prompt.name(), prompt.system(), prompt.user(), reasoningEnd.isEmpty() ? null : reasoningEnd);
     }
-    FilterRunner.Options options = FilterRunner.Options.of(prompt).withPromptsPerCall(batch)
-        .withMaxPromptLength(taskOptions.maxPromptLength());
-    options = options.withSampling(options.sampling().withMaxNewTokens(maxNewTokens));
+    FilterRunner.Options options = FilterRunner.Options.of(prompt, maxNewTokens, taskOptions.maxPromptLength());
 
     List<Example> candidates = t.load(data);
     if (limit != null && candidates.size() > limit) {
@@ -152,32 +147,39 @@ final class FilterCommand implements Callable<Integer> {
     }
     List<Example> previousSet = previous == null ? List.of() : ExampleFiles.read(previous);
 
+    Filtered f = filter(config, options, candidates, previousSet);
+    FilterRunner.Result result = f.result();
+    Map<String, Object> summary = summary(config, options, prompt, f.model(), candidates.size(), previousSet.size(),
+        result, f.loadSeconds(), f.filterSeconds());
+    write(result.round(), summary);
+    taskOptions.reportTruncated(cli, result.truncatedPrompts(), candidates.size());
+    warnIfFewKept(cli, result.round(), candidates.size(), config.rankThreshold());
+    cli.getOut().println(Json.writePretty(summary));
+    return 0;
+  }
+
+  /** A filter round, the folder of the model that ran it and how long loading and filtering took. */
+  record Filtered(FilterRunner.Result result, Path model, double loadSeconds, double filterSeconds) {}
+
+  /**
+   * Filters {@code candidates} (loaded and limited) in this JVM with a progress bar; dro4j-spark's
+   * {@code filter} overrides this to run them on a cluster.
+   */
+  Filtered filter(FilterConfig config, FilterRunner.Options options, List<Example> candidates, List<Example> previousSet) {
     long t0 = System.nanoTime();
-    FilterRunner.Result result;
-    Path modelDir;
-    double loadSeconds;
-    try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
-      modelDir = lm.directory();
-      loadSeconds = seconds(t0);
+    try (LanguageModel lm = adapter.load(model)) {
+      double loadSeconds = seconds(t0);
       long t1 = System.nanoTime();
-      try {
-        try (ProgressReporter progress = ProgressReporter.create("filter", "examples", Math.max(1, candidates.size()),
-            Math.max(1, candidates.size() / 10))) {
-          result = new FilterRunner(config, options).run(lm, candidates, previousSet, round,
-              done -> progress.update(done, Map.of()));
-        }
+      FilterRunner.Result result;
+      try (ProgressReporter progress = ProgressReporter.create("filter", "examples", Math.max(1, candidates.size()),
+          Math.max(1, candidates.size() / 10))) {
+        result = new FilterRunner(config, options).run(lm, candidates, previousSet, round,
+            done -> progress.update(done, Map.of()));
       } catch (BadInputException e) {
         throw e.file() == null ? new BadInputException(data, e.getMessage(), e) : e;
       }
-      double filterSeconds = seconds(t1);
-      Map<String, Object> summary = summary(config, options, prompt, modelDir, candidates.size(), previousSet.size(),
-          result, loadSeconds, filterSeconds);
-      write(result.round(), summary);
-      taskOptions.reportTruncated(cli, result.truncatedPrompts(), candidates.size());
-      warnIfFewKept(cli, result.round(), candidates.size(), config.rankThreshold());
-      cli.getOut().println(Json.writePretty(summary));
+      return new Filtered(result, lm.directory(), loadSeconds, seconds(t1));
     }
-    return 0;
   }
 
   private Map<String, Object> summary(FilterConfig config, FilterRunner.Options options, PromptTemplate prompt,
@@ -205,7 +207,6 @@ final class FilterCommand implements Callable<Integer> {
     sampling.put("top_p", options.sampling().topP());
     sampling.put("seed", config.seed());
     sampling.put("round", round);
-    sampling.put("prompts_per_call", options.promptsPerCall());
     sampling.put("samples", result.samples());
     sampling.put("samples_with_split", result.samplesWithSplit());
     Map<String, Object> timing = new LinkedHashMap<>();
@@ -216,6 +217,7 @@ final class FilterCommand implements Callable<Integer> {
     s.put("data", data.toString());
     s.put("task", taskOptions.task);
     s.put("model", modelDir.toString());
+    if (adapter.directory != null) s.put("adapter", adapter.directory.toString());
     s.put("previous", previous == null ? null : previous.toString());
     s.put("candidates", candidates);
     s.put("previous_examples", previousCount);
@@ -330,7 +332,7 @@ final class FilterCommand implements Callable<Integer> {
     }
   }
 
-  private static double seconds(long startNanos) {
+  static double seconds(long startNanos) {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 }

@@ -33,6 +33,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   static final class Input {
     @Option(names = "--prompt", paramLabel = "TEXT",
@@ -88,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (num < 1) {
       throw new BadInputException("--num must be >= 1, got " + num);
     }
-    try (LanguageModel lm = model.load()) {
+    try (LanguageModel lm = adapter.load(model)) {
       int[] promptIds;
       if (input != null && input.chat != null) {
         List<ChatMessage> messages = ChatMessage.readJson(input.chat);

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       GenerateCommand.class,
       ScoreCommand.class,
+      MergeCommand.class,
       RenderCommand.class,
       AgreementCommand.class,
       BenchCommand.class,
@@ -40,7 +41,12 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (for tests). */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    return run(new Main(), out, err, args);
+  }
+
+  /** Runs the command {@code root} (dro4j's or dro4j-spark's) with dro4j's error handling. */
+  static int run(Object root, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(root);
     cli.setOut(out);
     cli.setOverwrittenOptionsAllowed(true); // a flag given twice: the last one wins, as with argparse
     cli.setErr(err);

@@ -2,6 +2,7 @@ package dro4j.cli;
 
 import dro4j.LanguageModel;
 import dro4j.model.BundledModel;
+import dro4j.model.TensorEngine;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -15,12 +16,20 @@ final class ModelOption {
           + " Default: bundled:" + BundledModel.NAME + ".")
   Path directory;
 
+  @Option(
+      names = "--device",
+      paramLabel = "cpu|cuda|cuda:N",
+      defaultValue = "cpu",
+      description = "Where the weights, KV cache and every step's tensors live. CUDA needs a CUDA build of libtorch"
+          + " 2.7.1 (README, 'On a GPU'); untested. Default: ${DEFAULT-VALUE}.")
+  String device;
+
   /** The folder to read: the given one, the bundled model it names, or the bundled default. */
   Path resolve() {
     return BundledModel.resolve(directory);
   }
 
   LanguageModel load() {
-    return LanguageModel.load(resolve());
+    return LanguageModel.load(resolve(), TensorEngine.device(device));
   }
 }

@@ -134,7 +134,7 @@ final class RewardCommand implements Callable<Integer> {
     try {
       List<Item> items = JsonRecords.read(input, RewardCommand::item, OnInvalid.THROW).items();
       if (needsModel || model.directory != null) {
-        try (LanguageModel lm = LanguageModel.loadOrDefault(model.directory)) {
+        try (LanguageModel lm = model.load()) {
           score(reward, items, RewardContext.of(lm), lm, out);
         }
       } else {

@@ -23,6 +23,7 @@ final class ScoreCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ModelOption model;
+  @Mixin AdapterOption adapter;
 
   @Option(names = "--context", paramLabel = "TEXT", required = true, description = "Context text.")
   String context;
@@ -35,7 +36,7 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (LanguageModel lm = model.load()) {
+    try (LanguageModel lm = adapter.load(model)) {
       int[] contextIds = lm.tokenizer().encode(context, true);
       int[] targetIds = lm.tokenizer().encode(target, false);
       if (contextIds.length == 0) {

@@ -53,7 +53,10 @@ final class TrainingSession implements AutoCloseable {
     if (resume) {
       Checkpointing.Resume r = checkpoints.latest(outputDir);
       this.earlierRun = List.of();
-      this.resumed = LanguageModel.load(r.directory());
+      // a LoRA checkpoint is an adapter folder: the base is the job's model, as in the run that wrote it
+      this.resumed = dro4j.model.LoraConfig.isAdapterFolder(r.directory())
+          ? LanguageModel.load(dro4j.model.BundledModel.resolve(args.model()), r.directory(), TensorEngine.device(args.device()))
+          : LanguageModel.load(r.directory(), TensorEngine.device(args.device()));
       this.resumeState = r.state();
       out.println("resuming from " + r.directory() + " at step " + r.state().step());
       String warning = threadCountWarning(r.state().torchNumThreads(), TensorEngine.threads());

@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param metadata extra values by name
  */
 public record Example(
-    String id, Map<String, String> fields, String reference, Map<String, Object> metadata) {
+    String id, Map<String, String> fields, String reference, Map<String, Object> metadata) implements java.io.Serializable {
 
   /** Validates and copies the maps so the example is immutable. */
   public Example {

@@ -13,9 +13,10 @@ import java.util.Map;
  * @param extras further per-completion measures of a graded metric (empty for none)
  */
 public record CompletionResult(String text, String answer, Boolean correct, Double score, int tokens,
-    Map<String, Double> extras) {
+    Map<String, Double> extras) implements java.io.Serializable {
   /** Copies {@code extras} (null for none). */
   public CompletionResult {
-    extras = extras == null ? Map.of() : Map.copyOf(extras);
+    // insertion order, not Map.copyOf's per-JVM order: summaries and results.jsonl list extras the same way every run
+    extras = extras == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extras));
   }
 }

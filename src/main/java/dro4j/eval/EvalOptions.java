@@ -16,7 +16,7 @@ import dro4j.task.PromptRenderer;
  * @param maxPromptLength prompts are cut to their last this many tokens, or null for none
  */
 public record EvalOptions(int samples, Double temperature, Double topP, int maxNewTokens, long seed,
-    Integer maxPromptLength) {
+    Integer maxPromptLength) implements java.io.Serializable {
   /** Default completion budget in tokens. */
   public static final int DEFAULT_MAX_NEW_TOKENS = 256;
 

@@ -61,20 +61,29 @@ public final class Evaluator {
     long start = System.nanoTime();
     List<ExampleResult> results = new ArrayList<>(examples.size());
     for (Example e : examples) {
-      int[] ids = prompts.ids(e);
-      List<CompletionResult> completions = new ArrayList<>(options.samples());
-      try (Generation g = lm.generate(List.of(ids), options.sampling().withSeed(exampleSeed(options.seed(), e.id())), false)) {
-        for (Completion c : g.completions()) {
-          Verdict v = task.judge(e, c.text());
-          completions.add(new CompletionResult(c.text(), v.answer(), v.correct(), v.score(), c.ids().length, v.extras()));
-        }
-      }
-      results.add(new ExampleResult(e.id(), e.reference(), ids.length, completions));
+      results.add(evaluate(lm, prompts, e));
       if (progress != null) progress.accept(results.size());
     }
     Map<String, Object> summary = summary(task, options.samples(), results, (System.nanoTime() - start) / 1e9);
     summary.put("truncated_prompts", prompts.truncated());
     return new Evaluation(results, summary);
+  }
+
+  /**
+   * Samples and judges one example: its N completions as one generate call seeded by {@link
+   * #exampleSeed exampleSeed(seed, id)}, the unit {@link #run} loops over and a distributed run
+   * partitions. Safe to call from several threads on one model, each with its own {@code prompts}.
+   */
+  public ExampleResult evaluate(LanguageModel lm, PromptRenderer prompts, Example e) {
+    int[] ids = prompts.ids(e);
+    List<CompletionResult> completions = new ArrayList<>(options.samples());
+    try (Generation g = lm.generate(List.of(ids), options.sampling().withSeed(exampleSeed(options.seed(), e.id())), false)) {
+      for (Completion c : g.completions()) {
+        Verdict v = task.judge(e, c.text());
+        completions.add(new CompletionResult(c.text(), v.answer(), v.correct(), v.score(), c.ids().length, v.extras()));
+      }
+    }
+    return new ExampleResult(e.id(), e.reference(), ids.length, completions);
   }
 
   /**

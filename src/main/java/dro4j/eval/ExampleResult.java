@@ -13,7 +13,7 @@ import java.util.List;
  * @param promptTokens the length of its prompt in tokens, after truncation
  * @param completions its judged completions, in sample order
  */
-public record ExampleResult(String id, String reference, int promptTokens, List<CompletionResult> completions) {
+public record ExampleResult(String id, String reference, int promptTokens, List<CompletionResult> completions) implements java.io.Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Copies the list. */

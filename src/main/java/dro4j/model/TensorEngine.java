@@ -1,6 +1,8 @@
 package dro4j.model;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dro4j.BadInputException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
@@ -79,9 +81,52 @@ public final class TensorEngine {
     return JniUtils.getNumThreads();
   }
 
-  /** A new root manager on the PyTorch engine. */
+  /** A new root manager on the PyTorch engine, on the CPU. */
   public static NDManager newManager() {
+    return newManager(Device.cpu());
+  }
+
+  /**
+   * A new root manager on the PyTorch engine whose arrays (and those of its sub-managers) live on
+   * {@code device}.
+   */
+  public static NDManager newManager(Device device) {
     configure();
-    return Engine.getEngine("PyTorch").newBaseManager();
+    return Engine.getEngine("PyTorch").newBaseManager(device);
+  }
+
+  /**
+   * Checks the syntax of a {@code device} setting ({@code cpu}, {@code cuda} or {@code cuda:N}) without
+   * starting the engine.
+   *
+   * @throws BadInputException naming the accepted forms
+   */
+  public static void checkDeviceName(String name) {
+    if (name == null || !name.trim().matches("cpu|cuda|cuda:\\d{1,3}")) {
+      throw new BadInputException("device must be cpu, cuda or cuda:N (N = 0, 1, ...), got '" + name + "'");
+    }
+  }
+
+  /**
+   * The DJL device a {@code device} setting names: {@code cpu}, {@code cuda} (the first GPU) or
+   * {@code cuda:N}. Starts the engine to check that a CUDA device exists.
+   *
+   * @throws BadInputException for another name, or CUDA when the loaded libtorch sees no such GPU
+   *     (the CPU build, which dro4j's jar bundles, sees none)
+   */
+  public static Device device(String name) {
+    checkDeviceName(name);
+    String n = name.trim();
+    if (n.equals("cpu")) return Device.cpu();
+    int index = n.equals("cuda") ? 0 : Integer.parseInt(n.substring("cuda:".length()));
+    configure();
+    Engine engine = Engine.getEngine("PyTorch");
+    int gpus = engine.getGpuCount();
+    if (index >= gpus) {
+      throw new BadInputException("device " + n + " was asked for, but PyTorch " + engine.getVersion() + " sees "
+          + (gpus == 0 ? "no CUDA device" : gpus + " CUDA device(s)")
+          + (gpus == 0 ? ": the loaded libtorch is a CPU build or no GPU/driver is visible (see README, 'On a GPU')" : ""));
+    }
+    return Device.gpu(index);
   }
 }

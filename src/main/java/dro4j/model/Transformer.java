@@ -41,6 +41,8 @@ public final class Transformer implements AutoCloseable {
   private final NDArray lmHead;
   private final Layer[] layers;
   private final float[] inverseFrequencies;
+  /** The LoRA adapter applied on top of the linear layers, or null. */
+  private LoraAdapter adapter;
 
   /**
    * The parameters of one decoder block; biases, and the per-head query/key norms, are null when the
@@ -211,6 +213,17 @@ public final class Transformer implements AutoCloseable {
    */
   public Transformer copy(NDManager parent) {
     NDManager m = parent.newSubManager();
+    if (adapter != null) {
+      // the base is frozen while an adapter trains: the copy shares it and copies the adapter only
+      try {
+        Transformer view = new Transformer(config, m, parameters);
+        view.adapter = adapter.copy(m);
+        return view;
+      } catch (RuntimeException e) {
+        m.close();
+        throw e;
+      }
+    }
     try {
       Map<String, NDArray> params = new LinkedHashMap<>();
       for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
@@ -232,6 +245,11 @@ public final class Transformer implements AutoCloseable {
    * In place, so forward calls and caches that hold this model keep working.
    */
   public void copyParametersFrom(Transformer source) {
+    if ((adapter == null) != (source.adapter == null)) {
+      throw new IllegalArgumentException("one model has a LoRA adapter and the other has none: cannot copy between them");
+    }
+    if (adapter != null) adapter.copyFrom(source.adapter);
+    if (embed == source.embed) return; // the same frozen base, shared
     if (!parameters.keySet().equals(source.parameters.keySet())) {
       throw new IllegalArgumentException("parameter names differ: cannot copy between different architectures");
     }
@@ -254,6 +272,47 @@ public final class Transformer implements AutoCloseable {
   /** All parameters by Hugging Face name, in checkpoint order (tied models list the embedding once). */
   public Map<String, NDArray> parameters() {
     return parameters;
+  }
+
+  /**
+   * Attaches a LoRA adapter made for this architecture: from now on every forward adds its terms
+   * (until {@link #detachAdapter}). The adapter stays owned by the caller unless it was created in
+   * this model's manager, which closes it with the model.
+   *
+   * @throws IllegalArgumentException when the adapter's shapes do not fit this model or one is attached
+   */
+  public void attachAdapter(LoraAdapter lora) {
+    if (adapter != null) throw new IllegalArgumentException("a LoRA adapter is already attached");
+    if (!lora.fits(config)) throw new IllegalArgumentException("the LoRA adapter was made for another model shape");
+    this.adapter = lora;
+  }
+
+  /** Removes the attached adapter (without closing it) and returns it, or null when there was none. */
+  public LoraAdapter detachAdapter() {
+    LoraAdapter a = adapter;
+    adapter = null;
+    return a;
+  }
+
+  /** The attached LoRA adapter, or null. */
+  public LoraAdapter adapter() {
+    return adapter;
+  }
+
+  /**
+   * The same base weights without the adapter: a view that shares every parameter (no copy), for the
+   * reference policy of a LoRA run. Closing the view frees nothing of this model.
+   */
+  public Transformer withoutAdapter() {
+    return new Transformer(config, manager.newSubManager(), parameters);
+  }
+
+  /**
+   * What training updates: the adapter's factors (PEFT names) when one is attached, else every
+   * parameter of the model.
+   */
+  public Map<String, NDArray> trainableParameters() {
+    return adapter != null ? adapter.parameters() : parameters;
   }
 
   /** The manager that owns the parameters. */
@@ -298,30 +357,14 @@ public final class Transformer implements AutoCloseable {
 
   private NDArray run(int[][] tokens, int[][] positions, java.util.function.Function<Integer, float[]> maskFor,
       int keysLen, KvCache cache, NDManager out) {
-    int batch = tokens.length;
-    int count = tokens[0].length;
     NDArray hidden;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDManager tmp = out.newSubManager();
-      // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
-      // training forward keeps the ids and rotary tables until backward, after tmp is closed (Scalars).
-      NDArray ids = Scalars.torchOwned(tmp.create(flatten(tokens), new Shape(batch, count)));
-      NDArray[] rope = rotaryTables(tmp, positions);
-      rope[0] = Scalars.torchOwned(rope[0]);
-      rope[1] = Scalars.torchOwned(rope[1]);
-      // One additive mask per distinct attention window (all layers share it unless some slide).
-      Map<Integer, NDArray> masks = new HashMap<>();
-      // torch.nn.functional.embedding, not embed[ids]: the backward of an indexed read is index_put_
-      // with accumulate, which on CPU adds with atomics in parallel once an op has 32768 elements
-      // (order varies with thread scheduling); embedding's dense backward gives each thread its own
-      // vocabulary rows and adds in token order, so its gradient is the same bits on every run.
-      NDArray x = embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+      ForwardInputs in = inputs(tokens, positions, maskFor, keysLen, tmp);
+      NDArray x = embedTokens(in.ids());
       for (int l = 0; l < layers.length; l++) {
-        Integer window = config.slidingWindowOf(l);
-        NDArray attnBias = masks.computeIfAbsent(window == null ? -1 : window,
-            w -> Scalars.torchOwned(tmp.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
-        x = block(l, x, rope[0], rope[1], attnBias, cache);
+        x = block(l, x, in.cos(), in.sin(), in.masks()[l], cache);
       }
       hidden = rmsNorm(x, finalNorm);
       hidden.attach(out);
@@ -329,6 +372,79 @@ public final class Transformer implements AutoCloseable {
       tmp.close();
     }
     return hidden;
+  }
+
+  /**
+   * What every layer of one forward reads besides the hidden states: the token ids {@code [batch,
+   * count]}, the rotary tables and one additive attention mask per layer (layers with the same
+   * attention window share one array).
+   */
+  record ForwardInputs(NDArray ids, NDArray cos, NDArray sin, NDArray[] masks) {}
+
+  ForwardInputs inputs(int[][] tokens, int[][] positions, java.util.function.Function<Integer, float[]> maskFor,
+      int keysLen, NDManager m) {
+    int batch = tokens.length;
+    int count = tokens[0].length;
+    // Inputs made from Java data are copied into PyTorch-owned memory: the autograd graph of a
+    // training forward keeps the ids and rotary tables until backward, after m is closed (Scalars).
+    NDArray ids = Scalars.torchOwned(m.create(flatten(tokens), new Shape(batch, count)));
+    NDArray[] rope = rotaryTables(m, positions);
+    rope[0] = Scalars.torchOwned(rope[0]);
+    rope[1] = Scalars.torchOwned(rope[1]);
+    // One additive mask per distinct attention window (all layers share it unless some slide).
+    Map<Integer, NDArray> byWindow = new HashMap<>();
+    NDArray[] masks = new NDArray[layers.length];
+    for (int l = 0; l < layers.length; l++) {
+      Integer window = config.slidingWindowOf(l);
+      masks[l] = byWindow.computeIfAbsent(window == null ? -1 : window,
+          w -> Scalars.torchOwned(m.create(maskFor.apply(window), new Shape(batch, 1, 1, count, keysLen))));
+    }
+    return new ForwardInputs(ids, rope[0], rope[1], masks);
+  }
+
+  /** The inputs of a cache-free forward over whole rows (padding marked invalid anywhere). */
+  ForwardInputs trainingInputs(int[][] tokens, boolean[][] valid, NDManager m) {
+    int count = tokens[0].length;
+    int[][] positions = AttentionMask.positions(valid);
+    return inputs(tokens, positions, window -> AttentionMask.bias(valid, positions, 0, count, window), count, m);
+  }
+
+  /** The embedding rows of {@code ids}, {@code [batch, count, hidden]}. */
+  NDArray embedTokens(NDArray ids) {
+    // torch.nn.functional.embedding, not embed[ids]: the backward of an indexed read is index_put_
+    // with accumulate, which on CPU adds with atomics in parallel once an op has 32768 elements
+    // (order varies with thread scheduling); embedding's dense backward gives each thread its own
+    // vocabulary rows and adds in token order, so its gradient is the same bits on every run.
+    return embed.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** Decoder layer {@code index} of a cache-free forward. */
+  NDArray decoderLayer(int index, NDArray x, ForwardInputs in) {
+    return block(index, x, in.cos(), in.sin(), in.masks()[index], null);
+  }
+
+  /** The final RMSNorm. */
+  NDArray finalNorm(NDArray x) {
+    return rmsNorm(x, finalNorm);
+  }
+
+  /** The embedding matrix (the language-model head too when tied). */
+  NDArray embedding() {
+    return embed;
+  }
+
+  /**
+   * A differentiable forward over whole rows for training, as {@link #forward(int[][], boolean[][],
+   * NDManager)} computes it; with {@code gradientCheckpointing} the decoder layers keep only their
+   * inputs and are recomputed one at a time in {@link TrainingPass#backward}. Arrays live in {@code out}.
+   */
+  public TrainingPass trainingPass(int[][] tokens, boolean[][] valid, boolean gradientCheckpointing, NDManager out) {
+    return TrainingPass.run(this, tokens, valid, gradientCheckpointing, out);
+  }
+
+  /** Number of decoder layers. */
+  int layerCount() {
+    return layers.length;
   }
 
   /**
@@ -351,8 +467,8 @@ public final class Transformer implements AutoCloseable {
     int headDim = config.headDim();
 
     NDArray h = rmsNorm(x, w.inputNorm());
-    NDArray q = linear(h, w.q(), w.qBias()).reshape(batch, count, heads, headDim);
-    NDArray k = linear(h, w.k(), w.kBias()).reshape(batch, count, kvHeads, headDim);
+    NDArray q = project(index, Q_PROJ, h, w.q(), w.qBias()).reshape(batch, count, heads, headDim);
+    NDArray k = project(index, K_PROJ, h, w.k(), w.kBias()).reshape(batch, count, kvHeads, headDim);
     if (w.qNorm() != null) {
       // Qwen3: RMSNorm over each head's headDim values, before the rotary embedding
       q = rmsNorm(q, w.qNorm());
@@ -360,7 +476,7 @@ public final class Transformer implements AutoCloseable {
     }
     q = q.transpose(0, 2, 1, 3);
     k = k.transpose(0, 2, 1, 3);
-    NDArray v = linear(h, w.v(), w.vBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
+    NDArray v = project(index, V_PROJ, h, w.v(), w.vBias()).reshape(batch, count, kvHeads, headDim).transpose(0, 2, 1, 3);
     q = applyRotary(q, cos, sin);
     k = applyRotary(k, cos, sin);
     NDArray[] kv = cache == null ? new NDArray[] {k, v} : cache.append(index, k, v);
@@ -369,13 +485,13 @@ public final class Transformer implements AutoCloseable {
     long keysLen = keys.getShape().get(2);
 
     NDArray attn = attention(q.mul(Scalars.of(q, 1.0 / Math.sqrt(headDim))), keys, values, attnBias, count, keysLen);
-    x = x.add(linear(attn, w.o(), w.oBias()));
+    x = x.add(project(index, O_PROJ, attn, w.o(), w.oBias()));
 
     NDArray m = rmsNorm(x, w.postNorm());
     // SiLU as x * sigmoid(x): DJL's swish multiplies by a Java-backed beta that backward would read
-    NDArray gateIn = linear(m, w.gate(), w.gateBias());
+    NDArray gateIn = project(index, GATE_PROJ, m, w.gate(), w.gateBias());
     NDArray gate = Activation.sigmoid(gateIn).mul(gateIn);
-    NDArray mlp = linear(gate.mul(linear(m, w.up(), w.upBias())), w.down(), w.downBias());
+    NDArray mlp = project(index, DOWN_PROJ, gate.mul(project(index, UP_PROJ, m, w.up(), w.upBias())), w.down(), w.downBias());
     return x.add(mlp);
   }
 
@@ -431,6 +547,25 @@ public final class Transformer implements AutoCloseable {
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray rms = x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt();
     return x.div(rms).mul(weight);
+  }
+
+  // Indices into LoraConfig.LINEAR_MODULES.
+  private static final int Q_PROJ = 0;
+  private static final int K_PROJ = 1;
+  private static final int V_PROJ = 2;
+  private static final int O_PROJ = 3;
+  private static final int GATE_PROJ = 4;
+  private static final int UP_PROJ = 5;
+  private static final int DOWN_PROJ = 6;
+
+  /**
+   * Linear module {@code module} of layer {@code layer}: {@code x W^T + b}, plus the LoRA adapter's
+   * term when one is attached and targets the module. The one place a block applies a projection.
+   */
+  private NDArray project(int layer, int module, NDArray x, NDArray weight, NDArray bias) {
+    NDArray y = linear(x, weight, bias);
+    NDArray delta = adapter == null ? null : adapter.delta(layer, module, x);
+    return delta == null ? y : y.add(delta);
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

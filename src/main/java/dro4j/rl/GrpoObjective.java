@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dro4j.BadInputException;
+import dro4j.model.TrainingPass;
 import dro4j.model.Transformer;
 import dro4j.rl.config.GrpoConfig;
 
@@ -29,15 +30,28 @@ public final class GrpoObjective {
    * @param lossType the aggregation
    * @param maxCompletionLength the dr_grpo denominator (at least the batch's completion width)
    * @param temperature the logits divisor (the sampling temperature)
+   * @param gradientCheckpointing recompute the decoder layers in backward instead of keeping their
+   *     activations ({@link dro4j.model.TrainingPass}); the loss and its gradient are the same
    */
   public record Settings(
       double epsilon, double epsilonHigh, double beta, KlEstimator kl, LossType lossType,
-      int maxCompletionLength, double temperature) {
+      int maxCompletionLength, double temperature, boolean gradientCheckpointing) {
+
+    /** Settings without gradient checkpointing. */
+    public Settings(double epsilon, double epsilonHigh, double beta, KlEstimator kl, LossType lossType,
+        int maxCompletionLength, double temperature) {
+      this(epsilon, epsilonHigh, beta, kl, lossType, maxCompletionLength, temperature, false);
+    }
 
     /** The settings of a configuration. */
     public static Settings of(GrpoConfig c) {
       return new Settings(c.epsilon(), c.effectiveEpsilonHigh(), c.beta(), c.klEstimator(), c.lossType(),
-          c.maxCompletionLength(), c.temperature());
+          c.maxCompletionLength(), c.temperature(), c.training().gradientCheckpointing());
+    }
+
+    /** These settings with another {@code dr_grpo} denominator. */
+    Settings withMaxCompletionLength(int length) {
+      return new Settings(epsilon, epsilonHigh, beta, kl, lossType, length, temperature, gradientCheckpointing);
     }
   }
 
@@ -50,13 +64,20 @@ public final class GrpoObjective {
    * @param klMean masked mean of the per-token KL estimate, NaN when beta is 0
    * @param clip masked shares of clipped tokens
    * @param entropyMean masked mean entropy (nats) of the policy's token distributions
+   * @param pass the forward the loss came from
    */
-  public record Terms(
-      NDArray loss, double lossValue, long lossTokens, double klMean, ClipFractions clip, double entropyMean) {}
+  public record Terms(NDArray loss, double lossValue, long lossTokens, double klMean, ClipFractions clip,
+      double entropyMean, TrainingPass pass) {
+
+    /** Back-propagates {@link #loss()} into the parameters' gradients (inside the collector of the forward). */
+    public void backward() {
+      pass.backward(loss);
+    }
+  }
 
   /**
-   * Computes the loss of one micro-batch; call it inside a {@code GradientCollector} to back-propagate
-   * {@link Terms#loss()}.
+   * Computes the loss of one micro-batch; call it inside a {@code GradientCollector} and back-propagate
+   * with {@link Terms#backward()}.
    *
    * @param batch the rows and their loss mask
    * @param advantages one advantage per row
@@ -107,7 +128,8 @@ public final class GrpoObjective {
       Settings s, long batchRows, double numItemsInBatch, NDManager manager) {
     int b = batch.rows();
     int l = batch.completionWidth();
-    SequenceLogProbs.Result r = SequenceLogProbs.compute(model, batch, s.temperature(), true, manager);
+    SequenceLogProbs.Result r =
+        SequenceLogProbs.compute(model, batch, s.temperature(), true, s.gradientCheckpointing(), manager);
     NDArray logp = r.logp();
     NDArray mask = matrix(manager, batch.completionMask(), b, l);
     NDArray old = oldLogp == null ? null : matrix(manager, oldLogp, b, l);
@@ -124,7 +146,7 @@ public final class GrpoObjective {
     }
     ClipFractions clip = PolicyLoss.clipFractions(logp, old, adv, mask, s.epsilon(), s.epsilonHigh());
     double entropy = scalar(TokenStats.maskedMean(r.entropy(), mask));
-    return new Terms(loss, scalar(loss), batch.lossTokens(), klMean, clip, entropy);
+    return new Terms(loss, scalar(loss), batch.lossTokens(), klMean, clip, entropy, r.pass());
   }
 
   static NDArray matrix(NDManager m, float[][] rows, int b, int l) {

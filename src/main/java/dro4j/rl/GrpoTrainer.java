@@ -12,6 +12,7 @@ import dro4j.generate.Completion;
 import dro4j.generate.FinishReason;
 import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
+import dro4j.model.TensorEngine;
 import dro4j.reward.Reward;
 import dro4j.reward.RewardContext;
 import dro4j.reward.Rollout;
@@ -102,7 +103,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
     this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
-        config.numIterations(), args.gradientAccumulationSteps());
+        config.numIterations(), args.gradientAccumulationSteps(), args.seed());
     this.sampling = SamplingParams.defaults()
         .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
         .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
@@ -136,86 +137,101 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   public Map<String, Object> step() {
     long index = completedSteps;
     long stepStart = System.nanoTime();
-    int g = config.numGenerations();
     Map<String, Object> filterMetrics = new LinkedHashMap<>(evaluateOnStart(index));
     filterMetrics.putAll(trainingSet.beforeStep(index, policy, config.perStepPrompts()));
     List<Example> examples = trainingSet.examples(index, config.perStepPrompts());
     if (trajectories != null) return trajectoryStep(index, stepStart, examples, filterMetrics);
+    Sampled sampled = sampleAndScore(index, examples);
+
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("step", index + 1);
+    metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
+    metrics.putAll(filterMetrics);
+    StepMetrics.rewards(metrics, sampled.scores());
+    StepMetrics.completions(metrics, sampled.completions());
+    int nonFinite = sampled.scores().nonFinite();
+    metrics.put("nonfinite_rewards", nonFinite);
+    Trained trained = Trained.NONE;
+    if (nonFinite > 0) {
+      // guard: advantages of a NaN reward are meaningless; skip this step's updates, go on with the next
+      skippedUpdates += config.numIterations();
+    } else {
+      trained = advantagesAndUpdate(index, sampled, metrics);
+    }
+    logCompletions(index + 1, examples, sampled.completions(), sampled.scores(), trained.advantages());
+    StepMetrics.update(metrics, trained.result(), config.beta() > 0);
+    metrics.put("skipped_updates", skippedUpdates);
+    metrics.put("learning_rate", trained.result() != null ? trained.result().learningRate()
+        : optimization.learningRate(index * config.numIterations()));
+    StepMetrics.timing(metrics, sampled.completions(), trained.result(), sampled.generationSeconds(),
+        sampled.rewardSeconds(), trained.seconds(), (System.nanoTime() - stepStart) / 1e9);
+    metrics.put("prompts/truncated", prompts.truncated());
+    metrics.putAll(evaluateAfter(index + 1));
+    completedSteps++;
+    return metrics;
+  }
+
+  /** A step's rollouts (G per prompt, prompt-major) and their rewards, with the time each took. */
+  private record Sampled(List<int[]> promptIds, List<Completion> completions, RewardScoring.Scores scores,
+      double generationSeconds, double rewardSeconds) {}
+
+  /** The step's update: its advantages (null when skipped) and optimizer result (null when nothing was trained). */
+  private record Trained(Advantages advantages, GrpoUpdate.Result result, double seconds) {
+    static final Trained NONE = new Trained(null, null, 0);
+  }
+
+  /** Samples G rollouts per prompt and scores them while the generation's KV cache is still open (R3 reuses it). */
+  private Sampled sampleAndScore(long index, List<Example> examples) {
+    int g = config.numGenerations();
     List<int[]> promptIds = new ArrayList<>();
     for (Example e : examples) promptIds.add(prompts.ids(e));
-
     long t0 = System.nanoTime();
-    List<Completion> completions;
-    RewardScoring.Scores scores;
-    double generationSeconds;
     try (Generation generation =
         policy.generate(promptIds, sampling.withSeed(Seeds.rollouts(args.seed(), index)), true)) {
-      generationSeconds = (System.nanoTime() - t0) / 1e9;
-      completions = generation.completions();
+      double generationSeconds = (System.nanoTime() - t0) / 1e9;
+      List<Completion> completions = generation.completions();
       List<RolloutGroup> groups = new ArrayList<>();
       for (int q = 0; q < examples.size(); q++) {
         List<Rollout> rollouts = new ArrayList<>(g);
         for (int j = 0; j < g; j++) rollouts.add(Rollout.of(completions.get(q * g + j), q * g + j));
         groups.add(new RolloutGroup(examples.get(q), promptIds.get(q), rollouts));
       }
-      t0 = System.nanoTime();
-      scores = rewards.score(groups, new RewardContext(policy, reference, generation, index));
+      long t1 = System.nanoTime();
+      RewardScoring.Scores scores = rewards.score(groups, new RewardContext(policy, reference, generation, index));
+      return new Sampled(promptIds, completions, scores, generationSeconds, (System.nanoTime() - t1) / 1e9);
     }
-    double rewardSeconds = (System.nanoTime() - t0) / 1e9;
-
-    Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("step", index + 1);
-    metrics.put("epoch", trainingSet.epoch(index + 1, config.perStepPrompts()));
-    metrics.putAll(filterMetrics);
-    StepMetrics.rewards(metrics, scores);
-    StepMetrics.completions(metrics, completions);
-
-    GrpoUpdate.Result result = null;
-    double trainSeconds = 0;
-    Advantages adv = null;
-    int nonFinite = scores.nonFinite();
-    metrics.put("nonfinite_rewards", nonFinite);
-    if (nonFinite > 0) {
-      // guard: advantages of a NaN reward are meaningless; skip this step's updates, go on with the next
-      skippedUpdates += config.numIterations();
-    } else {
-      int[] groupIds = new int[completions.size()];
-      for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
-      adv = config.advantageEstimator().compute(
-          scores.total(), groupIds, config.scaleRewards(), config.dynamicSampling());
-      StepMetrics.advantages(metrics, adv);
-      int[] rows = adv.keptRows();
-      if (rows.length > 0) {
-        List<int[]> rowPrompts = new ArrayList<>();
-        List<int[]> rowCompletions = new ArrayList<>();
-        boolean[] countsInLoss = new boolean[rows.length];
-        double[] rowAdvantages = new double[rows.length];
-        for (int k = 0; k < rows.length; k++) {
-          Completion c = completions.get(rows[k]);
-          rowPrompts.add(promptIds.get(rows[k] / g));
-          rowCompletions.add(c.ids());
-          countsInLoss[k] = !(config.maskTruncatedCompletions() && c.finishReason() == FinishReason.LENGTH);
-          rowAdvantages[k] = adv.get(rows[k]);
-        }
-        long t1 = System.nanoTime();
-        result = update.run(rowPrompts, rowCompletions, countsInLoss, rowAdvantages, index * config.numIterations());
-        trainSeconds = (System.nanoTime() - t1) / 1e9;
-        skippedUpdates += result.skipped();
-      }
-      metrics.put("rows_trained", rows.length);
-    }
-    logCompletions(index + 1, examples, completions, scores, adv);
-    StepMetrics.update(metrics, result, config.beta() > 0);
-    metrics.put("skipped_updates", skippedUpdates);
-    metrics.put("learning_rate", result != null ? result.learningRate()
-        : optimization.learningRate(index * config.numIterations()));
-    StepMetrics.timing(metrics, completions, result, generationSeconds, rewardSeconds, trainSeconds,
-        (System.nanoTime() - stepStart) / 1e9);
-    metrics.put("prompts/truncated", prompts.truncated());
-    metrics.putAll(evaluateAfter(index + 1));
-    completedSteps++;
-    return metrics;
   }
+
+  /** Group advantages of the step's rewards, then the policy update on the rows they keep. */
+  private Trained advantagesAndUpdate(long index, Sampled sampled, Map<String, Object> metrics) {
+    int g = config.numGenerations();
+    List<Completion> completions = sampled.completions();
+    int[] groupIds = new int[completions.size()];
+    for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
+    Advantages adv = config.advantageEstimator().compute(
+        sampled.scores().total(), groupIds, config.scaleRewards(), config.dynamicSampling());
+    StepMetrics.advantages(metrics, adv);
+    int[] rows = adv.keptRows();
+    metrics.put("rows_trained", rows.length);
+    if (rows.length == 0) return new Trained(adv, null, 0);
+    List<int[]> rowPrompts = new ArrayList<>();
+    List<int[]> rowCompletions = new ArrayList<>();
+    boolean[] countsInLoss = new boolean[rows.length];
+    double[] rowAdvantages = new double[rows.length];
+    for (int k = 0; k < rows.length; k++) {
+      Completion c = completions.get(rows[k]);
+      rowPrompts.add(sampled.promptIds().get(rows[k] / g));
+      rowCompletions.add(c.ids());
+      countsInLoss[k] = !(config.maskTruncatedCompletions() && c.finishReason() == FinishReason.LENGTH);
+      rowAdvantages[k] = adv.get(rows[k]);
+    }
+    long t0 = System.nanoTime();
+    GrpoUpdate.Result result = update.run(rowPrompts, rowCompletions, countsInLoss, rowAdvantages,
+        index * config.numIterations());
+    skippedUpdates += result.skipped();
+    return new Trained(adv, result, (System.nanoTime() - t0) / 1e9);
+  }
+
 
   /**
    * With {@code eval_on_start}, the evaluation of the initial policy before step 1 (of a fresh run),
@@ -294,7 +310,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private static FilterRunner filter(GrpoConfig c, PromptRenderer prompts) {
     FilterConfig fc = new FilterConfig(c.filterSamplesPerPrompt(), c.filterWorstRankFraction(), c.filterRankThreshold(),
         c.filterLowVariationDropFraction(), c.filterCarryForwardFraction(), c.filterEverySteps(), c.training().seed());
-    FilterRunner.Options o = FilterRunner.Options.of(prompts.template()).withPromptsPerCall(c.filterPromptsPerCall())
+    FilterRunner.Options o = FilterRunner.Options.of(prompts.template())
         .withMaxPromptLength(prompts.maxPromptLength()).withChatTemplateKwargs(c.training().chatTemplateKwargs());
     o = o.withSampling(o.sampling().withMaxNewTokens(
         c.filterMaxNewTokens() != null ? c.filterMaxNewTokens() : c.maxCompletionLength()));
@@ -351,7 +367,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     return dataset;
   }
 
-  /** The frozen reference policy, or null when beta is 0. */
+  /**
+   * The frozen reference policy, or null when beta is 0; with a LoRA adapter always the base with the
+   * adapter disabled.
+   */
   public LanguageModel referencePolicy() {
     return reference;
   }
@@ -409,7 +428,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
     /**
      * The frozen reference policy for the KL penalty, a different instance from the policy (default
-     * when beta > 0: a second load of {@code model}); the caller keeps ownership.
+     * when beta > 0: a second load of {@code model}; with a LoRA adapter, at any beta, the policy's base
+     * with the adapter disabled, sharing its weights); the caller keeps ownership.
      */
     public Builder referencePolicy(LanguageModel model) {
       this.reference = model;
@@ -495,14 +515,22 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         }
         LanguageModel p = policy;
         if (p == null) {
-          p = LanguageModel.loadOrDefault(args.model());
+          p = LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
           owned.add(p);
         }
+        Adapters.attachIfAsked(p, args);
         LanguageModel r = null;
-        if (config.beta() > 0) {
+        if (p.adapter() != null) {
+          // LoRA: the reference is the same base with the adapter off, whether beta > 0 or R3 asks for it
           r = reference;
           if (r == null) {
-            r = LanguageModel.loadOrDefault(args.model());
+            r = p.withoutAdapter();
+            owned.add(r);
+          }
+        } else if (config.beta() > 0) {
+          r = reference;
+          if (r == null) {
+            r = LanguageModel.loadOrDefault(args.model(), p.device());
             owned.add(r);
           }
           if (r == p) throw new BadInputException("the reference policy must be a separate instance from the policy");

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dro4j.LanguageModel;
+import dro4j.model.LoraAdapter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +25,12 @@ final class GrpoUpdate {
   private final GrpoObjective.Settings settings;
   private final int numIterations;
   private final int accumulationSteps;
+  private final long seed;
 
+  /** @param seed the run's seed (LoRA dropout masks derive from it, the update and the row) */
   GrpoUpdate(LanguageModel policy, LanguageModel reference, Optimization optimization,
-      GrpoObjective.Settings settings, int numIterations, int accumulationSteps) {
+      GrpoObjective.Settings settings, int numIterations, int accumulationSteps, long seed) {
+    this.seed = seed;
     this.policy = policy;
     this.reference = reference;
     this.optimization = optimization;
@@ -61,9 +65,8 @@ final class GrpoUpdate {
       long firstUpdateIndex) {
     int widest = settings.maxCompletionLength();
     for (int[] c : completions) widest = Math.max(widest, c.length);
-    GrpoObjective.Settings s = new GrpoObjective.Settings(settings.epsilon(), settings.epsilonHigh(), settings.beta(),
-        settings.kl(), settings.lossType(), widest, settings.temperature());
-    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex, s);
+    return run(split(prompts, completions, null, null, lossMasks, tokenAdvantages), prompts.size(), firstUpdateIndex,
+        settings.withMaxCompletionLength(widest));
   }
 
   private Result run(List<Chunk> chunks, int batchRows, long firstUpdateIndex, GrpoObjective.Settings settings) {
@@ -96,10 +99,13 @@ final class GrpoUpdate {
       boolean finite = true;
       for (Chunk c : chunks) {
         GrpoObjective.Terms t;
+        long[] rowSeeds = Seeds.loraDropoutRows(seed, firstUpdateIndex + it, c.firstRow, c.batch.rows());
         try (NDScope scope = new NDScope();
             NDManager m = root.newSubManager();
+            LoraAdapter.DropoutScope dropout = LoraAdapter.dropout(policy.transformer(), rowSeeds);
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           scope.suppressNotUsedWarning();
+          // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
           t = c.tokenAdvantages != null
               ? GrpoObjective.microBatchPerToken(policy.transformer(), c.batch, c.tokenAdvantages, c.old, c.ref,
                   settings, batchRows, lossTokens, m)
@@ -108,7 +114,7 @@ final class GrpoUpdate {
           if (!Double.isFinite(t.lossValue())) {
             finite = false;
           } else {
-            collector.backward(t.loss());
+            t.backward();
           }
         }
         if (!finite) break;
@@ -148,6 +154,7 @@ final class GrpoUpdate {
     final PolicyBatch batch;
     final double[] advantages;
     final float[][] tokenAdvantages;
+    int firstRow;
     float[][] old;
     float[][] ref;
 
@@ -181,6 +188,7 @@ final class GrpoUpdate {
         }
         out.add(new Chunk(batch, null, adv));
       }
+      out.get(k).firstRow = start;
       start = end;
     }
     return out;

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The optimizer machinery GRPO and SFT share: gradients on every parameter of the model (fp32
- * master weights), zeroing them before each accumulation window, global-norm clipping, the
+ * The optimizer machinery GRPO and SFT share: gradients on every trainable parameter of the model
+ * (fp32 master weights; with a LoRA adapter attached, its factors only), zeroing them before each accumulation window, global-norm clipping, the
  * non-finite guard, and AdamW with the learning-rate schedule.
  *
  * <p>The guard: when the gradient norm is NaN or infinite the update is skipped (parameters and
@@ -37,7 +37,8 @@ public final class Optimization implements AutoCloseable {
    */
   public Optimization(Transformer model, TrainingArguments args, long totalUpdates) {
     this.model = model;
-    for (NDArray p : model.parameters().values()) {
+    // With a LoRA adapter only its factors train: the frozen base gets no gradient and no AdamW state.
+    for (NDArray p : model.trainableParameters().values()) {
       p.setRequiresGradient(true);
     }
     this.stateManager = model.manager().newSubManager();
@@ -69,7 +70,7 @@ public final class Optimization implements AutoCloseable {
     // set(index, Number) would leave a scalar array in the parameter's manager on every call
     try (NDManager scratch = model.manager().newSubManager()) {
       NDArray zero = scratch.create(0f);
-      for (NDArray p : model.parameters().values()) {
+      for (NDArray p : model.trainableParameters().values()) {
         if (p.hasGradient()) {
           try (NDArray g = p.getGradient()) {
             g.set(all, zero);
@@ -95,7 +96,7 @@ public final class Optimization implements AutoCloseable {
     double lr = schedule.lr(updateIndex);
     List<NamedParameter> params = new ArrayList<>();
     try {
-      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
         params.add(NamedParameter.withAutogradGradient(e.getKey(), e.getValue()));
       }
       double norm = maxGradNorm > 0 ? GradientClipping.clip(params, maxGradNorm) : GradientClipping.globalNorm(params);

@@ -26,6 +26,21 @@ public final class Seeds {
     return derive(seed, "rollouts", step);
   }
 
+  /**
+   * The seed of row {@code row} of optimizer update {@code update} for LoRA dropout masks (rows counted
+   * across the update's micro-batches).
+   */
+  public static long loraDropout(long seed, long update, long row) {
+    return derive(seed, "lora_dropout", update, row);
+  }
+
+  /** Row seeds {@link #loraDropout} for rows {@code firstRow .. firstRow + rows - 1} of an update. */
+  public static long[] loraDropoutRows(long seed, long update, int firstRow, int rows) {
+    long[] out = new long[rows];
+    for (int b = 0; b < rows; b++) out[b] = loraDropout(seed, update, firstRow + b);
+    return out;
+  }
+
   static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

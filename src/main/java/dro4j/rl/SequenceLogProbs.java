@@ -2,9 +2,7 @@ package dro4j.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import dro4j.model.Scalars;
+import dro4j.model.TrainingPass;
 import dro4j.model.Transformer;
 
 /**
@@ -27,34 +25,27 @@ public final class SequenceLogProbs {
    *     get a finite value that the mask removes)
    * @param entropy {@code [B, L]} entropy of the predicted distribution at each completion position,
    *     detached from the graph, or null when not asked for
+   * @param pass the forward they came from, whose {@link TrainingPass#backward} back-propagates a
+   *     loss computed from {@code logp}
    */
-  public record Result(NDArray logp, NDArray entropy) {}
+  public record Result(NDArray logp, NDArray entropy, TrainingPass pass) {}
 
-  /** Runs the forward in {@code manager}; the results live there too. */
+  /** Runs the forward in {@code manager}, recording every activation; the results live there too. */
   public static Result compute(
       Transformer model, PolicyBatch batch, double temperature, boolean withEntropy, NDManager manager) {
-    int b = batch.rows();
-    int p = batch.promptWidth();
-    int l = batch.completionWidth();
-    NDArray hidden = model.forward(batch.tokens(), batch.valid(), manager);
-    NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", p - 1, p - 1 + l));
-    NDArray logits = model.logits(predicting);
-    if (temperature != 1.0) {
-      logits = logits.div(Scalars.of(logits, temperature));
-    }
-    NDArray logSoftmax = logits.logSoftmax(-1);
-    long[] ids = new long[b * l];
-    for (int i = 0; i < b; i++) {
-      for (int t = 0; t < l; t++) ids[i * l + t] = batch.completionIds()[i][t];
-    }
-    NDArray index = manager.create(ids, new Shape(b, l, 1));
-    NDArray logp = logSoftmax.gather(index, 2).reshape(b, l);
-    NDArray entropy = null;
-    if (withEntropy) {
-      NDArray detached = logSoftmax.stopGradient();
-      entropy = detached.exp().mul(detached).sum(new int[] {-1}).neg();
-    }
-    return new Result(logp, entropy);
+    return compute(model, batch, temperature, withEntropy, false, manager);
+  }
+
+  /**
+   * Runs the forward in {@code manager}; with {@code gradientCheckpointing} (inside a gradient
+   * collector) the decoder layers are recomputed in backward instead of kept ({@link TrainingPass}).
+   */
+  public static Result compute(Transformer model, PolicyBatch batch, double temperature, boolean withEntropy,
+      boolean gradientCheckpointing, NDManager manager) {
+    TrainingPass pass = model.trainingPass(batch.tokens(), batch.valid(), gradientCheckpointing, manager);
+    TrainingPass.TokenLogProbs t = pass.logProbs(batch.promptWidth() - 1, batch.completionWidth(),
+        batch.completionIds(), temperature, withEntropy, false);
+    return new Result(t.logp(), t.entropy(), pass);
   }
 
   /** Log-probs as a host array {@code [B][L]}, computed in a scratch manager (no graph outside a collector). */

@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import dro4j.BadInputException;
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.model.TensorEngine;
 import dro4j.rl.config.SftConfig;
 import dro4j.rollout.ConversationTokens;
 import dro4j.text.ChatMessage;
@@ -111,17 +112,23 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
     double loss = 0;
     long correct = 0;
     boolean finite = true;
+    int firstRow = 0;
     for (SftBatch batch : batches) {
+      long[] rowSeeds = Seeds.loraDropoutRows(args.seed(), index, firstRow, batch.rows());
+      firstRow += batch.rows();
       try (NDScope scope = new NDScope();
           NDManager m = policy.manager().newSubManager();
+          dro4j.model.LoraAdapter.DropoutScope dropout = dro4j.model.LoraAdapter.dropout(policy.transformer(), rowSeeds);
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         scope.suppressNotUsedWarning();
-        SftObjective.Terms t = SftObjective.microBatch(policy.transformer(), batch, targets, m);
+        // the collector records the graph; Terms.backward back-propagates (recomputing when checkpointed)
+        SftObjective.Terms t =
+            SftObjective.microBatch(policy.transformer(), batch, targets, args.gradientCheckpointing(), m);
         if (!Double.isFinite(t.lossValue())) {
           finite = false;
           break;
         }
-        collector.backward(t.loss());
+        t.backward();
         loss += t.lossValue();
         correct += t.correct();
       }
@@ -327,8 +334,9 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
           : args.dataset() != null ? Tasks.byName(args.task()).load(args.dataset())
           : DemoData.forTask(args.task(), DemoData::colorQuestions);
       if (examples.isEmpty()) throw new BadInputException("the data set is empty");
-      LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model());
+      LanguageModel p = policy != null ? policy : LanguageModel.loadOrDefault(args.model(), TensorEngine.device(args.device()));
       try {
+        Adapters.attachIfAsked(p, args);
         return new SftTrainer(this, p, policy == null, examples);
       } catch (RuntimeException e) {
         if (policy == null) p.close();

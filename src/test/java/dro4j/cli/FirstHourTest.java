@@ -184,7 +184,7 @@ class FirstHourTest {
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       r = run("filter", "--task", "gsm8k", "--data", GSM8K, "--limit", "2", "--samples", "2", "--max-new-tokens", "4",
-          "--batch", "1", "--out", dir.resolve("round0").toString());
+          "--out", dir.resolve("round0").toString());
     } finally {
       System.setErr(original);
     }

@@ -21,6 +21,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -60,9 +61,19 @@ class GrpoObjectiveFixtureTest {
     manager.close();
   }
 
+  @org.junit.jupiter.api.Test
+  void gradientCheckpointingReachesTheLossSettingsFromTheJob() {
+    assertThat(GrpoObjective.Settings.of(dro4j.rl.config.GrpoConfig.defaults()).gradientCheckpointing()).isFalse();
+    GrpoObjective.Settings on = GrpoObjective.Settings.of(
+        dro4j.rl.config.GrpoConfig.builder().gradientCheckpointing(true).build());
+    assertThat(on.gradientCheckpointing()).isTrue();
+    assertThat(on.withMaxCompletionLength(7).gradientCheckpointing()).isTrue();
+  }
+
+  /** Every loss type; dapo also with gradient checkpointing (layers recomputed in backward). */
   @ParameterizedTest
-  @ValueSource(strings = {"grpo", "bnpo", "dr_grpo", "dapo"})
-  void lossGradientsKlAndClipFractionMatchPyTorch(String mode) {
+  @CsvSource({"grpo, false", "bnpo, false", "dr_grpo, false", "dapo, false", "dapo, true"})
+  void lossGradientsKlAndClipFractionMatchPyTorch(String mode, boolean checkpointing) {
     JsonNode expected = ref.get("modes").get(mode);
     int[] prompt = ReferenceData.ints(ref.get("prompt_ids"));
     List<int[]> prompts = new ArrayList<>();
@@ -88,14 +99,15 @@ class GrpoObjectiveFixtureTest {
     float[][] refLogp = minus(logp, ref.get("ref_logprob_delta"));
     GrpoObjective.Settings settings = new GrpoObjective.Settings(
         ref.get("eps_low").asDouble(), ref.get("eps_high").asDouble(), ref.get("beta").asDouble(),
-        KlEstimator.K3, LossType.byName(mode), maxLen, 1.0);
+        KlEstimator.K3, LossType.byName(mode), maxLen, 1.0, checkpointing);
 
     Optimization.zeroGradients(model);
     GrpoObjective.Terms terms;
     try (NDManager step = manager.newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       terms = GrpoObjective.microBatch(model, batch, advantages, old, refLogp, settings, batch.rows(), batch.lossTokens(), step);
-      collector.backward(terms.loss());
+      assertThat(terms.pass().checkpointed()).isEqualTo(checkpointing);
+      terms.backward();
     }
     record("loss", mode, relative(terms.lossValue(), expected.get("loss").asDouble()));
     record("mean_kl", mode, relative(terms.klMean(), expected.get("mean_kl").asDouble()));

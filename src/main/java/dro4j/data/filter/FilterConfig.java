@@ -28,7 +28,7 @@ public record FilterConfig(
     double lowVariationDropFraction,
     double carryForwardFraction,
     int filterEverySteps,
-    long seed) {
+    long seed) implements java.io.Serializable {
 
   public FilterConfig {
     if (samplesPerPrompt < 2) {

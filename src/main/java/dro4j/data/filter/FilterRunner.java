@@ -29,8 +29,8 @@ import java.util.function.IntConsumer;
  * <p>For each candidate example: build its prompt through the task path ({@link PromptRenderer} with
  * {@link Options#template()} and {@link Options#maxPromptLength()}, the code {@code train} and {@code
  * eval} use); sample N =
- * {@link FilterConfig#samplesPerPrompt()} reasonings with the current policy, several prompts per
- * {@link LanguageModel#generate} call, keeping the KV cache; split each sample with {@link
+ * {@link FilterConfig#samplesPerPrompt()} reasonings with the current policy, the example's group as
+ * its own {@link LanguageModel#generate} call, keeping the KV cache; split each sample with {@link
  * ScoringOptions#split()}; score the reference answer after each reasoning from the generation's cache
  * ({@link ReferenceScorer#scoreAfterReasoning}, the very call R3 makes, so tokenization of the
  * reference, answer prefix and contexts are R3's); compute the ranks and sigma statistics; then decide
@@ -42,17 +42,15 @@ import java.util.function.IntConsumer;
  * ReasoningSplit.Fallback#WHOLE_IS_REASONING}). {@link Result#samplesWithSplit()} says how often the
  * rule matched.
  *
- * <p><b>Seeds.</b> Round r samples prompt batch b with seed {@link #samplingSeed(long, long, int)
- * samplingSeed(config.seed, r, first prompt of b)} and draws the carry-forward share with {@link
- * #roundSeed(long, long) roundSeed(config.seed, r)}: a run is reproducible, rounds differ, and
- * the same candidates filtered with another {@link Options#promptsPerCall()} sample differently (a
- * sample's random stream follows its row in the batch).
+ * <p><b>Seeds.</b> Round r samples example e with seed {@link #exampleSeed(long, long, String)
+ * exampleSeed(config.seed, r, e's id)} and draws the carry-forward share with {@link
+ * #roundSeed(long, long) roundSeed(config.seed, r)}: a run is reproducible, rounds differ, and an
+ * example's samples and statistics do not depend on which other examples are filtered, in what order,
+ * or where ({@link #score} is the unit a distributed run partitions).
  */
 public final class FilterRunner {
   /** Default reasoning budget in new tokens per sample. */
   public static final int DEFAULT_MAX_NEW_TOKENS = 256;
-  /** Default number of prompts sampled together in one generate call. */
-  public static final int DEFAULT_PROMPTS_PER_CALL = 8;
 
   /**
    * How prompts are built, sampled and scored.
@@ -62,11 +60,10 @@ public final class FilterRunner {
    *     replaced by the runner (N and the derived seed)
    * @param scoring the split rule, answer prefix and scoring temperature; the policy must be {@link
    *     ScoringPolicy#current()}: the filter scores with the model that sampled, from its KV cache
-   * @param promptsPerCall prompts sampled in one generate call ({@code promptsPerCall * N} rows), &gt;= 1
    * @param maxPromptLength prompts are cut to their last this many tokens, as in training; null for never
    * @param chatTemplateKwargs extra chat template variables ({@code chat_template_kwargs}), as in training
    */
-  public record Options(PromptTemplate template, SamplingParams sampling, ScoringOptions scoring, int promptsPerCall,
+  public record Options(PromptTemplate template, SamplingParams sampling, ScoringOptions scoring,
       Integer maxPromptLength, Map<String, Object> chatTemplateKwargs) {
 
     /** Validates the settings. */
@@ -78,9 +75,6 @@ public final class FilterRunner {
         throw new BadInputException("the filter scores with the policy that sampled (scoring policy current), got "
             + scoring.policy());
       }
-      if (promptsPerCall < 1) {
-        throw new BadInputException("prompts per generate call must be >= 1, got " + promptsPerCall);
-      }
       chatTemplateKwargs = chatTemplateKwargs == null ? Map.of()
           : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
     }
@@ -89,8 +83,8 @@ public final class FilterRunner {
      * The defaults for {@code template}: DRO's sampling recipe (temperature 1.0, top-p 0.95) with
      * {@link #DEFAULT_MAX_NEW_TOKENS} new tokens and, when the template has a reasoning end such as
      * {@code </think>}, that text as a stop string (only the reasoning is needed) and as the split rule;
-     * without one, every sample is all reasoning. Answer prefix empty, scoring temperature 1, {@link
-     * #DEFAULT_PROMPTS_PER_CALL} prompts per call, prompts cut to {@link PromptRenderer#DEFAULT_MAX_PROMPT_LENGTH} tokens.
+     * without one, every sample is all reasoning. Answer prefix empty, scoring temperature 1, prompts
+     * cut to {@link PromptRenderer#DEFAULT_MAX_PROMPT_LENGTH} tokens.
      */
     public static Options of(PromptTemplate template) {
       SamplingParams sampling = SamplingParams.defaults().withTopP(0.95).withMaxNewTokens(DEFAULT_MAX_NEW_TOKENS);
@@ -99,33 +93,38 @@ public final class FilterRunner {
         sampling = sampling.withStopStrings(List.of(template.reasoningEnd()));
         split = ReasoningSplit.closingTag(template.reasoningEnd());
       }
-      return new Options(template, sampling, ScoringOptions.defaults().withSplit(split), DEFAULT_PROMPTS_PER_CALL,
+      return new Options(template, sampling, ScoringOptions.defaults().withSplit(split),
           PromptRenderer.DEFAULT_MAX_PROMPT_LENGTH, null);
+    }
+
+    /**
+     * The options {@code dro4j filter} runs with: {@link #of(PromptTemplate) the defaults} for {@code
+     * template} with {@code maxNewTokens} new tokens per sample and prompts cut to {@code
+     * maxPromptLength} tokens (null: never).
+     */
+    public static Options of(PromptTemplate template, int maxNewTokens, Integer maxPromptLength) {
+      Options o = of(template).withMaxPromptLength(maxPromptLength);
+      return o.withSampling(o.sampling().withMaxNewTokens(maxNewTokens));
     }
 
     /** A copy with {@code sampling} replaced. */
     public Options withSampling(SamplingParams v) {
-      return new Options(template, v, scoring, promptsPerCall, maxPromptLength, chatTemplateKwargs);
+      return new Options(template, v, scoring, maxPromptLength, chatTemplateKwargs);
     }
 
     /** A copy with {@code scoring} replaced. */
     public Options withScoring(ScoringOptions v) {
-      return new Options(template, sampling, v, promptsPerCall, maxPromptLength, chatTemplateKwargs);
-    }
-
-    /** A copy with {@code promptsPerCall} replaced. */
-    public Options withPromptsPerCall(int v) {
-      return new Options(template, sampling, scoring, v, maxPromptLength, chatTemplateKwargs);
+      return new Options(template, sampling, v, maxPromptLength, chatTemplateKwargs);
     }
 
     /** A copy with {@code chatTemplateKwargs} replaced. */
     public Options withChatTemplateKwargs(Map<String, Object> v) {
-      return new Options(template, sampling, scoring, promptsPerCall, maxPromptLength, v);
+      return new Options(template, sampling, scoring, maxPromptLength, v);
     }
 
     /** A copy with {@code maxPromptLength} replaced. */
     public Options withMaxPromptLength(Integer v) {
-      return new Options(template, sampling, scoring, promptsPerCall, v, chatTemplateKwargs);
+      return new Options(template, sampling, scoring, v, chatTemplateKwargs);
     }
   }
 
@@ -167,49 +166,80 @@ public final class FilterRunner {
   }
 
   /**
+   * One candidate's outcome of sampling and scoring, before any decision.
+   *
+   * @param statistics the ranks and sigma statistics of its reference
+   * @param samples reasonings sampled (N)
+   * @param samplesWithSplit of those, the ones in which the split rule matched
+   * @param truncatedPrompt whether its prompt was cut to {@link Options#maxPromptLength()}
+   */
+  public record ExampleScore(PromptStatistics statistics, int samples, int samplesWithSplit, boolean truncatedPrompt)
+      implements java.io.Serializable {}
+
+  /**
    * {@link #run(LanguageModel, List, List, long)}, telling {@code progress} (may be null) the number of
-   * candidates scored after each batch of {@code prompts_per_call}.
+   * candidates scored after each one.
    */
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round,
       IntConsumer progress) {
     PromptRenderer renderer = prompts(policy);
-    List<PromptStatistics> statistics = new ArrayList<>(candidates.size());
+    List<ExampleScore> scores = new ArrayList<>(candidates.size());
+    for (Example e : candidates) {
+      scores.add(score(policy, renderer, e, round));
+      if (progress != null) progress.accept(scores.size());
+    }
+    return decide(candidates, scores, previous, round);
+  }
+
+  /**
+   * Samples N reasonings for {@code example} with {@code policy} in round {@code round}, its group as one
+   * generate call seeded by {@link #exampleSeed}, and scores its reference after each from the cache.
+   * {@code renderer} ({@link #prompts}) must not be shared with another thread while this runs (its
+   * truncation count tells whether this prompt was cut).
+   */
+  public ExampleScore score(LanguageModel policy, PromptRenderer renderer, Example example, long round) {
+    int n = config.samplesPerPrompt();
+    long truncatedBefore = renderer.truncated();
+    int[] prompt = renderer.ids(example);
+    boolean truncated = renderer.truncated() > truncatedBefore;
+    SamplingParams params = options.sampling().withNumReturnSequences(n)
+        .withSeed(exampleSeed(config.seed(), round, example.id()));
+    try (Generation g = policy.generate(List.of(prompt), params, true)) {
+      List<Rollout> rollouts = new ArrayList<>(n);
+      for (int j = 0; j < n; j++) {
+        rollouts.add(Rollout.of(g.completions().get(j), j));
+      }
+      List<RolloutGroup> groups = List.of(new RolloutGroup(example, prompt, rollouts));
+      ReferenceScorer.GroupScores gs = ReferenceScorer.scoreAfterReasoning(groups,
+          new RewardContext(policy, null, g, 0), options.scoring()).groups().get(0);
+      int withSplit = (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
+      return new ExampleScore(statistics(example.id(), gs, config.worstRankFraction()), gs.splits().size(), withSplit,
+          truncated);
+    }
+  }
+
+  /**
+   * The round's decisions from every candidate's {@link ExampleScore} ({@code scores.get(i)} belongs to
+   * {@code candidates.get(i)}), carrying part of {@code previous} forward with {@link #roundSeed}.
+   */
+  public Result decide(List<Example> candidates, List<ExampleScore> scores, List<Example> previous, long round) {
+    if (scores.size() != candidates.size()) {
+      throw new IllegalArgumentException(scores.size() + " scores for " + candidates.size() + " candidates");
+    }
+    List<PromptStatistics> statistics = new ArrayList<>(scores.size());
     int samples = 0;
     int withSplit = 0;
-    int n = config.samplesPerPrompt();
-    for (int start = 0; start < candidates.size(); start += options.promptsPerCall()) {
-      List<Example> batch = candidates.subList(start, Math.min(candidates.size(), start + options.promptsPerCall()));
-      List<int[]> prompts = new ArrayList<>(batch.size());
-      for (Example e : batch) {
-        prompts.add(renderer.ids(e));
-      }
-      SamplingParams params = options.sampling().withNumReturnSequences(n).withSeed(samplingSeed(config.seed(), round, start));
-      try (Generation g = policy.generate(prompts, params, true)) {
-        List<RolloutGroup> groups = new ArrayList<>(batch.size());
-        for (int p = 0; p < batch.size(); p++) {
-          List<Rollout> rollouts = new ArrayList<>(n);
-          for (int j = 0; j < n; j++) {
-            int row = p * n + j; // Generation's layout: prompt p owns rows p*n .. p*n+n-1
-            rollouts.add(Rollout.of(g.completions().get(row), row));
-          }
-          groups.add(new RolloutGroup(batch.get(p), prompts.get(p), rollouts));
-        }
-        ReferenceScorer.Batch scored =
-            ReferenceScorer.scoreAfterReasoning(groups, new RewardContext(policy, null, g, 0), options.scoring());
-        for (int p = 0; p < batch.size(); p++) {
-          ReferenceScorer.GroupScores gs = scored.groups().get(p);
-          statistics.add(statistics(batch.get(p).id(), gs, config.worstRankFraction()));
-          samples += gs.splits().size();
-          withSplit += (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
-        }
-      }
-      if (progress != null) progress.accept(statistics.size());
+    long truncated = 0;
+    for (ExampleScore s : scores) {
+      statistics.add(s.statistics());
+      samples += s.samples();
+      withSplit += s.samplesWithSplit();
+      if (s.truncatedPrompt()) truncated++;
     }
     FilterConfig roundConfig = new FilterConfig(config.samplesPerPrompt(), config.worstRankFraction(),
         config.rankThreshold(), config.lowVariationDropFraction(), config.carryForwardFraction(),
         config.filterEverySteps(), roundSeed(config.seed(), round));
-    return new Result(DynamicFilter.apply(candidates, statistics, previous, roundConfig), samples, withSplit,
-        renderer.truncated());
+    return new Result(DynamicFilter.apply(candidates, statistics, previous, roundConfig), samples, withSplit, truncated);
   }
 
   /** The prompt path of this runner for {@code policy}: {@link Options#template()}, cut to {@link Options#maxPromptLength()}. */
@@ -248,8 +278,11 @@ public final class FilterRunner {
     return new SplittableRandom(new SplittableRandom(seed).nextLong() ^ round).nextLong();
   }
 
-  /** The sampling seed of the batch starting at candidate {@code firstPrompt} in round {@code round}. */
-  public static long samplingSeed(long seed, long round, int firstPrompt) {
-    return new SplittableRandom(roundSeed(seed, round) + firstPrompt).nextLong();
+  /**
+   * The sampling seed of example {@code exampleId} in round {@code round}: {@link
+   * dro4j.eval.Evaluator#exampleSeed Evaluator.exampleSeed}{@code (roundSeed(seed, round), exampleId)}.
+   */
+  public static long exampleSeed(long seed, long round, String exampleId) {
+    return dro4j.eval.Evaluator.exampleSeed(roundSeed(seed, round), exampleId);
   }
 }

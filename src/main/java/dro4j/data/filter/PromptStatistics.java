@@ -15,7 +15,7 @@ import java.util.Arrays;
  * @param maxSigma max_j sigma_j, the prompt's reasoning-variation score
  */
 public record PromptStatistics(
-    String exampleId, double[] worstRankAverages, double bestWorstRankAverage, double[] sigma, double maxSigma) {
+    String exampleId, double[] worstRankAverages, double bestWorstRankAverage, double[] sigma, double maxSigma) implements java.io.Serializable {
 
   /**
    * Computes the statistics from per-sample ranks and log-probs of the same reference tokens.

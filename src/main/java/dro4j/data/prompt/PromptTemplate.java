@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * @param reasoningEnd the text that closes the reasoning in a well-formed response (e.g.
  *     {@code </think>}), or null when the task asks for no separate reasoning
  */
-public record PromptTemplate(String name, String system, String user, String reasoningEnd) {
+public record PromptTemplate(String name, String system, String user, String reasoningEnd) implements java.io.Serializable {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{|}}|\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   public PromptTemplate {

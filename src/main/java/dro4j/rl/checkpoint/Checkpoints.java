@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dro4j.BadInputException;
+import dro4j.model.LoraAdapter;
+import dro4j.model.LoraConfig;
 import dro4j.model.ModelConfig;
 import dro4j.model.SafeTensors;
 import dro4j.model.Transformer;
@@ -68,6 +70,12 @@ import org.slf4j.LoggerFactory;
  *
  * Our runtime ({@code LanguageModel.load}) and transformers ({@code from_pretrained}) load the folder
  * unchanged; they ignore the two trainer files.
+ *
+ * <p>A model with a LoRA adapter attached saves the adapter instead of the weights, as a PEFT adapter
+ * folder ({@code PeftModel.from_pretrained} and {@code LanguageModel.load(base, adapter)} load it):
+ * {@code adapter_config.json} (base_model_name_or_path: the source folder) and {@code
+ * adapter_model.safetensors} take the places of config.json and model.safetensors, and the optimizer
+ * moments are those of the adapter's factors, by their PEFT names.
  *
  * <p>Crash safety: everything is written into {@code outputDir/.checkpoint-<step>.tmp-<random>/},
  * each file and then the folder are fsynced, and the folder is renamed to {@code checkpoint-<step>} in
@@ -238,13 +246,16 @@ public final class Checkpoints {
     Path sourceConfig = sourceModelDir.resolve(CONFIG_FILE);
     ObjectNode config = readObject(sourceConfig);
     checkSameModel(sourceConfig, model);
+    LoraAdapter adapter = model.adapter();
     // Read the weights before touching the disk: a failure here leaves nothing behind.
     Map<String, float[]> weights = new LinkedHashMap<>();
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+    for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
       weights.put(e.getKey(), floats(e.getValue()));
       shapes.put(e.getKey(), e.getValue().getShape().getShape());
     }
+    String weightsName = adapter != null ? LoraAdapter.WEIGHTS_FILE : SafeTensors.SINGLE_FILE;
+    String configName = adapter != null ? LoraConfig.CONFIG_FILE : CONFIG_FILE;
 
     Path out = outputDir.toAbsolutePath().normalize();
     Path target = out.resolve(PREFIX + step);
@@ -258,19 +269,24 @@ public final class Checkpoints {
       faults.reached(Stage.TEMP_FOLDER_CREATED, tmp.getFileName().toString());
 
       Map<String, Long> sizes = new LinkedHashMap<>();
-      Path modelFile = tmp.resolve(SafeTensors.SINGLE_FILE);
-      // transformers' save_pretrained writes {"format": "pt"}; some loaders check it.
+      Path modelFile = tmp.resolve(weightsName);
+      // transformers' save_pretrained (and PEFT's) writes {"format": "pt"}; some loaders check it.
       SafeTensors.write(modelFile, weights, shapes, Map.of("format", "pt"),
           dtype.safetensorsName());
       weights = null; // let the copies go before the moments are written
-      sizes.put(SafeTensors.SINGLE_FILE, Files.size(modelFile));
-      faults.reached(Stage.MODEL_WRITTEN, SafeTensors.SINGLE_FILE);
+      sizes.put(weightsName, Files.size(modelFile));
+      faults.reached(Stage.MODEL_WRITTEN, weightsName);
 
-      setDtype(config, dtype);
-      Path configFile = tmp.resolve(CONFIG_FILE);
-      writeSynced(configFile, pretty(config));
-      sizes.put(CONFIG_FILE, Files.size(configFile));
-      faults.reached(Stage.CONFIG_WRITTEN, CONFIG_FILE);
+      Path configFile = tmp.resolve(configName);
+      if (adapter != null) {
+        adapter.config().withBaseModel(sourceModelDir.toAbsolutePath().normalize().toString()).save(tmp);
+        sync(configFile);
+      } else {
+        setDtype(config, dtype);
+        writeSynced(configFile, pretty(config));
+      }
+      sizes.put(configName, Files.size(configFile));
+      faults.reached(Stage.CONFIG_WRITTEN, configName);
 
       for (String name : COPIED_FILES) {
         Path from = sourceModelDir.resolve(name);
@@ -373,7 +389,10 @@ public final class Checkpoints {
     if (files == null || !files.isObject()) {
       throw new BadInputException(stateFile, "no \"files\" object");
     }
-    for (String required : List.of(CONFIG_FILE, SafeTensors.SINGLE_FILE, OPTIMIZER_FILE)) {
+    // a full model folder, or a LoRA adapter folder
+    boolean lora = files.has(LoraConfig.CONFIG_FILE);
+    String weightsName = lora ? LoraAdapter.WEIGHTS_FILE : SafeTensors.SINGLE_FILE;
+    for (String required : List.of(lora ? LoraConfig.CONFIG_FILE : CONFIG_FILE, weightsName, OPTIMIZER_FILE)) {
       if (!files.has(required)) {
         throw new BadInputException(stateFile, "\"files\" does not list " + required);
       }
@@ -401,7 +420,7 @@ public final class Checkpoints {
             + " recorded " + e.getValue() + " (truncated or replaced)");
       }
     }
-    for (String name : List.of(SafeTensors.SINGLE_FILE, OPTIMIZER_FILE)) {
+    for (String name : List.of(weightsName, OPTIMIZER_FILE)) {
       // Opening parses and validates the header against the file size.
       try (SafeTensors ignored = SafeTensors.openFile(checkpointDir.resolve(name))) {
         // nothing more to check

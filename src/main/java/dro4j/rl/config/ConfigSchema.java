@@ -387,7 +387,22 @@ public final class ConfigSchema<R extends Record> {
     if (t == List.class && elementType(leaf) == RewardSpec.class) {
       return RewardSpec.listFromConfig(raw);
     }
+    if (t == List.class && elementType(leaf) == String.class) {
+      return names(raw);
+    }
     throw new IllegalStateException("unsupported setting type " + leaf.genericType());
+  }
+
+  /** A list of names: a YAML list of scalars, or one text with the names separated by commas. */
+  private static List<String> names(Object raw) {
+    List<String> out = new ArrayList<>();
+    if (raw instanceof List<?> list) {
+      for (Object o : list) out.add(scalarText(o).trim());
+    } else {
+      for (String part : scalarText(raw).split(",")) out.add(part.trim());
+    }
+    out.removeIf(String::isEmpty);
+    return List.copyOf(out);
   }
 
   private static long integral(Object raw) {
@@ -482,6 +497,7 @@ public final class ConfigSchema<R extends Record> {
       return String.join(" | ", names);
     }
     if (t == Map.class) return "mapping";
+    if (elementType(leaf) == String.class) return "list of names";
     return "list of rewards";
   }
 

@@ -139,8 +139,6 @@ public record GrpoConfig(
     @Setting(help = "Share of the last round's training set carried into the next regardless of the new"
             + " statistics (the paper carries 10%). Default 0.1.", defaultValue = "0.1")
         double filterCarryForwardFraction,
-    @Setting(help = "Prompts the filter samples together in one generate call. Default 8.", defaultValue = "8")
-        int filterPromptsPerCall,
     @Setting(help = "The rewards and their weights (TRL reward_funcs + reward_weights); the total is their"
             + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
             + " Default none: give them here or as Reward objects through the Java API (a task then adds its"
@@ -274,9 +272,6 @@ public record GrpoConfig(
     }
     if (!(filterCarryForwardFraction >= 0 && filterCarryForwardFraction <= 1)) {
       throw new BadInputException("filter_carry_forward_fraction must be in [0, 1], got " + filterCarryForwardFraction);
-    }
-    if (filterPromptsPerCall < 1) {
-      throw new BadInputException("filter_prompts_per_call must be >= 1, got " + filterPromptsPerCall);
     }
     if (maxTurns < 1) throw new BadInputException("max_turns must be >= 1, got " + maxTurns);
     if (maxToolCallingIterations < 0) {
@@ -482,9 +477,6 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#filterCarryForwardFraction() */
     public Builder filterCarryForwardFraction(double v) { return set("filter_carry_forward_fraction", v); }
-
-    /** @see GrpoConfig#filterPromptsPerCall() */
-    public Builder filterPromptsPerCall(int v) { return set("filter_prompts_per_call", v); }
 
     /** @see GrpoConfig#evalOnStart() */
     public Builder evalOnStart(boolean v) { return set("eval_on_start", v); }

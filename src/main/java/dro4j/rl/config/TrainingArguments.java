@@ -28,8 +28,36 @@ public record TrainingArguments(
     @Setting(help = "Hugging Face model folder to train (config.json, model.safetensors, tokenizer.json, ...;"
             + " a relative folder resolves against the working directory), or a bundled model: bundled:stories260K,"
             + " bundled:finqa-tiny; ~ (null) for the default, bundled:stories260K. With beta > 0 the frozen reference policy is a second load of"
-            + " this folder. Default ~.", defaultValue = "~")
+            + " this folder (with use_peft: the same weights with the adapter off). Default ~.", defaultValue = "~")
         Path model,
+    @Setting(help = "Where the weights, KV caches and every step's tensors live: cpu | cuda | cuda:N (DJL's Device)."
+            + " CUDA needs a CUDA build of libtorch 2.7.1 (see README, 'On a GPU'); asking for it where PyTorch sees"
+            + " no GPU is an error. GPU use is untested. Default cpu.", defaultValue = "cpu")
+        String device,
+    @Setting(help = "Train a LoRA adapter (Hu et al. 2021) instead of every weight, as TRL's use_peft: the base model"
+            + " stays frozen and is held once, only the adapter's factors get gradients and AdamW state, the reference"
+            + " policy (beta > 0, R3's scoring_policy reference) is the base with the adapter disabled, and checkpoints"
+            + " hold the adapter in PEFT's layout (adapter_config.json, adapter_model.safetensors). Default false.",
+        defaultValue = "false")
+        boolean usePeft,
+    @Setting(help = "A PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) to start training"
+            + " from, on top of model; implies use_peft, and its r, lora_alpha, lora_dropout and target_modules replace"
+            + " the lora_* settings. ~ starts a new adapter. Default ~.", defaultValue = "~")
+        Path adapter,
+    @Setting(help = "LoRA rank r of a new adapter (TRL lora_r). Default 16.", defaultValue = "16")
+        int loraR,
+    @Setting(help = "LoRA alpha of a new adapter: the adapter's output is scaled by lora_alpha / lora_r (TRL"
+            + " lora_alpha). Default 32.", defaultValue = "32")
+        int loraAlpha,
+    @Setting(help = "Dropout probability on a LoRA adapter's input during training updates (TRL lora_dropout);"
+            + " the masks derive from (seed, update, row). Default 0.05.", defaultValue = "0.05")
+        double loraDropout,
+    @Setting(help = "The linear layers that get a LoRA adapter, by name (a module whose path ends in the name):"
+            + " any of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or all-linear (TRL"
+            + " lora_target_modules; a YAML list or names separated by commas). Default all linear layers of attention"
+            + " and MLP: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj.",
+        defaultValue = "[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]")
+        java.util.List<String> loraTargetModules,
     @Setting(help = "Training examples, read by the task's loader (with no task: jsonl, which reads TRL's"
             + " prompt/solution and conversational formats and dro4j's {id, fields, reference, metadata}); a relative"
             + " path resolves against the working directory, bundled:NAME names a data set inside the jar"
@@ -86,6 +114,12 @@ public record TrainingArguments(
     @Setting(help = "Micro-batches whose gradients are summed into one optimizer update: trades memory for"
             + " time without changing the update (transformers). Default 1.", defaultValue = "1")
         int gradientAccumulationSteps,
+    @Setting(help = "Recompute each decoder layer's activations in backward instead of keeping them from the"
+            + " forward (transformers gradient_checkpointing): a training forward keeps only each layer's input,"
+            + " and backward recomputes the language-model head chunk by chunk and then each layer, top first."
+            + " Trades about a third more training time for memory, so long completions fit; losses and"
+            + " gradients are the same up to fp32 rounding. Default false.", defaultValue = "false")
+        boolean gradientCheckpointing,
     @Setting(help = "Number of training steps; -1 derives it from num_train_epochs (transformers). A GRPO step"
             + " is one generation round (see GrpoConfig.num_iterations). Default -1.", defaultValue = "-1")
         long maxSteps,
@@ -125,6 +159,23 @@ public record TrainingArguments(
       }
       chatTemplateKwargs = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplateKwargs));
     }
+    dro4j.model.TensorEngine.checkDeviceName(device);
+    device = device.trim();
+    if (loraR < 1) throw new BadInputException("lora_r must be >= 1, got " + loraR);
+    if (loraAlpha <= 0) throw new BadInputException("lora_alpha must be > 0, got " + loraAlpha);
+    if (!(loraDropout >= 0 && loraDropout < 1)) {
+      throw new BadInputException("lora_dropout must be in [0, 1), got " + loraDropout);
+    }
+    if (loraTargetModules == null || loraTargetModules.isEmpty()) {
+      throw new BadInputException("lora_target_modules must name at least one module");
+    }
+    for (String m : loraTargetModules) {
+      if (!m.equals("all-linear") && !dro4j.model.LoraConfig.LINEAR_MODULES.contains(m)) {
+        throw new BadInputException("lora_target_modules: unknown module '" + m + "' (expected any of "
+            + String.join(", ", dro4j.model.LoraConfig.LINEAR_MODULES) + ", or all-linear)");
+      }
+    }
+    loraTargetModules = java.util.List.copyOf(loraTargetModules);
     finite("learning_rate", learningRate, 0);
     if (lrSchedulerType == null) throw new BadInputException("lr_scheduler_type must be given");
     if (!(warmupRatio >= 0 && warmupRatio <= 1)) {
@@ -156,6 +207,16 @@ public record TrainingArguments(
     if (!"float32".equals(saveDtype) && !"bfloat16".equals(saveDtype)) {
       throw new BadInputException("save_dtype must be float32 or bfloat16, got " + saveDtype);
     }
+  }
+
+  /** Whether the run trains a LoRA adapter ({@code use_peft}, or an {@code adapter} to start from). */
+  public boolean trainsAdapter() {
+    return usePeft || adapter != null;
+  }
+
+  /** The settings of a new adapter from {@code lora_r}, {@code lora_alpha}, {@code lora_dropout}, {@code lora_target_modules}. */
+  public dro4j.model.LoraConfig loraConfig() {
+    return dro4j.model.LoraConfig.of(loraR, loraAlpha, loraDropout, loraTargetModules);
   }
 
   /**
@@ -198,6 +259,27 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#model() */
     public B model(Path v) { return set("model", v); }
+
+    /** @see TrainingArguments#device() */
+    public B device(String v) { return set("device", v); }
+
+    /** @see TrainingArguments#usePeft() */
+    public B usePeft(boolean v) { return set("use_peft", v); }
+
+    /** @see TrainingArguments#adapter() */
+    public B adapter(Path v) { return set("adapter", v); }
+
+    /** @see TrainingArguments#loraR() */
+    public B loraR(int v) { return set("lora_r", v); }
+
+    /** @see TrainingArguments#loraAlpha() */
+    public B loraAlpha(int v) { return set("lora_alpha", v); }
+
+    /** @see TrainingArguments#loraDropout() */
+    public B loraDropout(double v) { return set("lora_dropout", v); }
+
+    /** @see TrainingArguments#loraTargetModules() */
+    public B loraTargetModules(java.util.List<String> v) { return set("lora_target_modules", v); }
 
     /** @see TrainingArguments#dataset() */
     public B dataset(Path v) { return set("dataset", v); }
@@ -243,6 +325,9 @@ public record TrainingArguments(
 
     /** @see TrainingArguments#gradientAccumulationSteps() */
     public B gradientAccumulationSteps(int v) { return set("gradient_accumulation_steps", v); }
+
+    /** @see TrainingArguments#gradientCheckpointing() */
+    public B gradientCheckpointing(boolean v) { return set("gradient_checkpointing", v); }
 
     /** @see TrainingArguments#maxSteps() */
     public B maxSteps(long v) { return set("max_steps", v); }

@@ -83,7 +83,7 @@ class FilterRunnerTest {
       previous.add(ex("old" + i, "Old story " + i + ".", "The end."));
     }
     previous.add(REACHABLE.get(0));
-    FilterRunner runner = new FilterRunner(config, OPTIONS.withPromptsPerCall(4));
+    FilterRunner runner = new FilterRunner(config, OPTIONS);
     long t0 = System.nanoTime();
     FilterRunner.Result result = runner.run(lm, candidates(), previous, 0);
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -143,7 +143,7 @@ class FilterRunnerTest {
 
     // The runner's samples, drawn again by hand, scored by R3 with the same split.
     int[] prompt = new PromptRenderer(lm, STORY, null).ids(lily);
-    SamplingParams params = OPTIONS.sampling().withNumReturnSequences(6).withSeed(FilterRunner.samplingSeed(3, 2, 0));
+    SamplingParams params = OPTIONS.sampling().withNumReturnSequences(6).withSeed(FilterRunner.exampleSeed(3, 2, "lily"));
     try (Generation g = lm.generate(List.of(prompt), params, true)) {
       List<Rollout> rollouts = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
@@ -191,7 +191,6 @@ class FilterRunnerTest {
     assertThat(plain.scoring().split().toString()).isEqualTo(ReasoningSplit.wholeRollout().toString());
     assertThatThrownBy(() -> plain.withScoring(plain.scoring().withPolicy(ScoringPolicy.lagged(2))))
         .isInstanceOf(BadInputException.class).hasMessageContaining("scoring policy current");
-    assertThatThrownBy(() -> plain.withPromptsPerCall(0)).hasMessageContaining(">= 1");
   }
 
   @Test
@@ -205,9 +204,21 @@ class FilterRunnerTest {
   }
 
   @Test
-  void seedsDependOnSeedRoundAndBatch() {
+  void seedsDependOnSeedRoundAndExample() {
     assertThat(FilterRunner.roundSeed(1, 0)).isNotEqualTo(FilterRunner.roundSeed(1, 1)).isNotEqualTo(FilterRunner.roundSeed(2, 0));
-    assertThat(FilterRunner.samplingSeed(1, 0, 0)).isNotEqualTo(FilterRunner.samplingSeed(1, 0, 8))
-        .isNotEqualTo(FilterRunner.samplingSeed(1, 1, 0));
+    assertThat(FilterRunner.exampleSeed(1, 0, "a")).isNotEqualTo(FilterRunner.exampleSeed(1, 0, "b"))
+        .isNotEqualTo(FilterRunner.exampleSeed(1, 1, "a")).isNotEqualTo(FilterRunner.exampleSeed(2, 0, "a"));
+  }
+
+  @Test
+  void anExamplesStatisticsDoNotDependOnTheOtherCandidatesOrTheirOrder() {
+    FilterConfig config = new FilterConfig(4, 0.25, 40, 0.0, 0.0, 0, 5);
+    FilterRunner runner = new FilterRunner(config, OPTIONS.withSampling(OPTIONS.sampling().withMaxNewTokens(16)));
+    List<Example> two = List.of(REACHABLE.get(1), REACHABLE.get(0));
+    List<Outcome> both = runner.run(lm, two, List.of(), 3).round().outcomes();
+    List<Outcome> alone = runner.run(lm, REACHABLE.subList(0, 1), List.of(), 3).round().outcomes();
+    assertThat(both.get(1).example().id()).isEqualTo("lily");
+    assertThat(alone.get(0).statistics().worstRankAverages()).containsExactly(both.get(1).statistics().worstRankAverages());
+    assertThat(alone.get(0).statistics().sigma()).containsExactly(both.get(1).statistics().sigma());
   }
 }
