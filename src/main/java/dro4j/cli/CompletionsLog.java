@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * {@code log_completions}: each logged step's rollouts as lines {@code {"step", "prompt", "completion",
- * "rewards": {name: value}, "advantage"}} of {@code <output_dir>/completions.jsonl} (a resumed run first
+ * "rewards": {name: value}, "advantage"}} (a multi-turn trajectory adds {@code "turns"}, see {@link
+ * CompletionsListener.Row#turns()}) of {@code <output_dir>/completions.jsonl} (a resumed run first
  * drops the lines after its checkpoint's step), and a table of the first {@value #SHOWN} on the console.
  */
 final class CompletionsLog implements CompletionsListener, AutoCloseable {
@@ -41,6 +42,7 @@ final class CompletionsLog implements CompletionsListener, AutoCloseable {
       line.put("completion", r.completion());
       line.put("rewards", r.rewards());
       line.put("advantage", r.advantage());
+      if (r.turns() != null) line.put("turns", r.turns());
       log.log(step, line);
     }
     out.printf("completions of step %d (%d of %d; all in %s):%n", step, Math.min(SHOWN, rows.size()), rows.size(),

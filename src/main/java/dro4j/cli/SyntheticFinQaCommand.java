@@ -3,6 +3,7 @@ package dro4j.cli;
 import dro4j.data.ExampleFiles;
 import dro4j.data.finqa.FinQaSftData;
 import dro4j.data.finqa.SyntheticFinQa;
+import dro4j.rollout.FinQaToolUseData;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -43,8 +44,17 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
 
   @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "sft",
       description = "sft: dro4j examples for SFT as above (JSON Lines); finqa: the records in FinQA's own JSON schema"
-          + " (a JSON list, what --task finqa and finqa_program read). Default sft.")
+          + " (a JSON list, what --task finqa and finqa_program read); finqa-tools: tool-use conversations for"
+          + " environment finqa_calculator (JSON Lines, dro4j examples whose metadata 'messages' holds the"
+          + " environment's first observation, one assistant calculator call per program step with the tool's"
+          + " result, and the final answer; 'tools' holds the calculator's schemas), what sft with"
+          + " assistant_only_loss trains on. Default sft.")
   String format;
+
+  @Option(names = "--reasoning",
+      description = "With --format finqa-tools: the first assistant turn starts with finqa-tiny's own reasoning"
+          + " (<think> the cells the program reads and its steps </think>) before its tool call.")
+  boolean reasoning;
 
   @Override
   public Integer call() {
@@ -55,6 +65,7 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
     if (out.toAbsolutePath().getParent() != null) out.toAbsolutePath().getParent().toFile().mkdirs();
     switch (format) {
       case "sft" -> ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
+      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning));
       case "finqa" -> {
         com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
         for (dro4j.data.finqa.FinQaRecord rec : SyntheticFinQa.generate(seed, count, settings)) {
@@ -66,7 +77,7 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
           throw new java.io.UncheckedIOException(e);
         }
       }
-      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--format must be sft or finqa, got '" + format + "'");
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--format must be sft, finqa or finqa-tools, got '" + format + "'");
     }
     spec.commandLine().getOut().println("wrote " + count + " examples to " + out);
     return 0;

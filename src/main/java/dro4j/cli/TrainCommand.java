@@ -107,18 +107,22 @@ final class TrainCommand implements Callable<Integer> {
           out.printf("%d of %d prompts were cut to their last %d tokens (max_prompt_length)%n",
               t.prompts().truncated(), t.prompts().rendered(), cfg.maxPromptLength());
         }
-        printSample(t, cfg, out);
+        // a multi-turn run's trajectories are in completions.jsonl; a single-turn sample would mislead
+        if (cfg.environment() == null) printSample(t, cfg, out);
         session.printOutputs();
       }
     }
     return 0;
   }
 
-  /** The held-out pass@1 (or ROUGE-L) before and after training, when they were evaluated. */
+  /**
+   * The held-out pass@1 (or ROUGE-L; a multi-turn run's final-answer accuracy and tool-call success
+   * rate) before and after training, when they were evaluated.
+   */
   private static void printEvaluations(GrpoTrainer t, PrintWriter out) {
     Map<String, Object> before = RunReport.evaluation(t.evaluationBefore());
     Map<String, Object> after = RunReport.evaluation(t.evaluationAfter());
-    for (String key : List.of("pass@1", "rougeL")) {
+    for (String key : List.of("pass@1", "rougeL", "final_answer_accuracy", "tool_call_success_rate")) {
       Object b = before == null ? null : before.get(key);
       Object a = after == null ? null : after.get(key);
       if (b != null || a != null) {

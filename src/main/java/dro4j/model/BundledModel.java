@@ -22,7 +22,10 @@ import java.util.stream.Stream;
  *       Andrej Karpathy), a 260K-parameter Llama trained on TinyStories;
  *   <li>{@code bundled:finqa-tiny}: a 1M-parameter Llama trained from scratch by dro4j's own {@code sft}
  *       on synthetic FinQA-style data; it reasons inside {@code <think>...</think>} and answers with a
- *       FinQA program (Apache-2.0; {@code scripts/make-finqa-tiny.sh} reproduces it).
+ *       FinQA program (Apache-2.0; {@code scripts/make-finqa-tiny.sh} reproduces it);
+ *   <li>{@code bundled:finqa-tiny-tools}: finqa-tiny after a short SFT on synthetic tool-use
+ *       conversations, so that it calls the calculator of {@code environment: finqa_calculator} and then
+ *       answers ({@code scripts/make-finqa-tiny-tools.sh} reproduces it).
  * </ul>
  *
  * <p>The safetensors reader memory-maps files, so the resources are copied once to
@@ -34,6 +37,8 @@ public final class BundledModel {
   public static final String NAME = "stories260K";
   /** Name of the bundled FinQA reasoning model. */
   public static final String FINQA_TINY = "finqa-tiny";
+  /** Name of finqa-tiny warm-started for the calculator environment. */
+  public static final String FINQA_TINY_TOOLS = "finqa-tiny-tools";
   /** How a bundled model is addressed: {@code bundled:NAME}. */
   public static final String PREFIX = "bundled:";
 
@@ -43,7 +48,8 @@ public final class BundledModel {
   /** Each bundled model's files; bump a version when its files change, so stale copies are not reused. */
   private static final Map<String, Bundle> BUNDLES = Map.of(
       NAME, new Bundle("1", COMMON_FILES),
-      FINQA_TINY, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")));
+      FINQA_TINY, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")),
+      FINQA_TINY_TOOLS, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")));
 
   private record Bundle(String version, List<String> files) {}
 

@@ -65,6 +65,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final TrainingSet trainingSet;
   private final PromptRenderer prompts;
   private final PeriodicEvaluation evaluation;
+  private final TrajectoryEvaluation trajectoryEvaluation;
   private Map<String, Object> evaluationBefore;
   private Map<String, Object> evaluationAfter;
   private final RewardScoring rewards;
@@ -92,7 +93,11 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         args.chatTemplateKwargs());
     this.trainingSet = new TrainingSet(this.dataset, config.filterDataset() ? filter(config, prompts) : null,
         config.filterEverySteps(), args.seed(), args.shuffleDataset());
-    this.evaluation = evalExamples == null ? null : evaluation(policy, task, config, evalExamples);
+    // a multi-turn run is evaluated in its environment
+    this.evaluation = evalExamples == null || config.environment() != null ? null
+        : evaluation(policy, task, config, evalExamples);
+    this.trajectoryEvaluation = evalExamples == null || config.environment() == null ? null
+        : new TrajectoryEvaluation(config, policy, evalExamples);
     // a multi-turn run may be rewarded by its environment alone
     this.rewards = rewards.isEmpty() && config.environment() != null ? null : new RewardScoring(rewards);
     this.totalSteps = args.totalSteps(dataset.size(), config.perStepPrompts());
@@ -233,8 +238,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
    * logged as {@code eval_start/...} with step 1's metrics and kept as {@link #evaluationBefore()}.
    */
   private Map<String, Object> evaluateOnStart(long index) {
-    if (evaluation == null || index != 0 || !config.evalOnStart()) return Map.of();
-    evaluationBefore = evaluation.now(policy);
+    if (evaluation == null && trajectoryEvaluation == null || index != 0 || !config.evalOnStart()) return Map.of();
+    evaluationBefore = evaluation != null ? evaluation.now(policy) : trajectoryEvaluation.now();
     Map<String, Object> m = new LinkedHashMap<>();
     evaluationBefore.forEach((k, v) -> m.put("eval_start/" + k.substring("eval/".length()), v));
     return m;
@@ -242,8 +247,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** The {@code eval/...} metrics after step {@code step} (1-based) when an evaluation is due; kept as {@link #evaluationAfter()}. */
   private Map<String, Object> evaluateAfter(long step) {
-    if (evaluation == null) return Map.of();
-    Map<String, Object> m = evaluation.afterStep(step, totalSteps, policy);
+    if (evaluation == null && trajectoryEvaluation == null) return Map.of();
+    Map<String, Object> m = evaluation != null ? evaluation.afterStep(step, totalSteps, policy)
+        : trajectoryEvaluation.afterStep(step, totalSteps);
     if (!m.isEmpty()) evaluationAfter = m;
     return m;
   }
@@ -481,7 +487,10 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     /** The configured rewards, or when there are none and a task is named, the task's default rewards. */
     @SuppressWarnings("unchecked")
     private static List<RewardSpec> rewardSpecs(GrpoConfig config, Task task) {
-      if (!config.rewards().isEmpty() || config.training().task() == null) return config.rewards();
+      // a multi-turn run without rewards is rewarded by its environment alone
+      if (!config.rewards().isEmpty() || config.training().task() == null || config.environment() != null) {
+        return config.rewards();
+      }
       return (List<RewardSpec>) GrpoConfig.schema().convert("rewards", task.defaultRewards());
     }
 

@@ -49,6 +49,38 @@ public record SftBatch(int[][] tokens, boolean[][] valid, int[][] labels, float[
     return new SftBatch(tokens, valid, labels, mask);
   }
 
+  /**
+   * Lays out whole token rows with their own targets: token {@code t} of row {@code i} is a training
+   * target when {@code targets.get(i)[t]} (the assistant's tokens of a conversation, {@code
+   * assistant_only_loss}); the first token of a row is never one (nothing predicts it).
+   */
+  public static SftBatch ofTargets(List<int[]> rows, List<boolean[]> targets) {
+    int b = rows.size();
+    if (b == 0 || targets.size() != b) {
+      throw new BadInputException("sft batch: " + b + " rows but " + targets.size() + " target masks");
+    }
+    int t = 2;
+    for (int[] r : rows) t = Math.max(t, r.length);
+    int[][] tokens = new int[b][t];
+    boolean[][] valid = new boolean[b][t];
+    int[][] labels = new int[b][t - 1];
+    float[][] mask = new float[b][t - 1];
+    for (int i = 0; i < b; i++) {
+      int[] r = rows.get(i);
+      boolean[] target = targets.get(i);
+      if (target.length != r.length) {
+        throw new BadInputException("sft batch: row " + i + " has " + r.length + " tokens but " + target.length + " target flags");
+      }
+      System.arraycopy(r, 0, tokens[i], 0, r.length);
+      Arrays.fill(valid[i], 0, r.length, true);
+      for (int pos = 0; pos + 1 < r.length; pos++) {
+        labels[i][pos] = r[pos + 1];
+        mask[i][pos] = target[pos + 1] ? 1f : 0f;
+      }
+    }
+    return new SftBatch(tokens, valid, labels, mask);
+  }
+
   /** Number of rows. */
   public int rows() {
     return tokens.length;

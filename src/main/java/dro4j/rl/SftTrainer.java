@@ -9,6 +9,8 @@ import dro4j.LanguageModel;
 import dro4j.data.Example;
 import dro4j.model.TensorEngine;
 import dro4j.rl.config.SftConfig;
+import dro4j.rollout.ConversationTokens;
+import dro4j.text.ChatMessage;
 import dro4j.rl.config.TrainingArguments;
 import dro4j.task.PromptRenderer;
 import dro4j.task.Tasks;
@@ -22,7 +24,10 @@ import java.util.Map;
  * Supervised fine-tuning on prompt-completion examples (TRL's SFTTrainer for prompt-completion data):
  * the cold start before RL and the supervised baseline. The prompt comes from the example's fields as
  * for GRPO (the task path, {@link PromptRenderer}), the completion is its {@code reference} (plus EOS); the loss is the
- * cross-entropy of the completion tokens ({@link SftObjective}). It shares the optimizer, schedule,
+ * cross-entropy of the completion tokens ({@link SftObjective}). With {@code assistant_only_loss} an
+ * example is a conversation instead (its metadata {@code messages}, tool calls and tool results included)
+ * laid out as the multi-turn rollout lays it out, and the loss covers the assistant's tokens only: the
+ * tool-use warm start before GRPO on an environment. It shares the optimizer, schedule,
  * gradient accumulation, non-finite guard, data order and step loop with {@link GrpoTrainer}.
  *
  * <pre>{@code
@@ -34,6 +39,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
+  /** The metadata key of a conversational example's messages ({@code assistant_only_loss}). */
+  public static final String MESSAGES = "messages";
   private final SftConfig config;
   private final TrainingArguments args;
   private final LanguageModel policy;
@@ -171,6 +178,7 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
 
   /** The (prompt, completion) ids of examples, laid out for a forward pass. */
   private SftBatch batch(List<Example> examples) {
+    if (config.assistantOnlyLoss()) return conversationBatch(examples);
     List<int[]> ps = new ArrayList<>();
     List<int[]> cs = new ArrayList<>();
     Integer eos = policy.tokenizer().eosTokenId();
@@ -195,6 +203,47 @@ public final class SftTrainer implements AutoCloseable, TrainingLoop.Trainer {
       cs.add(c);
     }
     return SftBatch.of(ps, cs, config.completionOnlyLoss());
+  }
+
+  /**
+   * {@code assistant_only_loss}: each example's {@code messages} as the rollout's tokens ({@link
+   * ConversationTokens}), the assistant's tokens the targets; {@code max_length} keeps the start.
+   */
+  private SftBatch conversationBatch(List<Example> examples) {
+    List<int[]> rows = new ArrayList<>();
+    List<boolean[]> targets = new ArrayList<>();
+    for (Example e : examples) {
+      String where = "example " + e.id();
+      if (!(e.metadata().get(MESSAGES) instanceof List<?> list)) {
+        throw new BadInputException(where + ": assistant_only_loss needs the conversation in metadata '" + MESSAGES
+            + "' (a list of {role, content, tool_calls} messages, as synthetic-finqa --format finqa-tools writes)");
+      }
+      List<ChatMessage> messages = new ArrayList<>();
+      for (Object m : list) {
+        if (!(m instanceof Map<?, ?> map)) throw new BadInputException(where + ": each of '" + MESSAGES + "' must be an object");
+        messages.add(ChatMessage.fromMap(map, where + ", message " + messages.size()));
+      }
+      List<Map<String, Object>> tools = new ArrayList<>();
+      if (e.metadata().get("tools") instanceof List<?> ts) {
+        for (Object t : ts) {
+          if (!(t instanceof Map<?, ?> map)) throw new BadInputException(where + ": each of 'tools' must be a JSON schema object");
+          @SuppressWarnings("unchecked")
+          Map<String, Object> schema = (Map<String, Object>) map;
+          tools.add(schema);
+        }
+      }
+      ConversationTokens.Encoded enc = ConversationTokens.encode(policy, messages, tools, args.chatTemplateKwargs(), where);
+      int[] ids = enc.ids();
+      boolean[] target = enc.policy();
+      Integer max = config.maxLength();
+      if (max != null && ids.length > max) {
+        ids = Arrays.copyOf(ids, max);
+        target = Arrays.copyOf(target, max);
+      }
+      rows.add(ids);
+      targets.add(target);
+    }
+    return SftBatch.ofTargets(rows, targets);
   }
 
   /** The run's state now: what a checkpoint saves. */

@@ -131,12 +131,54 @@ final class TrajectoryTraining {
       Map<String, Double> values = new java.util.LinkedHashMap<>();
       for (Map.Entry<String, double[]> e : perReward.entrySet()) values.put(e.getKey(), e.getValue()[i]);
       out.add(new CompletionsListener.Row(step, policy.tokenizer().decode(t.promptIds(), false),
-          policy.tokenizer().decode(t.tokens(), false), values, advantages == null ? null : advantages[i]));
+          policy.tokenizer().decode(t.tokens(), false), values, advantages == null ? null : advantages[i], turns(t)));
     }
     return out;
   }
 
-  /** turns/mean, tool calls and errors per trajectory, the share of each stop reason and the mean reward per turn. */
+  /** The trajectory turn by turn for completions.jsonl: each policy turn, then each tool result or observation. */
+  static List<Map<String, Object>> turns(Trajectory t) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Turn turn : t.turns()) {
+      Map<String, Object> a = new java.util.LinkedHashMap<>();
+      a.put("role", "assistant");
+      a.put("text", turn.text());
+      List<Map<String, Object>> calls = new ArrayList<>();
+      for (Turn.ToolOutcome o : turn.tools()) {
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        if (o.call().wellFormed()) {
+          c.put("name", o.call().name());
+          c.put("arguments", o.call().arguments());
+        } else {
+          c.put("error", o.call().error());
+        }
+        calls.add(c);
+      }
+      if (!calls.isEmpty()) a.put("tool_calls", calls);
+      a.put("reward", turn.stepReward());
+      out.add(a);
+      for (Turn.ToolOutcome o : turn.tools()) {
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("role", "tool");
+        if (o.call().wellFormed()) r.put("name", o.call().name());
+        r.put("text", o.result());
+        r.put("error", o.error());
+        out.add(r);
+      }
+      if (turn.observation() != null) {
+        Map<String, Object> u = new java.util.LinkedHashMap<>();
+        u.put("role", "user");
+        u.put("text", turn.observation());
+        out.add(u);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * turns/mean, tool calls and errors per trajectory, the share of calls that ran, the share of each
+   * stop reason and the mean reward per turn.
+   */
   static void turnMetrics(Map<String, Object> m, List<Trajectory> trajectories) {
     double[] turns = new double[trajectories.size()];
     double[] calls = new double[trajectories.size()];
@@ -157,6 +199,13 @@ final class TrajectoryTraining {
     m.put("turns/max", Stats.max(turns));
     m.put("turns/tool_calls", Stats.mean(calls));
     m.put("turns/tool_errors", Stats.mean(errors));
+    double callSum = 0;
+    double errorSum = 0;
+    for (int i = 0; i < calls.length; i++) {
+      callSum += calls[i];
+      errorSum += errors[i];
+    }
+    m.put("turns/tool_call_success_rate", callSum == 0 ? 0.0 : (callSum - errorSum) / callSum);
     m.put("completions/mean_length", Stats.mean(policyTokens));
     for (Map.Entry<String, Integer> e : reasons.entrySet()) {
       m.put("turns/stop/" + e.getKey(), (double) e.getValue() / trajectories.size());

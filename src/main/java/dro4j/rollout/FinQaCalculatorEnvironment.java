@@ -1,6 +1,8 @@
 package dro4j.rollout;
 
 import dro4j.data.Example;
+import dro4j.data.finqa.FinQaAnswers;
+import dro4j.data.finqa.FinQaMetrics;
 import dro4j.data.finqa.FinQaProgram;
 import dro4j.data.finqa.FinQaValue;
 import java.util.LinkedHashMap;
@@ -13,19 +15,26 @@ import java.util.Map;
  * observation, and the policy may call the six operations of FinQA's program language, {@code add},
  * {@code subtract}, {@code multiply}, {@code divide}, {@code exp} and {@code greater}, each executed by
  * {@link FinQaProgram} exactly as a gold program step. A turn without a tool call is the final answer:
- * the episode ends (reward 1 when the answer's last number matches the reference within FinQA's
- * 5-decimal rounding, else 0; the configured rewards, such as {@code finqa_match}, score it too).
- * Bundled as {@code environment: finqa_calculator}.
+ * the episode ends with reward 1 when the answer's last number is right by DRO's FinQA metric (within 2%
+ * of the gold {@code exe_ans}, at the scale written, /100 or x100: {@link FinQaAnswers#correct}, the
+ * rule of the {@code finqa} tasks and the {@code finqa_match} reward), else 0; an example without {@code exe_ans}
+ * is compared with its reference as a number. The tolerance matters for chained calls: the calculator
+ * rounds each result to 5 decimals, so a chain can differ from the gold program's unrounded chain in
+ * the last digits. The configured rewards, such as {@code finqa_match}, score the final turn too.
+ * Bundled as {@code environment: finqa_calculator}; {@link FinQaToolUseData} writes the conversations
+ * that warm-start a model for it.
  */
 public final class FinQaCalculatorEnvironment implements Environment {
   private static final String[] OPERATIONS = {"add", "subtract", "multiply", "divide", "exp", "greater"};
   private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("-?\\d+(?:\\.\\d+)?");
 
   private String reference = "";
+  private FinQaValue gold;
 
   @Override
   public String reset(Example example) {
     reference = example.reference();
+    gold = example.metadata().get("exe_ans") != null ? FinQaMetrics.gold(example) : null;
     StringBuilder s = new StringBuilder();
     for (String key : List.of("pre_text", "table", "post_text")) {
       String v = example.fields().get(key);
@@ -39,17 +48,22 @@ public final class FinQaCalculatorEnvironment implements Environment {
 
   @Override
   public StepResult step(String action) {
-    java.util.regex.Matcher m = NUMBER.matcher(action.replace(",", ""));
+    return StepResult.done("", correct(action) ? 1 : 0);
+  }
+
+  /** Whether {@code answer}'s last number (or yes/no) is the episode's gold answer by DRO's metric. */
+  boolean correct(String answer) {
+    java.util.regex.Matcher m = NUMBER.matcher(answer.replace(",", ""));
     String last = null;
     while (m.find()) last = m.group();
-    double reward = 0;
-    java.util.regex.Matcher ref = NUMBER.matcher(reference.replace(",", ""));
-    if (last != null && ref.find()) {
-      reward = FinQaProgram.round5(Double.parseDouble(last)) == FinQaProgram.round5(Double.parseDouble(ref.group())) ? 1 : 0;
-    } else if (reference.trim().equalsIgnoreCase(action.trim())) {
-      reward = 1;
+    FinQaValue g = gold;
+    if (g == null) {
+      java.util.regex.Matcher ref = NUMBER.matcher(reference.replace(",", ""));
+      if (!ref.find()) return reference.trim().equalsIgnoreCase(answer.trim());
+      g = new FinQaValue.Numeric(Double.parseDouble(ref.group()));
     }
-    return StepResult.done("", reward);
+    if (g instanceof FinQaValue.YesNo) return FinQaAnswers.correct(answer, g);
+    return last != null && FinQaAnswers.correct(last, g);
   }
 
   @Override

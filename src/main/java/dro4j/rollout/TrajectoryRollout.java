@@ -225,6 +225,8 @@ public final class TrajectoryRollout {
     ToolCallParser.Parsed parsed = row.tools.isEmpty() ? new ToolCallParser.Parsed(text, List.of())
         : settings.toolCalls().parse(text);
     List<ChatMessage> observations = new ArrayList<>();
+    List<Turn.ToolOutcome> outcomes = new ArrayList<>();
+    String observation = null;
     Map<String, Object> assistantFields = new LinkedHashMap<>();
     String content = text;
     int errors = 0;
@@ -238,6 +240,7 @@ public final class TrajectoryRollout {
       for (ToolCall call : parsed.calls()) {
         ToolResult result = runTool(row, call);
         if (result.error) errors++;
+        outcomes.add(new Turn.ToolOutcome(call, result.text, result.error));
         if (call.wellFormed()) templateCalls.add(call.toTemplate());
         Map<String, Object> fields = call.wellFormed() ? Map.of("name", call.name()) : Map.of();
         observations.add(new ChatMessage("tool", result.text, fields));
@@ -255,22 +258,30 @@ public final class TrajectoryRollout {
       }
       reward = step.reward();
       if (step.done()) return finish(row, StopReason.DONE, start, text, 0, 0, reward);
-      observations.add(ChatMessage.user(step.observation() == null ? "" : step.observation()));
+      observation = step.observation() == null ? "" : step.observation();
+      observations.add(ChatMessage.user(observation));
     }
     int calls = parsed.calls().size();
-    if (turnIndex + 1 >= settings.maxTurns()) return finish(row, StopReason.MAX_TURNS, start, text, calls, errors, reward);
+    if (turnIndex + 1 >= settings.maxTurns()) {
+      return finish(row, new Turn(start, row.length, row.length, text, calls, errors, reward, outcomes, observation),
+          StopReason.MAX_TURNS);
+    }
     if (row.policyTokens >= settings.maxCompletionLength()) {
-      return finish(row, StopReason.MAX_COMPLETION_LENGTH, start, text, calls, errors, reward);
+      return finish(row, new Turn(start, row.length, row.length, text, calls, errors, reward, outcomes, observation),
+          StopReason.MAX_COMPLETION_LENGTH);
     }
     row.conversation.add(new ChatMessage("assistant", content, assistantFields));
     String stopText = endedByStop ? tokenizer.decode(new int[] {ids[ids.length - 1]}, false) : "";
     String delta = row.delta.delta(row.conversation, observations, stopText);
-    if (delta == null) return finish(row, StopReason.TEMPLATE, start, text, calls, errors, reward);
+    if (delta == null) {
+      return finish(row, new Turn(start, row.length, row.length, text, calls, errors, reward, outcomes, observation),
+          StopReason.TEMPLATE);
+    }
     row.conversation.addAll(observations);
     int[] env = tokenizer.encode(delta, false);
     int end = row.length;
     row.append(env, null, 0);
-    row.turns.add(new Turn(start, end, row.length, text, calls, errors, reward));
+    row.turns.add(new Turn(start, end, row.length, text, calls, errors, reward, outcomes, observation));
     int[] next = new int[env.length + 1];
     next[0] = ids[ids.length - 1];
     System.arraycopy(env, 0, next, 1, env.length);
@@ -278,7 +289,11 @@ public final class TrajectoryRollout {
   }
 
   private static int[] finish(Row row, StopReason reason, int start, String text, int calls, int errors, Double reward) {
-    row.turns.add(new Turn(start, row.length, row.length, text, calls, errors, reward));
+    return finish(row, new Turn(start, row.length, row.length, text, calls, errors, reward), reason);
+  }
+
+  private static int[] finish(Row row, Turn last, StopReason reason) {
+    row.turns.add(last);
     row.stop = reason;
     return new int[0];
   }

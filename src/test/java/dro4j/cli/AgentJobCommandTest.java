@@ -20,6 +20,6 @@ class AgentJobCommandTest {
     assertThat(dir.resolve("out").resolve("checkpoint-2").resolve("model.safetensors")).isRegularFile();
     // log_completions: each trajectory, turn by turn, in completions.jsonl
     String log = java.nio.file.Files.readString(dir.resolve("out").resolve("completions.jsonl"));
-    assertThat(log).contains("Assistant:", "\"environment\"");
+    assertThat(log).contains("Assistant:", "\"environment\"", "\"turns\":[{\"role\":\"assistant\"");
   }
 }

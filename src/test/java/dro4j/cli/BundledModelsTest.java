@@ -45,7 +45,7 @@ class BundledModelsTest {
 
   @Test
   void bundledNamesResolveEverywhereAndStories260KStaysTheDefault() {
-    assertThat(BundledModel.names()).containsExactly("finqa-tiny", "stories260K");
+    assertThat(BundledModel.names()).containsExactly("finqa-tiny", "finqa-tiny-tools", "stories260K");
     assertThat(BundledModel.resolve((Path) null)).isEqualTo(BundledModel.directory());
     assertThat(BundledModel.resolve("bundled:stories260K")).isEqualTo(BundledModel.directory());
     assertThat(BundledModel.resolve(Path.of("some/folder"))).isEqualTo(Path.of("some/folder"));

@@ -61,6 +61,35 @@ class SftTrainerTest {
   }
 
   @Test
+  void assistantOnlyLossTrainsTheAssistantTurnsOfToolUseConversations() {
+    List<Example> data = dro4j.rollout.FinQaToolUseData.synthetic(5, 2, dro4j.data.finqa.SyntheticFinQa.Settings.fixed(2, 2, 2));
+    SftConfig c = SftConfig.builder().assistantOnlyLoss(true).perDeviceTrainBatchSize(2).maxSteps(1).build();
+    try (LanguageModel lm = LanguageModel.load(Path.of("bundled:finqa-tiny"));
+        SftTrainer t = SftTrainer.builder(c).policy(lm).dataset(data).build()) {
+      long assistantTokens = 0;
+      for (Example e : data) {
+        List<dro4j.text.ChatMessage> messages = new ArrayList<>();
+        for (Object m : (List<?>) e.metadata().get(SftTrainer.MESSAGES)) {
+          messages.add(dro4j.text.ChatMessage.fromMap((Map<?, ?>) m, e.id()));
+        }
+        for (boolean p : dro4j.rollout.ConversationTokens.encode(lm, messages, List.of(), Map.of(), e.id()).policy()) {
+          if (p) assistantTokens++;
+        }
+      }
+      Map<String, Object> m = t.step();
+      // two calls and the answer per conversation, each ended by EOS: the targets, nothing else
+      assertThat(m.get("num_target_tokens")).isEqualTo(assistantTokens);
+      assertThat((double) m.get("loss")).isFinite();
+    }
+    Example plain = DemoData.colorQuestions().get(0);
+    try (LanguageModel lm = LanguageModel.loadDefault();
+        SftTrainer t = SftTrainer.builder(c).policy(lm).dataset(List.of(plain, plain)).build()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(t::step).isInstanceOf(dro4j.BadInputException.class)
+          .hasMessageContaining("example " + plain.id()).hasMessageContaining("messages");
+    }
+  }
+
+  @Test
   void promptTokensAreNotTrainedOnUnlessAsked() {
     Example e = DemoData.colorQuestions().get(0);
     try (LanguageModel lm = LanguageModel.loadDefault()) {

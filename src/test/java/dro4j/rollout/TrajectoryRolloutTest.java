@@ -177,6 +177,19 @@ class TrajectoryRolloutTest {
       assertThat(lm.tokenizer().decode(ts.get(3).tokens(), false)).contains("error: unknown tool 'nope'");
       assertThat(ts.get(0).turns().get(1).stepReward()).isEqualTo(1.0);
       assertThat(ts.get(1).turns().get(2).stepReward()).isEqualTo(0.0);
+      // each turn keeps its calls and what the policy saw back (completions.jsonl's turns)
+      Turn.ToolOutcome add = ts.get(0).turns().get(0).tools().get(0);
+      assertThat(add.call().name()).isEqualTo("add");
+      assertThat(add.call().arguments()).containsEntry("a", 2).containsEntry("b", 3);
+      assertThat(add.result()).isEqualTo("5");
+      assertThat(add.error()).isFalse();
+      Turn.ToolOutcome malformed = ts.get(1).turns().get(0).tools().get(0);
+      assertThat(malformed.call().wellFormed()).isFalse();
+      assertThat(malformed.error()).isTrue();
+      assertThat(malformed.result()).startsWith("error: malformed tool call");
+      assertThat(ts.get(1).turns().get(1).tools().get(0).result()).isEqualTo("error: boom failed: kaput");
+      assertThat(ts.get(0).turns().get(1).tools()).isEmpty();
+      assertThat(ts.get(0).turns().get(1).observation()).isNull();
     }
   }
 

@@ -141,7 +141,8 @@ public record GrpoConfig(
         double filterCarryForwardFraction,
     @Setting(help = "The rewards and their weights (TRL reward_funcs + reward_weights); the total is their"
             + " weighted sum and each is logged on its own. Items: {name: keyword, weight: 1.0, <params>}."
-            + " Default none: give them here or as Reward objects through the Java API.", defaultValue = "[]")
+            + " Default none: give them here or as Reward objects through the Java API (a task then adds its"
+            + " default rewards; a job with an environment is rewarded by the environment alone).", defaultValue = "[]")
         List<RewardSpec> rewards,
     @Setting(help = "Log the completions of every logged step (TRL log_completions): each is a line {step, prompt,"
             + " completion, rewards: {name: value}, advantage} of output_dir/completions.jsonl, and the train"

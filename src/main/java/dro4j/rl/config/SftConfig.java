@@ -23,6 +23,12 @@ public record SftConfig(
             + " (TRL's behaviour for prompt-completion data); false trains on every token after the first.",
         defaultValue = "true")
         boolean completionOnlyLoss,
+    @Setting(help = "Train only on the assistant's turns of conversational examples (TRL's assistant_only_loss):"
+            + " each example's metadata 'messages' (user, assistant turns that may call tools, tool results) is laid"
+            + " out as the multi-turn rollout would produce it, and only the assistant's tokens (their EOS included)"
+            + " are targets; prompts and tool results are context. Tool schemas come from the metadata 'tools'."
+            + " Default false.", defaultValue = "false")
+        boolean assistantOnlyLoss,
     @Setting(help = "Append the tokenizer's EOS token to each completion so the model learns to stop (TRL adds"
             + " eos_token to completions). Default true.", defaultValue = "true")
         boolean appendEos) {
@@ -84,6 +90,9 @@ public record SftConfig(
 
     /** @see SftConfig#completionOnlyLoss() */
     public Builder completionOnlyLoss(boolean v) { return set("completion_only_loss", v); }
+
+    /** @see SftConfig#assistantOnlyLoss() */
+    public Builder assistantOnlyLoss(boolean v) { return set("assistant_only_loss", v); }
 
     /** @see SftConfig#appendEos() */
     public Builder appendEos(boolean v) { return set("append_eos", v); }

@@ -1,0 +1,149 @@
+package dro4j.rollout;
+
+import dro4j.data.Example;
+import dro4j.data.finqa.FinQaProgram;
+import dro4j.data.finqa.FinQaRecord;
+import dro4j.data.finqa.FinQaSftData;
+import dro4j.data.finqa.SyntheticFinQa;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tool-use conversations for the warm start of {@code environment: finqa_calculator} ({@code dro4j
+ * synthetic-finqa --format finqa-tools}): what a policy that solves a FinQA question with the
+ * calculator says, turn by turn. The first user turn is the environment's own first observation
+ * ({@link FinQaCalculatorEnvironment#reset}); each step of the gold program is one assistant turn with
+ * one tool call (operands from the program, a previous step's result as the calculator returned it),
+ * answered by a {@code tool} turn holding the calculator's result; the last assistant turn is the
+ * final result alone. {@code table_sum} and {@code table_average} become additions over the row (and a
+ * division by the number of years); {@code const_N} is N.
+ *
+ * <p>Each example keeps the FinQA fields and metadata of {@link FinQaRecord#toExample}, {@code prompt}
+ * (the first observation), the final answer as reference, {@code messages} (TRL's conversational
+ * format, assistant tool calls as {@code tool_calls}) and {@code tools} (the calculator's JSON schemas):
+ * what {@code sft} with {@code assistant_only_loss} trains on.
+ */
+public final class FinQaToolUseData {
+  private FinQaToolUseData() {}
+
+  /** The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}, without reasoning. */
+  public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings) {
+    return synthetic(seed, count, settings, false);
+  }
+
+  /**
+   * The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}.
+   *
+   * @param reasoning start the first assistant turn with finqa-tiny's own reasoning, {@code <think>} the
+   *     cells the program reads and its steps {@code </think>} ({@link FinQaSftData#completion} without
+   *     the program), before its tool call
+   */
+  public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning) {
+    List<Example> out = new ArrayList<>(count);
+    for (FinQaRecord r : SyntheticFinQa.generate(seed, count, settings)) out.add(example(r, reasoning));
+    return out;
+  }
+
+  /** The conversation of one record (see {@link #synthetic(long, int, SyntheticFinQa.Settings, boolean)}). */
+  public static Example example(FinQaRecord record, boolean reasoning) {
+    Example base = record.toExample();
+    FinQaCalculatorEnvironment env = new FinQaCalculatorEnvironment();
+    String first = env.reset(base);
+    List<Map<String, Object>> messages = new ArrayList<>();
+    messages.add(message("user", first));
+    List<String> results = new ArrayList<>();
+    for (String[] call : calls(record)) {
+      Map<String, Object> args = new LinkedHashMap<>();
+      args.put("a", number(operand(call[1], results)));
+      args.put("b", number(operand(call[2], results)));
+      String result = FinQaCalculatorEnvironment.calculate(call[0], args);
+      Map<String, Object> fn = new LinkedHashMap<>();
+      fn.put("name", call[0]);
+      fn.put("arguments", args);
+      Map<String, Object> toolCall = new LinkedHashMap<>();
+      toolCall.put("type", "function");
+      toolCall.put("function", fn);
+      String think = "";
+      if (reasoning && results.isEmpty()) {
+        String c = FinQaSftData.completion(record);
+        think = c.substring(0, c.indexOf("</think>") + "</think>".length());
+      }
+      Map<String, Object> assistant = message("assistant", think);
+      assistant.put("tool_calls", List.of(toolCall));
+      messages.add(assistant);
+      Map<String, Object> tool = message("tool", result);
+      tool.put("name", call[0]);
+      messages.add(tool);
+      results.add(result);
+    }
+    String answer = results.get(results.size() - 1);
+    messages.add(message("assistant", answer));
+    Map<String, String> fields = new LinkedHashMap<>(base.fields());
+    fields.put("prompt", first);
+    Map<String, Object> metadata = new LinkedHashMap<>(base.metadata());
+    metadata.put("messages", messages);
+    List<Map<String, Object>> tools = new ArrayList<>();
+    for (Tool t : env.tools()) tools.add(t.schema());
+    metadata.put("tools", tools);
+    return new Example(base.id(), fields, answer, metadata);
+  }
+
+  /** The program as calculator calls {op, a, b}; operands are numbers, constants or {@code #k}. */
+  static List<String[]> calls(FinQaRecord record) {
+    FinQaProgram program = FinQaProgram.parse(record.program());
+    List<String[]> out = new ArrayList<>();
+    List<String> stepResult = new ArrayList<>(); // #k of the program -> #j of the calls
+    for (FinQaProgram.Step s : program.steps()) {
+      if (s.op().isTable()) {
+        List<String> row = row(record.table(), s.arg1());
+        if (row.size() < 2) throw new IllegalArgumentException(record.id() + ": row '" + s.arg1() + "' has fewer than 2 values");
+        out.add(new String[] {"add", row.get(0), row.get(1)});
+        for (int k = 2; k < row.size(); k++) out.add(new String[] {"add", "#" + (out.size() - 1), row.get(k)});
+        if (s.op().programName().equals("table_average")) {
+          out.add(new String[] {"divide", "#" + (out.size() - 1), String.valueOf(row.size())});
+        }
+      } else {
+        out.add(new String[] {s.op().programName(), step(s.arg1(), stepResult), step(s.arg2(), stepResult)});
+      }
+      stepResult.add("#" + (out.size() - 1));
+    }
+    return out;
+  }
+
+  private static String step(String arg, List<String> stepResult) {
+    String a = arg.trim();
+    if (a.startsWith("#")) return stepResult.get(Integer.parseInt(a.substring(1)));
+    if (a.startsWith("const_")) return a.substring("const_".length()).replace("m1", "-1");
+    return a;
+  }
+
+  private static String operand(String arg, List<String> results) {
+    return arg.startsWith("#") ? results.get(Integer.parseInt(arg.substring(1))) : arg;
+  }
+
+  /** A number as written (no exponent, no trailing ".0"), so the call's JSON shows the digits the model copies. */
+  private static BigDecimal number(String text) {
+    return new BigDecimal(text.replace(",", "").replace("$", "").replace("%", "").trim());
+  }
+
+  private static List<String> row(List<List<String>> table, String label) {
+    for (List<String> r : table) {
+      if (!r.isEmpty() && r.get(0).trim().equalsIgnoreCase(label.trim())) {
+        List<String> values = new ArrayList<>();
+        for (String cell : r.subList(1, r.size())) values.add(cell.replace("$", "").trim());
+        return values;
+      }
+    }
+    return List.of();
+  }
+
+  private static Map<String, Object> message(String role, String content) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", role);
+    m.put("content", content);
+    return m;
+  }
+}
