@@ -13,6 +13,9 @@
 # pass@1..16 of the last checkpoint (16 samples a question, temperature 1, top-p 1). The report
 # (docs/results.md's tables) is written by dro4j.bench.ReplicationReport.
 #
+# A run whose evaluation exists is skipped and one whose last checkpoint exists is only evaluated, so
+# the script can be run again after an interruption (or once per seed in parallel: SEEDS=2 ...).
+#
 # Usage: scripts/replicate-dro.sh [OUT_DIR]     (env: SEEDS, ARMS, STEPS, FILTER_EVERY, EVAL_STEPS,
 #        THRESHOLD, DRO4J_THREADS, JAR). Build first: mvn -q -B package -DskipTests
 set -euo pipefail
@@ -49,14 +52,14 @@ for seed in $SEEDS; do
     [[ -f "$run/eval/summary.json" ]] && { echo "done: $run"; continue; }
     echo "== $arm seed $seed ($(date -u +%T))"
     model=bundled:finqa-tiny
-    if [[ $arm != sft ]]; then
+    if [[ $arm != sft && ! -f "$run/checkpoint-$STEPS/trainer_state.json" ]]; then
       filter=true; [[ $arm == r3_nofilter ]] && filter=false
       java -jar "$JAR" train --config bundled:demo-train --seed "$seed" --max_steps "$STEPS" \
         --rewards "$(rewards_of "$arm")" --filter_dataset "$filter" --filter_every_steps "$FILTER_EVERY" \
         --eval_steps "$EVAL_STEPS" --log_completions true --logging_steps 1 --save_steps "$STEPS" \
         --output_dir "$run" --overwrite_output_dir true > "$run.log" 2>&1
-      model="$run/checkpoint-$STEPS"
     fi
+    [[ $arm != sft ]] && model="$run/checkpoint-$STEPS"
     mkdir -p "$run"
     java -jar "$JAR" eval --model "$model" --task finqa_program --data "$HELDOUT" --samples "$SAMPLES" \
       --seed "$seed" --out "$run/eval" --overwrite >> "$run.log" 2>&1

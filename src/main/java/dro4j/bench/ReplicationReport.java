@@ -119,7 +119,9 @@ public final class ReplicationReport {
         if (m.has("eval/pass@1")) greedy.add(new EvalPoint(step, m.get("eval/pass@1").asDouble()));
         if (m.has("time/step")) {
           List<Integer> w = words.getOrDefault(step, List.of());
-          steps.add(new StepRecord(step, m.get("time/step").asDouble(), m.path("filter/seconds").asDouble(0),
+          // the first step's time includes the evaluation before training, which is not training time
+          double seconds = m.get("time/step").asDouble() - m.path("eval_start/seconds").asDouble(0);
+          steps.add(new StepRecord(step, seconds, m.path("filter/seconds").asDouble(0),
               w.stream().mapToInt(Integer::intValue).average().orElse(Double.NaN)));
         }
       }

@@ -31,7 +31,7 @@ class ReplicationReportTest {
   void tablesFromRunFolders() throws Exception {
     run("sft-seed1", null, "{\"pass@1\": 0.3, \"pass@2\": 0.4}");
     run("r3-seed1", """
-        {"step":1,"eval_start/pass@1":0.375,"filter/seconds":30.0,"time/step":40.0}
+        {"step":1,"eval_start/pass@1":0.375,"eval_start/seconds":3.0,"filter/seconds":30.0,"time/step":43.0}
         {"step":2,"time/step":5.0,"eval/pass@1":0.5}
         """, "{\"pass@1\": 0.5, \"pass@2\": 0.6}");
     run("r3-seed2", """
