@@ -1,6 +1,7 @@
 package dro4j.bench;
 
 import dro4j.LanguageModel;
+import dro4j.data.Example;
 import dro4j.model.ModelConfig;
 import dro4j.reward.KeywordReward;
 import dro4j.reward.Reward;
@@ -99,6 +100,27 @@ public final class GrpoBenchmark {
    * for the {@code grpo_step_lora} measurement, for example).
    */
   public static Result run(LanguageModel policy, Shape shape, UnaryOperator<GrpoConfig.Builder> settings) {
+    return run(policy, shape, settings, DemoData.keywordPrompts());
+  }
+
+  /**
+   * {@code count} prompts of about {@code tokens} tokens each (story text cut to that length with the
+   * policy's tokenizer), for measurements at a fixed prompt length.
+   */
+  public static List<Example> prompts(LanguageModel policy, int count, int tokens) {
+    String story = "Once upon a time, there was a little girl named Lily. She liked to play with her red ball in the park. ";
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int[] ids = policy.tokenizer().encode((i + 1) + ". " + story.repeat(1 + tokens / 8), false);
+      String text = policy.tokenizer().decode(java.util.Arrays.copyOf(ids, Math.min(ids.length, tokens - 1)), true);
+      out.add(new Example("p" + i, Map.of("prompt", text), "", Map.of()));
+    }
+    return out;
+  }
+
+  /** {@link #run(LanguageModel, Shape, UnaryOperator)} on {@code prompts}. */
+  public static Result run(LanguageModel policy, Shape shape, UnaryOperator<GrpoConfig.Builder> settings,
+      List<Example> prompts) {
     GrpoConfig config = settings.apply(GrpoConfig.builder().learningRate(1e-6).lrSchedulerType(LrSchedulerType.CONSTANT)
         .perStepPrompts(shape.prompts()).numGenerations(shape.generations())
         .maxCompletionLength(shape.completionTokens()).beta(0)
@@ -133,7 +155,7 @@ public final class GrpoBenchmark {
     Result[] last = new Result[1];
     try (GrpoTrainer trainer = GrpoTrainer.builder(config).policy(policy)
         .reward(new KeywordReward(List.of("ball")), 1.0).reward(tieBreaker, 1.0)
-        .dataset(DemoData.keywordPrompts()).listener((step, m) -> last[0] = result(policy.config(), m, lengths))
+        .dataset(prompts).listener((step, m) -> last[0] = result(policy.config(), m, lengths))
         .build()) {
       trainer.train();
     }

@@ -66,6 +66,17 @@ final class BenchCommand implements Callable<Integer> {
           + " and the stories260K tokenizer (unless --skip-large).")
   boolean grpo;
 
+  @Option(names = "--lora-step",
+      description = "Instead of throughput: peak RSS and time of one LoRA GRPO step (r 16, alpha 32, all linear layers,"
+          + " beta 0.04; 2 prompts of 64 tokens x 4 rollouts x 128 tokens, the second of two steps) on the Qwen2.5-0.5B"
+          + " shape with random weights, in this process alone; with --gradient-checkpointing (default) and without"
+          + " (--no-gradient-checkpointing).")
+  boolean loraStep;
+
+  @Option(names = "--gradient-checkpointing", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "With --lora-step: recompute each layer in backward (default: ${DEFAULT-VALUE}).")
+  boolean loraCheckpointing;
+
   @Option(names = "--checkpointing",
       description = "Instead of throughput: peak RSS and time of one GRPO update (loss, backward, AdamW) on one"
           + " completion of --completion-length tokens after 64 prompt tokens, with and without"
@@ -124,6 +135,24 @@ final class BenchCommand implements Callable<Integer> {
       try (NDManager manager = TensorEngine.newManager()) {
         out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n",
             new RuntimeBenchmark(manager, out).gemmPeak(1024, 10) / 1e9);
+      }
+      return 0;
+    }
+    if (loraStep) {
+      try (LanguageModel lm = model != null ? LanguageModel.load(model)
+          : LanguageModel.withRandomWeights(BundledModel.directory(), ModelConfig.qwen2_5_0_5B(), 0, 0.02)) {
+        GrpoBenchmark.Shape shape = new GrpoBenchmark.Shape(2, 4, 128);
+        double peak;
+        try (NDManager manager = TensorEngine.newManager()) {
+          peak = new RuntimeBenchmark(manager, out).gemmPeak(1024, 10);
+        }
+        out.printf("LoRA GRPO step, %s, shape %dx%dx%d, 64-token prompts, gradient_checkpointing %s, PyTorch threads %s%n",
+            model == null ? "Qwen2.5-0.5B shape (random weights)" : lm.directory(), shape.prompts(), shape.generations(),
+            shape.completionTokens(), loraCheckpointing, TensorEngine.threads());
+        GrpoBenchmark.header(out);
+        GrpoBenchmark.Result r = GrpoBenchmark.run(lm, shape,
+            b -> LORA_SETTINGS.apply(b).gradientCheckpointing(loraCheckpointing), GrpoBenchmark.prompts(lm, 2, 64));
+        GrpoBenchmark.line(out, "LoRA step (peak MiB: whole process)", r, peak);
       }
       return 0;
     }
