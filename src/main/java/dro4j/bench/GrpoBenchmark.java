@@ -176,9 +176,18 @@ public final class GrpoBenchmark {
 
   /** Peak resident memory (VmHWM) of this process in MiB, or -1 where /proc is unavailable. */
   static double peakRssMiB() {
+    return statusMiB("VmHWM:");
+  }
+
+  /** Resident memory now (VmRSS) of this process in MiB, or -1 where /proc is unavailable. */
+  public static double rssMiB() {
+    return statusMiB("VmRSS:");
+  }
+
+  private static double statusMiB(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
         }
       }

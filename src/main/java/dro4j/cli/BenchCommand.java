@@ -149,6 +149,11 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("LoRA GRPO step, %s, shape %dx%dx%d, 64-token prompts, gradient_checkpointing %s, PyTorch threads %s%n",
             model == null ? "Qwen2.5-0.5B shape (random weights)" : lm.directory(), shape.prompts(), shape.generations(),
             shape.completionTokens(), loraCheckpointing, TensorEngine.threads());
+        System.gc();
+        Runtime rt = Runtime.getRuntime();
+        out.printf("before the step: RSS %.0f MiB (Java heap used %.0f of %.0f MiB committed); model weights %.0f MiB%n",
+            GrpoBenchmark.rssMiB(), (rt.totalMemory() - rt.freeMemory()) / 1048576.0, rt.totalMemory() / 1048576.0,
+            lm.transformer().parameters().values().stream().mapToLong(a -> a.size()).sum() * 4 / 1048576.0);
         GrpoBenchmark.header(out);
         GrpoBenchmark.Result r = GrpoBenchmark.run(lm, shape,
             b -> LORA_SETTINGS.apply(b).gradientCheckpointing(loraCheckpointing), GrpoBenchmark.prompts(lm, 2, 64));

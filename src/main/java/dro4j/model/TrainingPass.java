@@ -77,6 +77,21 @@ public final class TrainingPass {
     boolean checkpointed = checkpointing && Autograd.recording();
     Transformer.ForwardInputs in = model.trainingInputs(tokens, valid, out);
     int layers = model.layerCount();
+    if (!Autograd.recording()) {
+      // nothing will back-propagate (reference or old log-probs): free each layer's intermediates as soon
+      // as the next layer has its input, so the peak is one layer's, not the whole stack's
+      NDArray x = keep(model.embedTokens(in.ids()), out);
+      for (int l = 0; l < layers; l++) {
+        NDArray next;
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          next = keep(model.decoderLayer(l, x, in), out);
+        }
+        x.close();
+        x = next;
+      }
+      return new TrainingPass(model, out, false, in, headChunk, null, x);
+    }
     if (!checkpointed) {
       NDArray x;
       try (NDScope scope = new NDScope()) {
