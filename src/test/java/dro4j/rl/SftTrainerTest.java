@@ -114,14 +114,7 @@ class SftTrainerTest {
   void gradientsSurviveGarbageCollectionBeforeBackward() {
     List<Example> data = DemoData.colorQuestions().subList(0, 4);
     try (LanguageModel lm = LanguageModel.loadDefault()) {
-      List<int[]> prompts = new ArrayList<>();
-      List<int[]> completions = new ArrayList<>();
-      for (Example e : data) {
-        prompts.add(lm.tokenizer().encode(e.field("prompt"), true));
-        completions.add(lm.tokenizer().encode(e.reference(), false));
-      }
-      SftBatch batch = SftBatch.of(prompts, completions, true);
-      for (NDArray p : lm.transformer().parameters().values()) p.setRequiresGradient(true);
+      SftBatch batch = trainableBatch(lm, data);
       float[][] grads = new float[2][];
       for (int run = 0; run < 2; run++) {
         Optimization.zeroGradients(lm.transformer());
@@ -148,14 +141,7 @@ class SftTrainerTest {
   void checkpointedGradientsEqualTheRecordedOnes() {
     List<Example> data = DemoData.colorQuestions().subList(0, 3);
     try (LanguageModel lm = LanguageModel.loadDefault()) {
-      List<int[]> prompts = new ArrayList<>();
-      List<int[]> completions = new ArrayList<>();
-      for (Example e : data) {
-        prompts.add(lm.tokenizer().encode(e.field("prompt"), true));
-        completions.add(lm.tokenizer().encode(e.reference(), false));
-      }
-      SftBatch batch = SftBatch.of(prompts, completions, true);
-      for (NDArray p : lm.transformer().parameters().values()) p.setRequiresGradient(true);
+      SftBatch batch = trainableBatch(lm, data);
       List<List<float[]>> grads = new ArrayList<>();
       SftObjective.Terms[] terms = new SftObjective.Terms[2];
       for (int run = 0; run < 2; run++) {
@@ -189,5 +175,17 @@ class SftTrainerTest {
         assertThat(Math.sqrt(diff)).as("parameter " + i).isLessThanOrEqualTo(1e-5 * Math.sqrt(norm));
       }
     }
+  }
+
+  /** {@code data} as one SFT batch (prompt with BOS, completion), with every parameter of {@code lm} trainable. */
+  private static SftBatch trainableBatch(LanguageModel lm, List<Example> data) {
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> completions = new ArrayList<>();
+    for (Example e : data) {
+      prompts.add(lm.tokenizer().encode(e.field("prompt"), true));
+      completions.add(lm.tokenizer().encode(e.reference(), false));
+    }
+    for (NDArray p : lm.transformer().parameters().values()) p.setRequiresGradient(true);
+    return SftBatch.of(prompts, completions, true);
   }
 }
