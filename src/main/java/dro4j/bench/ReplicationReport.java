@@ -3,6 +3,7 @@ package dro4j.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.BadInputException;
+import dro4j.data.prompt.PromptTemplates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,6 @@ import java.util.stream.Stream;
  */
 public final class ReplicationReport {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String THINK_END = "</think>";
   /** Steps averaged at each end of training for the reasoning length. */
   static final int LENGTH_WINDOW = 5;
 
@@ -60,7 +60,7 @@ public final class ReplicationReport {
 
   /** Words of the reasoning (before the last {@code </think>}; all words when there is none). */
   static int reasoningWords(String completion) {
-    int end = completion.lastIndexOf(THINK_END);
+    int end = completion.lastIndexOf(PromptTemplates.THINK_END);
     String reasoning = (end < 0 ? completion : completion.substring(0, end)).replace("<think>", " ").strip();
     return reasoning.isEmpty() ? 0 : reasoning.split("\\s+").length;
   }

@@ -5,6 +5,7 @@ import dro4j.data.finqa.FinQaAnswers;
 import dro4j.data.finqa.FinQaMetrics;
 import dro4j.data.finqa.FinQaValue;
 import dro4j.data.metrics.NumericAnswers;
+import dro4j.data.prompt.PromptTemplates;
 import dro4j.reward.Reward;
 import dro4j.reward.RewardContext;
 import dro4j.reward.RewardResult;
@@ -31,8 +32,6 @@ import java.util.Objects;
  * @param extraction how the answer is taken out of the response
  */
 public record FinQaMatchReward(AnswerExtraction extraction) implements Reward {
-  private static final String THINK_END = "</think>";
-
   /** Checks the extraction. */
   public FinQaMatchReward {
     Objects.requireNonNull(extraction, "extraction");
@@ -54,8 +53,8 @@ public record FinQaMatchReward(AnswerExtraction extraction) implements Reward {
   }
 
   private String answer(String response, RolloutGroup group) {
-    int end = response.lastIndexOf(THINK_END);
-    String outcome = end < 0 ? response : response.substring(end + THINK_END.length());
+    int end = response.lastIndexOf(PromptTemplates.THINK_END);
+    String outcome = end < 0 ? response : response.substring(end + PromptTemplates.THINK_END.length());
     if (FinQaAnswers.isProgram(outcome)) {
       return FinQaAnswers.programValue(outcome, FinQaAnswers.table(group.example())).orElse(null);
     }
