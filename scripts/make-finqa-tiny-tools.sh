@@ -32,7 +32,7 @@ rm -rf "$W/sft"
 # 3. Stage 2: from stage 1's model, conversations whose first turn starts with finqa-tiny's own reasoning
 #    (<think> the cells the program reads and its steps </think>) before the call; seeds 4 and 1004.
 STAGE1="$(ls -d "$W"/sft/checkpoint-* | sort -t- -k2 -n | tail -1)"
-"${D[@]}" synthetic-finqa --seed 4 --count 1000 --rows 2-3 --years 2 --format finqa-tools --reasoning --out "$W/sft2-train.jsonl"
+"${D[@]}" synthetic-finqa --seed 4 --count 4000 --rows 2-3 --years 2 --format finqa-tools --reasoning --out "$W/sft2-train.jsonl"
 "${D[@]}" synthetic-finqa --seed 1004 --count 64 --rows 2-3 --years 2 --format finqa-tools --reasoning --out "$W/sft2-heldout.jsonl"
 rm -rf "$W/sft2"
 "${D[@]}" sft --config "$HERE/sft-reasoning.yaml" --model="$STAGE1" --dataset="$W/sft2-train.jsonl" --output_dir="$W/sft2" \
