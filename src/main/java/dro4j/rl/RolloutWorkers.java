@@ -11,7 +11,7 @@ import java.util.List;
  * that runs them on Spark executors). Either way each group goes through {@link GroupRollout#sample},
  * and the trainer computes the advantages and updates the policy from what comes back, in group order.
  */
-public interface RolloutWorkers {
+public interface RolloutWorkers extends AutoCloseable {
 
   /**
    * One step's rollout work.
@@ -28,4 +28,8 @@ public interface RolloutWorkers {
 
   /** Samples and scores every group of {@code step}; the results are in the order of {@code step.groups()}. */
   List<GroupRollout.Result> sample(Step step);
+
+  /** Frees what the workers hold (a cluster connection); nothing for in-process workers. */
+  @Override
+  default void close() {}
 }
