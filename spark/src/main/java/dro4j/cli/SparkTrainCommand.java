@@ -12,13 +12,22 @@ import picocli.CommandLine.Mixin;
  * spark} sampling and scoring each step's groups on Spark's executors ({@link SparkRollouts}) while the
  * trainer (advantages, updates, checkpoints, filter and evaluation) stays in this process.
  */
-@Command(name = "train", modelTransformer = TrainCommand.Settings.class,
-    footer = {"", "Runs on Spark with rollout_workers: spark (needs use_peft: true): each step ships the LoRA adapter to"
-        + " the executors, which hold the base model once and send back the rollouts and rewards; the trainer stays"
-        + " here. --model must name a folder every executor sees (or bundled:NAME). --partitions N: tasks per step"
-        + " (default one per prompt group)."})
+@Command(name = "train", modelTransformer = SparkTrainCommand.Settings.class)
 final class SparkTrainCommand extends TrainCommand {
   @Mixin SparkOptions spark;
+
+  /** {@code dro4j train}'s settings, and a footer on what runs where. */
+  static final class Settings implements picocli.CommandLine.IModelTransformer {
+    @Override
+    public picocli.CommandLine.Model.CommandSpec transform(picocli.CommandLine.Model.CommandSpec spec) {
+      new TrainCommand.Settings().transform(spec);
+      spec.usageMessage().footer("%nRuns on Spark with rollout_workers: spark (needs use_peft: true): each step ships the"
+          + " LoRA adapter to the executors, which hold the base model once, sample and score the step's prompt groups"
+          + " and send back the rollouts and rewards; the trainer stays here. --model must name a folder every executor"
+          + " sees (or bundled:NAME). --partitions N: tasks per step (default one per prompt group).");
+      return spec;
+    }
+  }
 
   @Override
   RolloutWorkers rolloutWorkers(GrpoConfig cfg) {
