@@ -18,8 +18,8 @@ import java.util.Map;
  * ({@link FinQaCalculatorEnvironment#reset}); each step of the gold program is one assistant turn with
  * one tool call (operands from the program, a previous step's result as the calculator returned it),
  * answered by a {@code tool} turn holding the calculator's result; the last assistant turn is the
- * final result alone. {@code table_sum} and {@code table_average} become additions over the row (and a
- * division by the number of years); {@code const_N} is N.
+ * final result alone. A table operation is one call naming the row ({@code {"row": "net revenue"}});
+ * {@code const_N} is N.
  *
  * <p>Each example keeps the FinQA fields and metadata of {@link FinQaRecord#toExample}, {@code prompt}
  * (the first observation), the final answer as reference, {@code messages} (TRL's conversational
@@ -57,9 +57,15 @@ public final class FinQaToolUseData {
     List<String> results = new ArrayList<>();
     for (String[] call : calls(record)) {
       Map<String, Object> args = new LinkedHashMap<>();
-      args.put("a", number(operand(call[1], results)));
-      args.put("b", number(operand(call[2], results)));
-      String result = FinQaCalculatorEnvironment.calculate(call[0], args);
+      String result;
+      if (call.length == 2) {
+        args.put("row", call[1]);
+        result = FinQaCalculatorEnvironment.calculateOverRow(call[0], args, record.table());
+      } else {
+        args.put("a", number(operand(call[1], results)));
+        args.put("b", number(operand(call[2], results)));
+        result = FinQaCalculatorEnvironment.calculate(call[0], args);
+      }
       Map<String, Object> fn = new LinkedHashMap<>();
       fn.put("name", call[0]);
       fn.put("arguments", args);
@@ -91,20 +97,14 @@ public final class FinQaToolUseData {
     return new Example(base.id(), fields, answer, metadata);
   }
 
-  /** The program as calculator calls {op, a, b}; operands are numbers, constants or {@code #k}. */
+  /** The program as calculator calls: {op, a, b} (operands are numbers, constants or {@code #k}) or {op, row}. */
   static List<String[]> calls(FinQaRecord record) {
     FinQaProgram program = FinQaProgram.parse(record.program());
     List<String[]> out = new ArrayList<>();
     List<String> stepResult = new ArrayList<>(); // #k of the program -> #j of the calls
     for (FinQaProgram.Step s : program.steps()) {
       if (s.op().isTable()) {
-        List<String> row = row(record.table(), s.arg1());
-        if (row.size() < 2) throw new IllegalArgumentException(record.id() + ": row '" + s.arg1() + "' has fewer than 2 values");
-        out.add(new String[] {"add", row.get(0), row.get(1)});
-        for (int k = 2; k < row.size(); k++) out.add(new String[] {"add", "#" + (out.size() - 1), row.get(k)});
-        if (s.op().programName().equals("table_average")) {
-          out.add(new String[] {"divide", "#" + (out.size() - 1), String.valueOf(row.size())});
-        }
+        out.add(new String[] {s.op().programName(), s.arg1().trim()});
       } else {
         out.add(new String[] {s.op().programName(), step(s.arg1(), stepResult), step(s.arg2(), stepResult)});
       }
@@ -127,17 +127,6 @@ public final class FinQaToolUseData {
   /** A number as written (no exponent, no trailing ".0"), so the call's JSON shows the digits the model copies. */
   private static BigDecimal number(String text) {
     return new BigDecimal(text.replace(",", "").replace("$", "").replace("%", "").trim());
-  }
-
-  private static List<String> row(List<List<String>> table, String label) {
-    for (List<String> r : table) {
-      if (!r.isEmpty() && r.get(0).trim().equalsIgnoreCase(label.trim())) {
-        List<String> values = new ArrayList<>();
-        for (String cell : r.subList(1, r.size())) values.add(cell.replace("$", "").trim());
-        return values;
-      }
-    }
-    return List.of();
   }
 
   private static Map<String, Object> message(String role, String content) {

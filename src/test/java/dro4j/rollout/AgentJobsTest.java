@@ -1,6 +1,7 @@
 package dro4j.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dro4j.data.Example;
 import dro4j.rl.GrpoTrainer;
@@ -65,10 +66,21 @@ class AgentJobsTest {
   @Test
   void finqaCalculatorRunsFinQaOperations() throws Exception {
     FinQaCalculatorEnvironment env = new FinQaCalculatorEnvironment();
-    env.reset(new Example("f", Map.of("question", "what is the change?"), "94.0", Map.of()));
+    Example example = new Example("f", Map.of("pre_text", "in millions :", "table", "revenue | 5829 | 5735",
+        "post_text", "", "question", "what is the change?"), "94.0",
+        Map.of("table", List.of(List.of("", "2019", "2018"), List.of("revenue", "$ 5829", "5735"))));
+    String first = env.reset(example);
+    // the finqa task's own prompt, so finqa-tiny reads the table in the context it learnt it in
+    assertThat(first).isEqualTo(FinQaCalculatorEnvironment.INSTRUCTION
+        + dro4j.data.prompt.PromptTemplates.FINQA.userText(example)).endsWith("\n\nQuestion: what is the change?");
     Map<String, Tool> tools = new java.util.HashMap<>();
     for (Tool t : env.tools()) tools.put(t.name(), t);
-    assertThat(tools).containsOnlyKeys("add", "subtract", "multiply", "divide", "exp", "greater");
+    assertThat(tools).containsOnlyKeys("add", "subtract", "multiply", "divide", "exp", "greater",
+        "table_sum", "table_average", "table_max", "table_min");
+    assertThat(tools.get("table_sum").call(Map.of("row", "revenue"))).isEqualTo("11564");
+    assertThat(tools.get("table_max").call(Map.of("row", " revenue "))).isEqualTo("5829");
+    assertThatThrownBy(() -> tools.get("table_min").call(Map.of("row", "costs"))).hasMessageContaining("no row named 'costs'");
+    assertThatThrownBy(() -> tools.get("table_average").call(Map.of("a", 1))).hasMessageContaining("needs argument row");
     assertThat(tools.get("subtract").call(Map.of("a", 5829, "b", 5735))).isEqualTo("94");
     assertThat(tools.get("greater").call(Map.of("a", 2, "b", 3))).isEqualTo("no");
     assertThat(env.step("The answer is 94").reward()).isEqualTo(1.0);
