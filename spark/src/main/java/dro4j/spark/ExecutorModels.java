@@ -35,16 +35,16 @@ public final class ExecutorModels {
 
   /**
    * The policy of one training step: this JVM's copy of the base {@code model} ({@link #get}, loaded once)
-   * with the step's LoRA adapter, which {@code weights} supplies the first time {@code adapterId} is
+   * with the step's LoRA adapter, which {@code weights} supplies the first time {@code adapterKey} is
    * asked for. One step's policy is held at a time: the steps of a run come one after the other, and the
    * driver waits for every group of a step before it trains and ships the next adapter, so the previous
    * step's policy is closed (its adapter and view; the base stays) when the next one arrives.
    */
-  public static LanguageModel adapted(String model, long adapterId, Supplier<AdapterWeights> weights) {
+  public static LanguageModel adapted(String model, String adapterKey, Supplier<AdapterWeights> weights) {
     LanguageModel base = get(model, null);
     synchronized (ADAPTED) {
       Adapted held = ADAPTED.get(model == null ? "" : model);
-      if (held != null && held.adapterId() == adapterId) return held.policy();
+      if (held != null && held.adapterKey().equals(adapterKey)) return held.policy();
       if (held != null) held.policy().close();
       AdapterWeights w = weights.get();
       LanguageModel policy = base.withoutAdapter(); // a view over the shared base weights, with its own manager
@@ -55,12 +55,12 @@ public final class ExecutorModels {
         ADAPTED.remove(model == null ? "" : model);
         throw e;
       }
-      ADAPTED.put(model == null ? "" : model, new Adapted(adapterId, policy));
+      ADAPTED.put(model == null ? "" : model, new Adapted(adapterKey, policy));
       return policy;
     }
   }
 
-  private record Adapted(long adapterId, LanguageModel policy) {}
+  private record Adapted(String adapterKey, LanguageModel policy) {}
 
   /** The adapted policy held per base model (guarded by itself). */
   private static final Map<String, Adapted> ADAPTED = new HashMap<>();

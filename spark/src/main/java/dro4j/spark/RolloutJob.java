@@ -14,13 +14,15 @@ import java.util.Objects;
  * @param rewards the job's rewards, rebuilt by name on each executor
  * @param sampling the step's sampling settings (each group brings its seed)
  * @param step the training step (0-based; rewards with schedules read it)
- * @param adapterId the id of the step's adapter broadcast: which adapted policy an executor holds
+ * @param adapterKey names the step's adapter (the Spark application and the broadcast's id): which adapted
+ *     policy an executor holds
  */
-public record RolloutJob(String model, List<RewardSpec> rewards, SamplingParams sampling, long step, long adapterId)
+public record RolloutJob(String model, List<RewardSpec> rewards, SamplingParams sampling, long step, String adapterKey)
     implements Serializable {
   /** Checks the settings that are required. */
   public RolloutJob {
     rewards = List.copyOf(Objects.requireNonNull(rewards, "rewards"));
     Objects.requireNonNull(sampling, "sampling");
+    Objects.requireNonNull(adapterKey, "adapterKey");
   }
 }

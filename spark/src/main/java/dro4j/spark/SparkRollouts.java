@@ -59,7 +59,9 @@ public final class SparkRollouts implements RolloutWorkers {
     AdapterWeights weights = AdapterWeights.of(step.policy().adapter());
     Broadcast<AdapterWeights> adapter = sc.broadcast(weights);
     try {
-      RolloutJob job = new RolloutJob(model, step.rewardSpecs(), step.sampling(), step.step(), adapter.id());
+      // broadcast ids restart with each Spark application, and in local mode one JVM can see several
+      RolloutJob job = new RolloutJob(model, step.rewardSpecs(), step.sampling(), step.step(),
+          sc.sc().applicationId() + "/" + adapter.id());
       List<GroupRollout.Group> groups = step.groups();
       List<Tuple2<Integer, GroupRollout.Group>> indexed = new ArrayList<>(groups.size());
       for (int i = 0; i < groups.size(); i++) indexed.add(new Tuple2<>(i, groups.get(i)));
@@ -96,7 +98,7 @@ public final class SparkRollouts implements RolloutWorkers {
   private static Partitions.Output<GroupRollout.Result> sample(RolloutJob job, Broadcast<AdapterWeights> adapter,
       Iterator<Tuple2<Integer, GroupRollout.Group>> part) {
     LanguageModel base = ExecutorModels.get(job.model(), null);
-    LanguageModel policy = ExecutorModels.adapted(job.model(), job.adapterId(), adapter::value);
+    LanguageModel policy = ExecutorModels.adapted(job.model(), job.adapterKey(), adapter::value);
     List<RewardScoring.Weighted> weighted = new ArrayList<>();
     try {
       for (RewardSpec spec : job.rewards()) {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * thread, DRO4J_THREADS=1 in the pom): the LoRA adapter and the optimizer state byte for byte, and the
  * trainer state apart from timings and the rollout_workers setting itself. The job trains stories260K with
  * LoRA on R3 (scored on the executors from each group's own KV cache) plus a keyword reward, with a KL
- * penalty (the executors' reference policy is their base), over three steps of three groups.
+ * penalty (the executors' reference policy is their base), over three steps of three groups; the Spark
+ * run, resumed from its step-2 checkpoint, writes that final checkpoint again.
  */
 class SparkTrainTest {
   @TempDir static Path dir;
@@ -48,7 +49,7 @@ class SparkTrainTest {
         "learning_rate: 0.01",
         "beta: 0.04",
         "max_steps: 3",
-        "save_steps: 3",
+        "save_steps: 2",
         "seed: 11",
         "rewards:",
         "  - name: r3",
@@ -71,6 +72,23 @@ class SparkTrainTest {
 
     Path a = local.resolve("checkpoint-3");
     Path b = spark.resolve("checkpoint-3");
+    assertSameCheckpoint(a, b);
+    // the adapter moved and the rewards were scored: the comparison is not between two untouched runs
+    JsonNode last = withoutTimings(a.resolve("trainer_state.json")).get("log_history").get(2);
+    assertThat(last.get("grad_norm").asDouble()).isPositive();
+    assertThat(last.get("rewards/r3/mean").asDouble()).isNegative();
+
+    // continued from checkpoint-2 on Spark: the same last step
+    try (var files = Files.walk(b)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    SparkCommandsTest.Result r = SparkCommandsTest.spark("train", "--config", job.toString(), "--output_dir",
+        spark.toString(), "--rollout_workers", "spark", "--master", "local[2]", "--resume");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertSameCheckpoint(a, b);
+  }
+
+  static void assertSameCheckpoint(Path a, Path b) throws IOException {
     assertThat(Files.readAllBytes(b.resolve("adapter_model.safetensors")))
         .isEqualTo(Files.readAllBytes(a.resolve("adapter_model.safetensors")));
     assertThat(Files.readAllBytes(b.resolve("optimizer.safetensors")))
@@ -78,10 +96,6 @@ class SparkTrainTest {
     JsonNode stateA = withoutTimings(a.resolve("trainer_state.json"));
     JsonNode stateB = withoutTimings(b.resolve("trainer_state.json"));
     assertThat(stateB).isEqualTo(stateA);
-    // the adapter moved and the rewards were scored: the comparison is not between two untouched runs
-    JsonNode last = stateA.get("log_history").get(2);
-    assertThat(last.get("grad_norm").asDouble()).isPositive();
-    assertThat(last.get("rewards/r3/mean").asDouble()).isNegative();
   }
 
   @Test
