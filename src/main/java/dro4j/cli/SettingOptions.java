@@ -28,7 +28,9 @@ final class SettingOptions {
       OptionSpec.Builder b = OptionSpec.builder(names.toArray(new String[0]))
           .type(String.class)
           .paramLabel(flag ? "BOOL" : s.type().contains("|") ? "NAME" : s.type().toUpperCase(java.util.Locale.ROOT).replace(' ', '_'))
-          .description(s.help().toLowerCase(java.util.Locale.ROOT).contains("default") ? s.help() : s.help() + " Default: " + s.defaultValue() + ".")
+          // picocli formats descriptions with String.format: a literal % (as in "10%") must be doubled
+          .description((s.help().toLowerCase(java.util.Locale.ROOT).contains("default") ? s.help()
+              : s.help() + " Default: " + s.defaultValue() + ".").replace("%", "%%"))
           .userObject(s.key());
       if (flag) {
         b.arity("0..1").fallbackValue("true");

@@ -4,6 +4,7 @@ import dro4j.LanguageModel;
 import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
 import dro4j.rl.GrpoTrainer;
+import dro4j.rl.RolloutWorkers;
 import dro4j.rl.TrainingSummary;
 import dro4j.rl.config.GrpoConfig;
 import dro4j.task.Tasks;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
           + " minute. With any of them and no --config, every other setting is at its default (TRL's), and the"
           + " rewards are the job's or the task's defaults."
     })
-final class TrainCommand implements Callable<Integer> {
+class TrainCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE.yaml", order = -3,
@@ -93,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
       if (session.resumedPolicy() != null) {
         trainer.policy(session.resumedPolicy()).resumeFrom(session.resumeState());
       }
-      try (GrpoTrainer t = trainer.build()) {
+      try (RolloutWorkers workers = rolloutWorkers(cfg); GrpoTrainer t = trainer.rolloutWorkers(workers).build()) {
         session.started(t.totalSteps());
         out.printf("GRPO: %s, %d steps x %d prompts x %d rollouts, rewards %s, loss_type %s, %s%n",
             t.policy().directory(), t.totalSteps(), cfg.perStepPrompts(), cfg.numGenerations(), t.rewardNames(),
@@ -113,6 +114,14 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Where the rollouts run: null (this process) here; dro4j-spark's {@code train} starts Spark for {@code
+   * rollout_workers: spark}.
+   */
+  RolloutWorkers rolloutWorkers(GrpoConfig cfg) {
+    return null;
   }
 
   /**

@@ -11,7 +11,8 @@ package dro4j.generate;
  *     truncation: the policy log-prob a trainer needs
  * @param finishReason {@code STOP} (stop token or stop string) or {@code LENGTH} (max_new_tokens)
  */
-public record Completion(int promptIndex, int[] ids, String text, double[] logprobs, FinishReason finishReason) {
+public record Completion(int promptIndex, int[] ids, String text, double[] logprobs, FinishReason finishReason)
+    implements java.io.Serializable {
 
   /** Sum of the token log-probs. */
   public double sumLogprob() {

@@ -43,7 +43,7 @@ public record SamplingParams(
     long seed,
     List<Integer> stopTokenIds,
     List<String> stopStrings,
-    int numReturnSequences) {
+    int numReturnSequences) implements java.io.Serializable {
 
   /** Validates every field and copies the lists (null lists count as empty). */
   public SamplingParams {

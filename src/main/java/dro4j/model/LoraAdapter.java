@@ -205,6 +205,51 @@ public final class LoraAdapter implements AutoCloseable {
     }
   }
 
+  /**
+   * An adapter for {@code model} with the factors {@code values} (PEFT names, row-major fp32, as {@link
+   * #tensors} gives them): how another process rebuilds an adapter shipped to it, bit for bit.
+   *
+   * @throws BadInputException when a factor is missing, unexpected or of the wrong size
+   */
+  public static LoraAdapter of(ModelConfig model, LoraConfig config, Map<String, float[]> values, NDManager parent) {
+    String[][] paths = targeted(model, config);
+    Set<String> expected = new LinkedHashSet<>();
+    NDManager m = parent.newSubManager();
+    try {
+      Module[][] modules = new Module[paths.length][];
+      for (int l = 0; l < paths.length; l++) {
+        modules[l] = new Module[paths[l].length];
+        for (int k = 0; k < paths[l].length; k++) {
+          String p = paths[l][k];
+          if (p == null) continue;
+          long[] w = weightShape(model, p);
+          NDArray a = given(values, key(p, "lora_A"), new long[] {config.r(), w[1]}, m);
+          NDArray b = given(values, key(p, "lora_B"), new long[] {w[0], config.r()}, m);
+          expected.add(key(p, "lora_A"));
+          expected.add(key(p, "lora_B"));
+          modules[l][k] = new Module(p, a, b);
+        }
+      }
+      for (String name : values.keySet()) {
+        if (!expected.contains(name)) throw new BadInputException("unexpected LoRA tensor '" + name + "'");
+      }
+      return new LoraAdapter(config, m, modules);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  private static NDArray given(Map<String, float[]> values, String name, long[] shape, NDManager m) {
+    float[] v = values.get(name);
+    if (v == null) throw new BadInputException("missing LoRA tensor '" + name + "'");
+    if (v.length != shape[0] * shape[1]) {
+      throw new BadInputException("LoRA tensor '" + name + "' has " + v.length + " values but r and the base model imply "
+          + Arrays.toString(shape));
+    }
+    return named(m.create(v, new Shape(shape)), name, null);
+  }
+
   private static NDArray factor(SafeTensors tensors, Path file, String name, long[] shape, NDManager m) {
     if (!tensors.contains(name)) throw new BadInputException(file, "missing tensor '" + name + "'");
     long[] actual = tensors.info(name).shape();

@@ -41,7 +41,7 @@ public record LoraConfig(
     List<String> targetModules,
     String targetRegex,
     boolean useRslora,
-    String baseModelNameOrPath) {
+    String baseModelNameOrPath) implements java.io.Serializable {
 
   /** The adapter's settings inside an adapter folder. */
   public static final String CONFIG_FILE = "adapter_config.json";

@@ -25,6 +25,16 @@ public interface Reward {
   /** Scores every group; the result list is aligned with {@code groups}. */
   List<RewardResult> score(List<RolloutGroup> groups, RewardContext context);
 
+  /**
+   * Whether each group's scores depend on that group alone, so that scoring the groups one call at a
+   * time gives what one call over all of them gives. True for every reward but those that compare
+   * groups with each other (a batch normalisation); training scores each prompt's group where it was
+   * sampled and refuses the others.
+   */
+  default boolean scoresGroupsIndependently() {
+    return true;
+  }
+
   /** Closes {@code reward} when it is {@link AutoCloseable}; a failure to close is rethrown unchecked. */
   static void closeIfNeeded(Reward reward) {
     if (reward instanceof AutoCloseable c) {

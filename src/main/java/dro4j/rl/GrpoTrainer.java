@@ -10,13 +10,9 @@ import dro4j.eval.Evaluator;
 import dro4j.eval.PeriodicEvaluation;
 import dro4j.generate.Completion;
 import dro4j.generate.FinishReason;
-import dro4j.generate.Generation;
 import dro4j.generate.SamplingParams;
 import dro4j.model.TensorEngine;
 import dro4j.reward.Reward;
-import dro4j.reward.RewardContext;
-import dro4j.reward.Rollout;
-import dro4j.reward.RolloutGroup;
 import dro4j.rl.config.GrpoConfig;
 import dro4j.rl.config.RewardSpec;
 import dro4j.rl.config.TrainingArguments;
@@ -35,9 +31,11 @@ import java.util.Map;
  * <ol>
  *   <li>takes the next {@code per_step_prompts} examples ({@link DataOrder}: a pure function of seed and
  *       step) and builds their prompts through the task path ({@link PromptRenderer});
- *   <li>samples {@code num_generations} rollouts per prompt, keeping the KV cache for rewards that score
- *       continuations; every rollout's random stream derives from (seed, step, row) ({@link Seeds});
- *   <li>scores them with the weighted rewards, each logged ({@link RewardScoring});
+ *   <li>samples {@code num_generations} rollouts per prompt, each prompt's group as a generate call of its
+ *       own seeded by (seed, step, example id) ({@link Seeds#groupRollouts}), and scores them with the
+ *       weighted rewards from that group's KV cache, each logged ({@link GroupRollout}, {@link
+ *       RewardScoring}); where the groups run is {@code rollout_workers} ({@link RolloutWorkers}: this
+ *       process, or Spark executors through dro4j-spark);
  *   <li>turns the total into advantages ({@link AdvantageEstimator}, {@code scale_rewards}, optional
  *       dynamic sampling), masks truncated rollouts when asked;
  *   <li>runs {@code num_iterations} updates of micro-batches with gradient accumulation ({@link
@@ -72,6 +70,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private final Optimization optimization;
   private final GrpoUpdate update;
   private final SamplingParams sampling;
+  private final RolloutWorkers workers;
+  private final List<RewardSpec> rewardSpecs;
   private final List<StepListener> listeners;
   private final CheckpointSink checkpoints;
   private final TrajectoryTraining trajectories;
@@ -82,7 +82,8 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
   private long skippedUpdates;
 
   private GrpoTrainer(Builder b, LanguageModel policy, LanguageModel reference, List<AutoCloseable> owned,
-      List<Example> dataset, List<RewardScoring.Weighted> rewards, Task task, List<Example> evalExamples) {
+      List<Example> dataset, List<RewardScoring.Weighted> rewards, List<RewardSpec> rewardSpecs, Task task,
+      List<Example> evalExamples) {
     this.config = b.config;
     this.args = config.training();
     this.policy = policy;
@@ -104,10 +105,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     this.optimization = new Optimization(policy.transformer(), args, totalSteps * config.numIterations());
     this.update = new GrpoUpdate(policy, reference, optimization, GrpoObjective.Settings.of(config),
         config.numIterations(), args.gradientAccumulationSteps(), args.seed());
-    this.sampling = SamplingParams.defaults()
-        .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
-        .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
-        .withMaxNewTokens(config.maxCompletionLength()).withNumReturnSequences(config.numGenerations());
+    this.sampling = GroupRollout.sampling(config);
+    this.rewardSpecs = rewardSpecs;
+    this.workers = b.workers != null ? b.workers : this::sampleHere;
     this.trajectories = config.environment() == null ? null
         : new TrajectoryTraining(config, policy, reference, this.rewards, update, sampling);
     this.listeners = List.copyOf(b.listeners);
@@ -165,41 +165,55 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         : optimization.learningRate(index * config.numIterations()));
     StepMetrics.timing(metrics, sampled.completions(), trained.result(), sampled.generationSeconds(),
         sampled.rewardSeconds(), trained.seconds(), (System.nanoTime() - stepStart) / 1e9);
+    metrics.put("time/rollouts", sampled.rolloutSeconds());
     metrics.put("prompts/truncated", prompts.truncated());
     metrics.putAll(evaluateAfter(index + 1));
     completedSteps++;
     return metrics;
   }
 
-  /** A step's rollouts (G per prompt, prompt-major) and their rewards, with the time each took. */
+  /**
+   * A step's rollouts (G per prompt, prompt-major) and their rewards, with the time each took (summed over
+   * the groups) and the wall time of the whole rollout phase.
+   */
   private record Sampled(List<int[]> promptIds, List<Completion> completions, RewardScoring.Scores scores,
-      double generationSeconds, double rewardSeconds) {}
+      double generationSeconds, double rewardSeconds, double rolloutSeconds) {}
 
   /** The step's update: its advantages (null when skipped) and optimizer result (null when nothing was trained). */
   private record Trained(Advantages advantages, GrpoUpdate.Result result, double seconds) {
     static final Trained NONE = new Trained(null, null, 0);
   }
 
-  /** Samples G rollouts per prompt and scores them while the generation's KV cache is still open (R3 reuses it). */
+  /** Samples and scores each prompt's group of G rollouts ({@link GroupRollout}) where {@code rollout_workers} says. */
   private Sampled sampleAndScore(long index, List<Example> examples) {
-    int g = config.numGenerations();
     List<int[]> promptIds = new ArrayList<>();
     for (Example e : examples) promptIds.add(prompts.ids(e));
+    List<GroupRollout.Group> groups = GroupRollout.groups(args.seed(), index, examples, promptIds);
     long t0 = System.nanoTime();
-    try (Generation generation =
-        policy.generate(promptIds, sampling.withSeed(Seeds.rollouts(args.seed(), index)), true)) {
-      double generationSeconds = (System.nanoTime() - t0) / 1e9;
-      List<Completion> completions = generation.completions();
-      List<RolloutGroup> groups = new ArrayList<>();
-      for (int q = 0; q < examples.size(); q++) {
-        List<Rollout> rollouts = new ArrayList<>(g);
-        for (int j = 0; j < g; j++) rollouts.add(Rollout.of(completions.get(q * g + j), q * g + j));
-        groups.add(new RolloutGroup(examples.get(q), promptIds.get(q), rollouts));
-      }
-      long t1 = System.nanoTime();
-      RewardScoring.Scores scores = rewards.score(groups, new RewardContext(policy, reference, generation, index));
-      return new Sampled(promptIds, completions, scores, generationSeconds, (System.nanoTime() - t1) / 1e9);
+    List<GroupRollout.Result> results = workers.sample(new RolloutWorkers.Step(index, policy, groups, sampling, rewardSpecs));
+    double rolloutSeconds = (System.nanoTime() - t0) / 1e9;
+    if (results.size() != groups.size()) {
+      throw new IllegalStateException("rollout workers returned " + results.size() + " groups for " + groups.size());
     }
+    List<Completion> completions = new ArrayList<>();
+    double generationSeconds = 0;
+    double rewardSeconds = 0;
+    for (GroupRollout.Result r : results) {
+      completions.addAll(r.completions());
+      generationSeconds += r.generationSeconds();
+      rewardSeconds += r.rewardSeconds();
+    }
+    return new Sampled(promptIds, completions, GroupRollout.scores(results), generationSeconds, rewardSeconds,
+        rolloutSeconds);
+  }
+
+  /** {@code rollout_workers: local}: every group in this process, one after the other. */
+  private List<GroupRollout.Result> sampleHere(RolloutWorkers.Step step) {
+    List<GroupRollout.Result> out = new ArrayList<>(step.groups().size());
+    for (GroupRollout.Group group : step.groups()) {
+      out.add(GroupRollout.sample(step.policy(), reference, rewards, step.sampling(), group, step.step()));
+    }
+    return out;
   }
 
   /** Group advantages of the step's rewards, then the policy update on the rows they keep. */
@@ -414,6 +428,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     private CheckpointSink checkpoints;
     private CompletionsListener completionsListener;
     private ResumeState resume;
+    private RolloutWorkers workers;
 
     private Builder(GrpoConfig config) {
       if (config == null) throw new BadInputException("GrpoTrainer: no configuration given");
@@ -476,6 +491,15 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
     }
 
     /**
+     * Where each step's groups are sampled and scored (default: in this process, {@code rollout_workers:
+     * local}); dro4j-spark's {@code train} passes its Spark executors here for {@code rollout_workers: spark}.
+     */
+    public Builder rolloutWorkers(RolloutWorkers rolloutWorkers) {
+      this.workers = rolloutWorkers;
+      return this;
+    }
+
+    /**
      * Continues a run: the policy must hold the checkpoint's weights; the optimizer state, step and
      * counters come from {@code state}.
      */
@@ -505,12 +529,31 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         List<Example> evalExamples = config.effectiveEvalSteps() > 0 || config.evalOnStart()
             ? task.load(config.evalDataset()) : null;
         if (examples.isEmpty()) throw new BadInputException("the data set is empty");
+        if (config.rolloutWorkers().equals(GrpoConfig.ROLLOUT_WORKERS_SPARK) && workers == null) {
+          throw new BadInputException("rollout_workers: spark runs the rollouts on Spark executors, which only"
+              + " dro4j-spark's train command provides (java -jar spark/target/dro4j-spark.jar train --master local[2] ...);"
+              + " rollout_workers: local samples in this process");
+        }
+        if (workers != null && config.environment() != null) {
+          throw new BadInputException("rollout_workers: " + config.rolloutWorkers() + " samples single-turn rollouts only;"
+              + " a job with an environment (" + config.environment() + ") samples its trajectories in this process"
+              + " (rollout_workers: local)");
+        }
         List<RewardScoring.Weighted> weighted = new ArrayList<>(rewards);
+        List<RewardSpec> specs = null;
         if (weighted.isEmpty()) {
-          for (RewardSpec spec : rewardSpecs(config, task)) {
+          specs = rewardSpecs(config, task);
+          for (RewardSpec spec : specs) {
             Reward created = rewardFactory.create(spec.name(), spec.params());
             if (created instanceof AutoCloseable c) owned.add(c); // e.g. a lagged scoring policy's model copy
             weighted.add(new RewardScoring.Weighted(created, spec.weight()));
+          }
+        }
+        for (RewardScoring.Weighted w : weighted) {
+          if (!w.reward().scoresGroupsIndependently()) {
+            throw new BadInputException("reward " + w.reward().name() + " compares groups with each other (a batch"
+                + " normalisation), but training samples and scores each prompt's group on its own; normalise per"
+                + " group (group_zscore, min_max), or scale the total across the step with scale_rewards: batch");
           }
         }
         LanguageModel p = policy;
@@ -541,7 +584,7 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
             throw new BadInputException("cannot resume at step " + resume.step() + ": the run has only " + total + " steps");
           }
         }
-        return new GrpoTrainer(this, p, r, owned, examples, weighted, task, evalExamples);
+        return new GrpoTrainer(this, p, r, owned, examples, weighted, specs, task, evalExamples);
       } catch (RuntimeException e) {
         closeAll(owned);
         throw e;

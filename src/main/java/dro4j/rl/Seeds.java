@@ -27,6 +27,18 @@ public final class Seeds {
   }
 
   /**
+   * The seed of one prompt group of step {@code step}: the group of example {@code exampleId}, the
+   * {@code occurrence}-th time (from 0) that example appears in the step (a step that wraps around an
+   * epoch can hold an example twice). A group's rollouts depend on (seed, step, example) only, not on the
+   * other prompts of the step or on where the group is sampled, so rollout workers can split a step's
+   * groups between machines. Hashes the id as {@link dro4j.eval.Evaluator#exampleSeed} does.
+   */
+  public static long groupRollouts(long seed, long step, String exampleId, int occurrence) {
+    long base = dro4j.eval.Evaluator.exampleSeed(rollouts(seed, step), exampleId);
+    return occurrence == 0 ? base : derive(base, "rollouts_repeat", occurrence);
+  }
+
+  /**
    * The seed of row {@code row} of optimizer update {@code update} for LoRA dropout masks (rows counted
    * across the update's micro-batches).
    */

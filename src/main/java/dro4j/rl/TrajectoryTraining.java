@@ -65,62 +65,77 @@ final class TrajectoryTraining {
    */
   Outcome step(long index, List<Example> examples, long seed, Map<String, Object> metrics, boolean logCompletions) {
     int g = config.numGenerations();
-    long t0 = System.nanoTime();
-    try (TrajectoryBatch batch = rollout.run(examples, environments, g, Seeds.rollouts(seed, index))) {
-      double generationSeconds = (System.nanoTime() - t0) / 1e9;
-      List<Trajectory> trajectories = batch.trajectories();
-      RewardContext ctx = new RewardContext(policy, reference, batch.generation(), index);
-      double[] envReturn = new double[trajectories.size()];
-      double[][] steps = TurnRewards.stepRewards(trajectories);
-      for (int i = 0; i < envReturn.length; i++) for (double r : steps[i]) envReturn[i] += r;
-      double[] total = envReturn.clone();
-      Map<String, double[]> perReward = new java.util.LinkedHashMap<>();
-      if (rewards != null) {
-        RewardScoring.Scores scores = rewards.score(batch.groups(), ctx);
-        for (int i = 0; i < total.length; i++) total[i] += scores.total()[i];
-        StepMetrics.rewards(metrics, scores);
-        perReward.putAll(scores.perReward());
-      }
-      perReward.put("environment", envReturn);
-      metrics.put("reward", Stats.mean(total));
-      metrics.put("reward_std", Stats.std(total));
-      metrics.put("rewards/environment/mean", Stats.mean(envReturn));
-      metrics.put("rewards/environment/std", Stats.std(envReturn));
-      turnMetrics(metrics, trajectories);
-      long generated = 0;
-      for (Trajectory t : trajectories) generated += t.policyTokens();
-      for (double v : total) {
-        if (!Double.isFinite(v)) {
-          metrics.put("nonfinite_rewards", 1);
-          return new Outcome(metrics, null, true, generated, generationSeconds,
-              logCompletions ? rows(index + 1, trajectories, perReward, null) : List.of());
+    long[] seeds = GroupRollout.seeds(seed, index, examples);
+    List<Trajectory> trajectories = new ArrayList<>();
+    List<GroupRollout.Result> scored = new ArrayList<>();
+    List<double[]> turnRows = new ArrayList<>();
+    double generationSeconds = 0;
+    // each prompt's group is its own rollout, seeded by (seed, step, example id), and is scored (rewards,
+    // IGPO's information gain from its KV cache) before its cache closes
+    for (int q = 0; q < examples.size(); q++) {
+      long t0 = System.nanoTime();
+      try (TrajectoryBatch batch = rollout.run(List.of(examples.get(q)), environments, g, seeds[q])) {
+        generationSeconds += (System.nanoTime() - t0) / 1e9;
+        trajectories.addAll(batch.trajectories());
+        RewardContext ctx = new RewardContext(policy, reference, batch.generation(), index);
+        if (rewards != null) {
+          RewardScoring.Scores s = rewards.score(batch.groups(), ctx);
+          scored.add(new GroupRollout.Result(List.of(), s.perReward(), s.total(), 0, 0));
         }
+        double[][] turns = TurnRewards.of(turnReward, batch, ctx, config.informationGainAnswerPrefix(), config.temperature());
+        if (turns != null) turnRows.addAll(List.of(turns));
       }
-      metrics.put("nonfinite_rewards", 0);
-      int[] groupIds = new int[total.length];
-      for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
-      Advantages adv = config.advantageEstimator().compute(total, groupIds, config.scaleRewards(), false);
-      StepMetrics.advantages(metrics, adv);
-      double[] a = new double[total.length];
-      for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
-      double[][] turns = TurnRewards.of(turnReward, batch, ctx, config.informationGainAnswerPrefix(), config.temperature());
-      if (turns != null) metrics.put("turns/turn_reward/mean", meanOf(turns));
-      List<float[]> tokenAdvantages = TurnRewards.tokenAdvantages(trajectories, a, turns, g, config.turnRewardWeight(),
-          config.turnRewardDiscount());
-      List<int[]> prompts = new ArrayList<>();
-      List<int[]> completions = new ArrayList<>();
-      List<float[]> masks = new ArrayList<>();
-      for (Trajectory t : trajectories) {
-        prompts.add(t.promptIds());
-        completions.add(t.tokens());
-        boolean truncated = t.stopReason() == dro4j.rollout.StopReason.MAX_COMPLETION_LENGTH;
-        masks.add(config.maskTruncatedCompletions() && truncated ? new float[t.tokens().length] : t.lossMask());
-      }
-      metrics.put("rows_trained", trajectories.size());
-      GrpoUpdate.Result result = update.runMasked(prompts, completions, masks, tokenAdvantages, index * config.numIterations());
-      return new Outcome(metrics, result, false, generated, generationSeconds,
-          logCompletions ? rows(index + 1, trajectories, perReward, a) : List.of());
     }
+    double[] envReturn = new double[trajectories.size()];
+    double[][] steps = TurnRewards.stepRewards(trajectories);
+    for (int i = 0; i < envReturn.length; i++) for (double r : steps[i]) envReturn[i] += r;
+    double[] total = envReturn.clone();
+    Map<String, double[]> perReward = new java.util.LinkedHashMap<>();
+    if (rewards != null) {
+      RewardScoring.Scores scores = GroupRollout.scores(scored);
+      for (int i = 0; i < total.length; i++) total[i] += scores.total()[i];
+      StepMetrics.rewards(metrics, scores);
+      perReward.putAll(scores.perReward());
+    }
+    perReward.put("environment", envReturn);
+    metrics.put("reward", Stats.mean(total));
+    metrics.put("reward_std", Stats.std(total));
+    metrics.put("rewards/environment/mean", Stats.mean(envReturn));
+    metrics.put("rewards/environment/std", Stats.std(envReturn));
+    turnMetrics(metrics, trajectories);
+    long generated = 0;
+    for (Trajectory t : trajectories) generated += t.policyTokens();
+    for (double v : total) {
+      if (!Double.isFinite(v)) {
+        metrics.put("nonfinite_rewards", 1);
+        return new Outcome(metrics, null, true, generated, generationSeconds,
+            logCompletions ? rows(index + 1, trajectories, perReward, null) : List.of());
+      }
+    }
+    metrics.put("nonfinite_rewards", 0);
+    int[] groupIds = new int[total.length];
+    for (int i = 0; i < groupIds.length; i++) groupIds[i] = i / g;
+    Advantages adv = config.advantageEstimator().compute(total, groupIds, config.scaleRewards(), false);
+    StepMetrics.advantages(metrics, adv);
+    double[] a = new double[total.length];
+    for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
+    double[][] turns = turnReward == TurnRewards.Kind.NONE ? null : turnRows.toArray(new double[0][]);
+    if (turns != null) metrics.put("turns/turn_reward/mean", meanOf(turns));
+    List<float[]> tokenAdvantages = TurnRewards.tokenAdvantages(trajectories, a, turns, g, config.turnRewardWeight(),
+        config.turnRewardDiscount());
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> completions = new ArrayList<>();
+    List<float[]> masks = new ArrayList<>();
+    for (Trajectory t : trajectories) {
+      prompts.add(t.promptIds());
+      completions.add(t.tokens());
+      boolean truncated = t.stopReason() == dro4j.rollout.StopReason.MAX_COMPLETION_LENGTH;
+      masks.add(config.maskTruncatedCompletions() && truncated ? new float[t.tokens().length] : t.lossMask());
+    }
+    metrics.put("rows_trained", trajectories.size());
+    GrpoUpdate.Result result = update.runMasked(prompts, completions, masks, tokenAdvantages, index * config.numIterations());
+    return new Outcome(metrics, result, false, generated, generationSeconds,
+        logCompletions ? rows(index + 1, trajectories, perReward, a) : List.of());
   }
 
   private List<CompletionsListener.Row> rows(long step, List<Trajectory> trajectories, Map<String, double[]> perReward,

@@ -67,6 +67,7 @@ class FilteredTrainingTest {
 
   /** A reward that records which examples each step trained on. */
   static final class Recording implements Reward.PerRollout {
+    /** The example ids each step scored (each group is scored on its own call, so by the context's step). */
     final List<Set<String>> perStep = new ArrayList<>();
 
     @Override
@@ -76,9 +77,8 @@ class FilteredTrainingTest {
 
     @Override
     public List<dro4j.reward.RewardResult> score(List<RolloutGroup> groups, dro4j.reward.RewardContext context) {
-      Set<String> ids = new LinkedHashSet<>();
-      for (RolloutGroup g : groups) ids.add(g.example().id());
-      perStep.add(ids);
+      while (perStep.size() <= context.step()) perStep.add(new LinkedHashSet<>());
+      for (RolloutGroup g : groups) perStep.get((int) context.step()).add(g.example().id());
       return Reward.PerRollout.super.score(groups, context);
     }
 

@@ -70,6 +70,8 @@ class GrpoTrainerTest {
   @Test
   void nanRewardSkipsThatUpdateIsCountedAndTrainingGoesOn() {
     Reward flaky = new Reward() {
+      int callsAtSecondStep;
+
       @Override
       public String name() {
         return "flaky";
@@ -78,7 +80,8 @@ class GrpoTrainerTest {
       @Override
       public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
         List<RewardResult> out = LENGTH.score(groups, context);
-        if (context.step() == 1) out.get(1).scores()[2] = Double.NaN; // injected at the second step
+        // injected at the second step, into its second group (each group is scored on its own)
+        if (context.step() == 1 && callsAtSecondStep++ == 1) out.get(0).scores()[2] = Double.NaN;
         return out;
       }
     };

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
     name = "dro4j-spark",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "dro4j's eval and filter as Apache Spark jobs (local[N] or a cluster).",
-    subcommands = {SparkEvalCommand.class, SparkFilterCommand.class, CommandLine.HelpCommand.class})
+    description = "dro4j's eval and filter as Apache Spark jobs, and train with its rollouts on Spark (local[N] or a cluster).",
+    subcommands = {SparkEvalCommand.class, SparkFilterCommand.class, SparkTrainCommand.class, CommandLine.HelpCommand.class})
 public final class SparkMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

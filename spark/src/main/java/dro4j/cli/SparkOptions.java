@@ -19,7 +19,8 @@ final class SparkOptions {
   Map<String, String> conf = new LinkedHashMap<>();
 
   @Option(names = "--partitions", paramLabel = "N",
-      description = "Partitions of the examples (default: four per task slot, at most one per example).")
+      description = "Partitions of the examples (eval, filter: default four per task slot, at most one per example)"
+          + " or of a training step's prompt groups (train: default one per group).")
   Integer partitions;
 
   /**

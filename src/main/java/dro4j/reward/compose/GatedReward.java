@@ -60,6 +60,12 @@ public record GatedReward(List<Tier> tiers) implements Reward, AutoCloseable {
     return "gated";
   }
 
+  /** Independent when every component is. */
+  @Override
+  public boolean scoresGroupsIndependently() {
+    return tiers.stream().allMatch(t -> t.reward().scoresGroupsIndependently());
+  }
+
   @Override
   public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
     List<Reward> rewards = tiers.stream().map(Tier::reward).toList();

@@ -44,6 +44,12 @@ public record NormalizedReward(Reward inner, Normalization method, double clipMi
     return inner.name();
   }
 
+  /** False for the batch normalisations, whose statistics span every group of a call. */
+  @Override
+  public boolean scoresGroupsIndependently() {
+    return method != Normalization.BATCH_ZSCORE && method != Normalization.BATCH_MIN_MAX && inner.scoresGroupsIndependently();
+  }
+
   @Override
   public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
     List<RewardResult> results = Components.score(inner, groups, context);

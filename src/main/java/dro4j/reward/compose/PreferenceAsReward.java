@@ -43,6 +43,12 @@ public record PreferenceAsReward(Reward inner, String referenceKey) implements R
     return "par";
   }
 
+  /** Independent when every component is. */
+  @Override
+  public boolean scoresGroupsIndependently() {
+    return inner.scoresGroupsIndependently();
+  }
+
   @Override
   public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
     List<RolloutGroup> all = new ArrayList<>(groups);

@@ -49,6 +49,12 @@ public record WeightedSum(List<Component> components) implements Reward, AutoClo
     return "weighted_sum";
   }
 
+  /** Independent when every component is. */
+  @Override
+  public boolean scoresGroupsIndependently() {
+    return components.stream().allMatch(c -> c.reward().scoresGroupsIndependently());
+  }
+
   @Override
   public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
     List<Reward> rewards = components.stream().map(Component::reward).toList();

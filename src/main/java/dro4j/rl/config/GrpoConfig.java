@@ -206,7 +206,19 @@ public record GrpoConfig(
         double turnRewardDiscount,
     @Setting(help = "With turn_reward information_gain: text placed between the trajectory prefix and the reference"
             + " answer when scoring it (e.g. 'The answer is '). Default empty.", defaultValue = "''")
-        String informationGainAnswerPrefix) {
+        String informationGainAnswerPrefix,
+    @Setting(help = "Where each step's rollouts are sampled and scored: local (this process) or spark (the executors"
+            + " of dro4j-spark's train command: each holds the frozen base once and receives only the LoRA adapter's"
+            + " weights each step; needs use_peft). Either way each prompt's group is its own generate call seeded"
+            + " by (seed, step, example id), so both give the same checkpoint at the same PyTorch threads per task."
+            + " Default local.", defaultValue = "local")
+        String rolloutWorkers) {
+
+  /** {@code rollout_workers} value: sample in the trainer's process. */
+  public static final String ROLLOUT_WORKERS_LOCAL = "local";
+
+  /** {@code rollout_workers} value: sample on Spark executors (dro4j-spark's {@code train}). */
+  public static final String ROLLOUT_WORKERS_SPARK = "spark";
 
   private static final ConfigSchema<GrpoConfig> SCHEMA = ConfigSchema.of(GrpoConfig.class);
 
@@ -289,6 +301,13 @@ public record GrpoConfig(
       throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
     }
     if (informationGainAnswerPrefix == null) informationGainAnswerPrefix = "";
+    if (!ROLLOUT_WORKERS_LOCAL.equals(rolloutWorkers) && !ROLLOUT_WORKERS_SPARK.equals(rolloutWorkers)) {
+      throw new BadInputException("rollout_workers must be local or spark, got " + rolloutWorkers);
+    }
+    if (ROLLOUT_WORKERS_SPARK.equals(rolloutWorkers) && !training.trainsAdapter()) {
+      throw new BadInputException("rollout_workers: spark needs use_peft: true: executors receive the LoRA adapter's"
+          + " weights each step (megabytes), never the whole model");
+    }
     if (evalOnStart && evalDataset == null) {
       throw new BadInputException("eval_on_start needs eval_dataset");
     }
@@ -372,6 +391,9 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#logCompletions() */
     public Builder logCompletions(boolean v) { return set("log_completions", v); }
+
+    /** @see GrpoConfig#rolloutWorkers() */
+    public Builder rolloutWorkers(String v) { return set("rollout_workers", v); }
 
     /**
      * Builds the configuration; also refuses per_step_prompts and per_device_train_batch_size set to

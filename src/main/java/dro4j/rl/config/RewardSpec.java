@@ -26,7 +26,7 @@ import java.util.Map;
  * @param weight its weight in the total (finite; negative for a penalty); default 1
  * @param params the reward's own parameters by name (JSON-like values)
  */
-public record RewardSpec(String name, double weight, Map<String, Object> params) {
+public record RewardSpec(String name, double weight, Map<String, Object> params) implements java.io.Serializable {
 
   public RewardSpec {
     if (name == null || name.isBlank()) {
