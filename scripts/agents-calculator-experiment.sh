@@ -7,6 +7,7 @@
 #
 #   scripts/agents-calculator-experiment.sh [WORK_DIR] [extra train flags...]
 #     default WORK_DIR trainer_output/agents-calculator-experiment; e.g. --max_steps 40
+#   PARALLEL=1 scripts/agents-calculator-experiment.sh   # the three seeds at once, one thread each
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W="${1:-trainer_output/agents-calculator-experiment}"
@@ -14,11 +15,19 @@ shift || true
 export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-20000}"
 [ -f target/dro4j.jar ] || mvn -B -q package -DskipTests
 mkdir -p "$W"
-for seed in 1 2 3; do
-  java -jar target/dro4j.jar train --config examples/agents/finqa_calculator.yaml --seed "$seed" \
-    --output_dir "$W/seed-$seed" --log_completions false "$@" > "$W/seed-$seed.log" 2>&1
-  tail -n 3 "$W/seed-$seed.log"
-done
+run_seed() {
+  java -jar target/dro4j.jar train --config examples/agents/finqa_calculator.yaml --seed "$1" \
+    --output_dir "$W/seed-$1" --log_completions false "${@:2}" > "$W/seed-$1.log" 2>&1
+  tail -n 3 "$W/seed-$1.log"
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+  # one process per seed, one PyTorch thread each (the same results as one after another at 1 thread)
+  export DRO4J_THREADS=1
+  for seed in 1 2 3; do run_seed "$seed" "$@" & done
+  wait
+else
+  for seed in 1 2 3; do run_seed "$seed" "$@"; done
+fi
 python3 - "$W" <<'PY'
 import json, statistics, sys
 w = sys.argv[1]

@@ -49,7 +49,7 @@ public final class BundledModel {
   private static final Map<String, Bundle> BUNDLES = Map.of(
       NAME, new Bundle("1", COMMON_FILES),
       FINQA_TINY, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")),
-      FINQA_TINY_TOOLS, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")));
+      FINQA_TINY_TOOLS, new Bundle("2", concat(COMMON_FILES, "MODEL_CARD.md")));
 
   private record Bundle(String version, List<String> files) {}
 
