@@ -107,20 +107,20 @@ public final class RuntimeBenchmark {
   /** {@link #decode(Transformer, int, int, int)}, adding the timed steps' parts to {@code profile} when not null. */
   private Rate decode(Transformer model, int batch, int context, int steps, DecodeProfile profile) {
     ModelConfig c = model.config();
-    try (NDManager m = manager.newSubManager();
-        KvCache cache = model.newCache(m, batch, context + steps + 65)) {
-      try (NDManager p = m.newSubManager()) {
-        model.forward(cache, randomTokens(c, batch, context, 2), allValid(batch, context), p);
+    boolean[] valid = new boolean[batch];
+    Arrays.fill(valid, true);
+    // untimed steps until the kernels are compiled (at least 3, and 2 s unless 1,000 steps come first), on
+    // caches of their own with a short prompt, so the timed steps start from the same context however
+    // long this took
+    long warm = System.nanoTime();
+    for (int warmSteps = 0; warmSteps < 3 || (warmSteps < 1000 && System.nanoTime() - warm < 2_000_000_000L); ) {
+      try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, Math.min(context, 16), 64)) {
+        for (int s = 0; s < 64 && (warmSteps < 3 || System.nanoTime() - warm < 2_000_000_000L); s++, warmSteps++) {
+          model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
+        }
       }
-      boolean[] valid = new boolean[batch];
-      Arrays.fill(valid, true);
-      // untimed steps until the kernels are compiled: at least 3, up to 1 s
-      long warm = System.nanoTime();
-      int warmSteps = 0;
-      while (warmSteps < 3 || (warmSteps < 64 && System.nanoTime() - warm < 1_000_000_000L)) {
-        model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
-        warmSteps++;
-      }
+    }
+    try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, context, steps)) {
       model.profileJavaDecode(profile);
       long t0 = System.nanoTime();
       long bestStep = Long.MAX_VALUE;
@@ -132,10 +132,19 @@ public final class RuntimeBenchmark {
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       model.profileJavaDecode(null);
-      double meanKeys = context + warmSteps + (steps + 1) / 2.0;
+      double meanKeys = context + (steps + 1) / 2.0;
       double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
       return new Rate(batch * steps / seconds, flops / seconds, batch / (bestStep / 1e9));
     }
+  }
+
+  /** A cache of {@code batch} rows holding a random prompt of {@code context} tokens, with room for {@code steps} more. */
+  private KvCache prefilled(Transformer model, NDManager m, int batch, int context, int steps) {
+    KvCache cache = model.newCache(m, batch, context + steps + 1);
+    try (NDManager p = m.newSubManager()) {
+      model.forward(cache, randomTokens(model.config(), batch, context, 2), allValid(batch, context), p);
+    }
+    return cache;
   }
 
   /**

@@ -22,7 +22,7 @@ final class CpuDecoder {
   static final long MAX_CHUNK_BYTES = Integer.MAX_VALUE & ~4095L;
 
   /** Multiply-adds of one step's attention below which it runs on the calling thread alone. */
-  private static final long PARALLEL_ATTENTION_WORK = 1 << 16;
+  private static final long PARALLEL_ATTENTION_WORK = 1 << 18;
   /** Multiply-adds of one group of linear layers below which it runs on the calling thread alone. */
   private static final long PARALLEL_MATMUL_WORK = 1 << 19;
   private static final DecodeThreads SINGLE = new DecodeThreads(1);
