@@ -412,6 +412,9 @@ public final class Transformer implements AutoCloseable {
    * #usesJavaDecode()}) to {@code profile}, for benchmarks; null stops profiling.
    */
   public void profileJavaDecode(DecodeProfile profile) {
+    if (closed) {
+      throw new IllegalStateException("the model is closed");
+    }
     if (FastDecode.available()) {
       cpuDecoder().profile(profile);
     }
