@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dro4j.model.DecodeProfile;
 import dro4j.model.FastDecode;
 import dro4j.model.KvCache;
 import dro4j.model.ModelConfig;
@@ -100,21 +101,27 @@ public final class RuntimeBenchmark {
    * on every row and the logits in Java (as the sampler needs them). Sampling itself is not included.
    */
   public Rate decode(Transformer model, int batch, int context, int steps) {
+    return decode(model, batch, context, steps, null);
+  }
+
+  /** {@link #decode(Transformer, int, int, int)}, adding the timed steps' parts to {@code profile} when not null. */
+  private Rate decode(Transformer model, int batch, int context, int steps, DecodeProfile profile) {
     ModelConfig c = model.config();
-    try (NDManager m = manager.newSubManager();
-        KvCache cache = model.newCache(m, batch, context + steps + 65)) {
-      try (NDManager p = m.newSubManager()) {
-        model.forward(cache, randomTokens(c, batch, context, 2), allValid(batch, context), p);
+    boolean[] valid = new boolean[batch];
+    Arrays.fill(valid, true);
+    // untimed steps until the kernels are compiled (at least 3, and 2 s unless 1,000 steps come first), on
+    // caches of their own with a short prompt, so the timed steps start from the same context however
+    // long this took
+    long warm = System.nanoTime();
+    for (int warmSteps = 0; warmSteps < 3 || (warmSteps < 1000 && System.nanoTime() - warm < 2_000_000_000L); ) {
+      try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, Math.min(context, 16), 64)) {
+        for (int s = 0; s < 64 && (warmSteps < 3 || System.nanoTime() - warm < 2_000_000_000L); s++, warmSteps++) {
+          model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
+        }
       }
-      boolean[] valid = new boolean[batch];
-      Arrays.fill(valid, true);
-      // untimed steps until the kernels are compiled: at least 3, up to 1 s
-      long warm = System.nanoTime();
-      int warmSteps = 0;
-      while (warmSteps < 3 || (warmSteps < 64 && System.nanoTime() - warm < 1_000_000_000L)) {
-        model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
-        warmSteps++;
-      }
+    }
+    try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, context, steps)) {
+      model.profileJavaDecode(profile);
       long t0 = System.nanoTime();
       long bestStep = Long.MAX_VALUE;
       for (int s = 0; s < steps; s++) {
@@ -124,10 +131,20 @@ public final class RuntimeBenchmark {
         bestStep = Math.min(bestStep, System.nanoTime() - s0);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      double meanKeys = context + warmSteps + (steps + 1) / 2.0;
+      model.profileJavaDecode(null);
+      double meanKeys = context + (steps + 1) / 2.0;
       double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
       return new Rate(batch * steps / seconds, flops / seconds, batch / (bestStep / 1e9));
     }
+  }
+
+  /** A cache of {@code batch} rows holding a random prompt of {@code context} tokens, with room for {@code steps} more. */
+  private KvCache prefilled(Transformer model, NDManager m, int batch, int context, int steps) {
+    KvCache cache = model.newCache(m, batch, context + steps + 1);
+    try (NDManager p = m.newSubManager()) {
+      model.forward(cache, randomTokens(model.config(), batch, context, 2), allValid(batch, context), p);
+    }
+    return cache;
   }
 
   /**
@@ -229,6 +246,45 @@ public final class RuntimeBenchmark {
     }
     out.flush();
     return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, readBandwidth, fraction);
+  }
+
+  /**
+   * Where the time of Java-kernel decode steps goes, at batch 1 and 8: per part of a step (see {@link
+   * DecodeProfile.Part}) the milliseconds per step, its share of the step, and its FLOP/s and read
+   * bytes/s against {@code peak} and {@code bandwidth} (both measured in this run). "step overhead" is
+   * the rest of a step outside the parts (cache bookkeeping, masks, rotary angles).
+   */
+  public void decodeProfile(String name, Transformer model, double peak, double bandwidth, int context, int steps) {
+    if (!FastDecode.available()) {
+      out.printf("%s: decode profile needs the Java kernels (%s)%n", name, FastDecode.JVM_OPTION);
+      return;
+    }
+    boolean before = model.usesJavaDecode();
+    model.useJavaDecode(true);
+    try {
+      out.printf("%s: decode profile, %d-token context, %d steps%n", name, context, steps);
+      for (int batch : new int[] {1, 8}) {
+        DecodeProfile p = new DecodeProfile();
+        Rate r = decode(model, batch, context, steps, p);
+        double stepMs = 1e3 * batch / r.tokensPerSecond();
+        out.printf("  batch %d: %.1f tokens/s, %.2f ms a step%n", batch, r.tokensPerSecond(), stepMs);
+        out.printf("    %-40s %9s %6s %9s %7s %8s %7s%n", "part", "ms/step", "share", "GFLOP/s", "% peak", "GB/s", "% bw");
+        double parts = 0;
+        for (DecodeProfile.Part part : DecodeProfile.Part.values()) {
+          double s = p.seconds(part);
+          parts += s;
+          double ms = 1e3 * s / p.steps();
+          out.printf("    %-40s %9.2f %5.1f%% %9.2f %6.1f%% %8.2f %6.1f%%%n", part.description(), ms, 100 * ms / stepMs,
+              p.flops(part) / s / 1e9, 100 * p.flops(part) / s / peak, p.bytesRead(part) / s / 1e9,
+              100 * p.bytesRead(part) / s / bandwidth);
+        }
+        double rest = stepMs - 1e3 * parts / p.steps();
+        out.printf("    %-40s %9.2f %5.1f%%%n", "step overhead (outside the parts)", rest, 100 * rest / stepMs);
+      }
+    } finally {
+      model.useJavaDecode(before);
+    }
+    out.flush();
   }
 
   private void line(String what, Rate r, double peak) {

@@ -88,6 +88,13 @@ final class BenchCommand implements Callable<Integer> {
       description = "Completion tokens for --checkpointing (default: ${DEFAULT-VALUE}).")
   int completionLength;
 
+  @Option(names = "--decode-profile",
+      description = "Instead of throughput: where the time of a Java-kernel decode step goes at batch 1 and 8 (per"
+          + " part: projections, attention, MLP, LM head, element-wise work), each part's GFLOP/s and GB/s against the"
+          + " GEMM peak and read bandwidth measured in the same run, for stories260K (or --model) and the Qwen2.5-0.5B"
+          + " shape (unless --skip-large).")
+  boolean decodeProfile;
+
   @Option(names = "--json",
       description = "Also measure the read bandwidth and one GRPO step per model (see --grpo-shape), and end the output"
           + " with one line holding all numbers as a JSON object (gemm_peak_gflops, read_bandwidth_gbs, models).")
@@ -190,6 +197,9 @@ final class BenchCommand implements Callable<Integer> {
     if (json) {
       return jsonReport(out);
     }
+    if (decodeProfile) {
+      return decodeProfileReport(out);
+    }
     try (NDManager manager = TensorEngine.newManager()) {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
@@ -207,6 +217,28 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
+    }
+    return 0;
+  }
+
+  /** {@code --decode-profile}: the per-part table of each model, after the peak and bandwidth it is set against. */
+  private int decodeProfileReport(PrintWriter out) {
+    try (NDManager manager = TensorEngine.newManager()) {
+      RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
+      double peak = bench.gemmPeak(1024, 10);
+      double bandwidth = measureBandwidth();
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n", peak / 1e9,
+          TensorEngine.threads(), Runtime.getRuntime().availableProcessors());
+      printBandwidth(out, bandwidth);
+      Path small = BundledModel.resolve(model);
+      try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
+        bench.decodeProfile(small.getFileName().toString(), t, peak, bandwidth, promptLength, decodeSteps);
+      }
+      if (model == null && !skipLarge) {
+        try (Transformer t = Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)) {
+          bench.decodeProfile("Qwen2.5-0.5B shape (random weights)", t, peak, bandwidth, promptLength, decodeSteps);
+        }
+      }
     }
     return 0;
   }

@@ -34,6 +34,8 @@ final class CpuDecoder {
   private final Weights finalNorm;
   private final LayerWeights[] layers;
   private final float[] inverseFrequencies;
+  /** Where step times are added up, or null (the normal case). */
+  private volatile DecodeProfile profile;
 
   /** The weights of one block; the 1-D ones (norms, biases) are null when the architecture has none. */
   private record LayerWeights(Weights inputNorm, Weights q, Weights qBias, Weights k, Weights kBias,
@@ -69,6 +71,11 @@ final class CpuDecoder {
     for (int i = 0; i < inv.length; i++) {
       inverseFrequencies[i] = (float) inv[i];
     }
+  }
+
+  /** Adds the parts of each following step to {@code profile}; null stops profiling. */
+  void profile(DecodeProfile profile) {
+    this.profile = profile;
   }
 
   /**
@@ -120,6 +127,8 @@ final class CpuDecoder {
     int inter = config.intermediateSize();
     float eps = (float) config.rmsNormEps();
     float scale = (float) (1.0 / Math.sqrt(headDim));
+    DecodeProfile profile = this.profile;
+    Lap lap = new Lap(profile);
 
     float[][] x = new float[n][hidden];
     for (int i = 0; i < n; i++) {
@@ -142,8 +151,10 @@ final class CpuDecoder {
       for (int i = 0; i < n; i++) {
         DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
       }
+      lap.end(DecodeProfile.Part.ELEMENTWISE, 0, 0);
       matmuls(h, new Weights[] {w.q(), w.k(), w.v()}, new Weights[] {w.qBias(), w.kBias(), w.vBias()},
           new float[][][] {q, k, v});
+      lap.end(DecodeProfile.Part.QKV, 2.0 * n * hidden * (qDim + 2 * kvDim), 4.0 * hidden * (qDim + 2 * kvDim));
       if (w.qNorm() != null) {
         float[] qn = vector(w.qNorm());
         float[] kn = vector(w.kNorm());
@@ -178,6 +189,7 @@ final class CpuDecoder {
       Integer window = config.slidingWindowOf(l);
       boolean[][] allowed = masks.computeIfAbsent(window == null ? -1 : window,
           key -> attentionMask(cache, rows, positions, slot, window));
+      lap.end(DecodeProfile.Part.ELEMENTWISE, 0, 0);
       int groups = heads / kvHeads;
       // short contexts: attention is too little work to be worth waking the other threads
       DecodeThreads pool = (long) n * heads * (slot + 1) * headDim < PARALLEL_ATTENTION_WORK ? SINGLE : threads;
@@ -191,24 +203,28 @@ final class CpuDecoder {
               att[i], hd * headDim);
         }
       });
+      if (profile != null) {
+        long attended = 0;
+        for (boolean[] a : allowed) {
+          for (boolean b : a) {
+            attended += b ? 1 : 0;
+          }
+        }
+        lap.end(DecodeProfile.Part.ATTENTION, 4.0 * attended * heads * headDim, 8.0 * attended * kvHeads * headDim);
+      }
       matmuls(att, new Weights[] {w.o()}, new Weights[] {w.oBias()}, new float[][][] {proj});
+      lap.end(DecodeProfile.Part.O, 2.0 * n * qDim * hidden, 4.0 * qDim * hidden);
       add(x, proj);
 
       norm = vector(w.postNorm());
       for (int i = 0; i < n; i++) {
         DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
       }
-      matmuls(h, new Weights[] {w.gate(), w.up()}, new Weights[] {w.gateBias(), w.upBias()},
-          new float[][][] {gate, up});
-      for (int i = 0; i < n; i++) {
-        float[] g = gate[i];
-        float[] u = up[i];
-        for (int j = 0; j < inter; j++) {
-          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g[j])));
-          g[j] = sigmoid * g[j] * u[j];
-        }
-      }
+      lap.end(DecodeProfile.Part.ELEMENTWISE, 0, 0);
+      gateUp(h, w, gate, up);
+      lap.end(DecodeProfile.Part.GATE_UP, 4.0 * n * hidden * inter, 8.0 * hidden * inter);
       matmuls(gate, new Weights[] {w.down()}, new Weights[] {w.downBias()}, new float[][][] {proj});
+      lap.end(DecodeProfile.Part.DOWN, 2.0 * n * inter * hidden, 4.0 * inter * hidden);
       add(x, proj);
     }
     float[] norm = vector(finalNorm);
@@ -217,12 +233,59 @@ final class CpuDecoder {
     }
     float[][] logits = new float[n][config.vocabSize()];
     matmuls(h, new Weights[] {lmHead}, new Weights[] {null}, new float[][][] {logits});
+    lap.end(DecodeProfile.Part.LM_HEAD, 2.0 * n * hidden * config.vocabSize(), 4.0 * hidden * config.vocabSize());
+    if (profile != null) {
+      profile.countStep(n);
+    }
     return logits;
+  }
+
+  /** Times consecutive parts of a step into a profile; does nothing without one. */
+  private static final class Lap {
+    private final DecodeProfile profile;
+    private long since;
+
+    Lap(DecodeProfile profile) {
+      this.profile = profile;
+      this.since = profile == null ? 0 : System.nanoTime();
+    }
+
+    void end(DecodeProfile.Part part, double flops, double bytes) {
+      if (profile != null) {
+        long now = System.nanoTime();
+        profile.add(part, now - since, flops, bytes);
+        since = now;
+      }
+    }
+  }
+
+  /**
+   * {@code gate = silu(h . gate^T + b) * (h . up^T + b)} (the product left in {@code gate}): one parallel
+   * pass over the MLP's rows in which each chunk computes its rows of both projections and applies
+   * SiLU to them while they are in cache.
+   */
+  private void gateUp(float[][] h, LayerWeights w, float[][] gate, float[][] up) {
+    float[] gateBias = w.gateBias() == null ? null : vector(w.gateBias());
+    float[] upBias = w.upBias() == null ? null : vector(w.upBias());
+    int inter = w.gate().rows();
+    DecodeThreads pool = 2L * inter * w.gate().cols() * h.length < PARALLEL_MATMUL_WORK ? SINGLE : threads;
+    pool.forRange(inter, 8, (from, to) -> {
+      DecodeKernels.matmul(h, w.gate(), gateBias, gate, from, to);
+      DecodeKernels.matmul(h, w.up(), upBias, up, from, to);
+      for (int i = 0; i < h.length; i++) {
+        float[] g = gate[i];
+        float[] u = up[i];
+        for (int j = from; j < to; j++) {
+          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g[j])));
+          g[j] = sigmoid * g[j] * u[j];
+        }
+      }
+    });
   }
 
   /**
    * {@code outs[m] = x . ws[m]^T + biases[m]} for every matrix, in one parallel pass: the output rows
-   * of all matrices are one range split over the threads (q, k and v, or gate and up, share it).
+   * of all matrices are one range split over the threads (q, k and v share it).
    */
   private void matmuls(float[][] x, Weights[] ws, Weights[] biases, float[][][] outs) {
     float[][] b = new float[ws.length][];

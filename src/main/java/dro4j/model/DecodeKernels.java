@@ -19,63 +19,68 @@ final class DecodeKernels {
   private DecodeKernels() {}
 
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /**
+   * Vectors of attention over one head: at most eight floats, so that small heads (stories260K's are
+   * eight wide) are not left to scalar code. Zen 4 runs 512-bit vectors as two 256-bit halves, so this
+   * costs nothing there; elsewhere attention is a few percent of a large model's step.
+   */
+  static final VectorSpecies<Float> HEAD_SPECIES =
+      SPECIES.length() > 8 ? FloatVector.SPECIES_256 : SPECIES;
   private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-  /** Batch rows that share one pass over a weight row (four accumulators stay in registers). */
+  /** Batch rows that share one pass over four weight rows (sixteen accumulators stay in registers). */
   static final int BATCH_TILE = 4;
-  /** Weight rows per block: a block is reused from cache by every tile of batch rows (~64 KB at 896 columns). */
-  private static final int ROW_BLOCK = 16;
 
   /**
    * {@code out[b][r] = x[b] . w[r] (+ bias[r])} for the weight rows {@code from <= r < to} and every
-   * batch row {@code b}. The weight rows are visited in blocks; each block is read from memory once and
-   * reused from cache by every tile of {@link #BATCH_TILE} batch rows. The sum over columns runs in
-   * the same order for any split of rows and any batch size, so results do not depend on the thread
-   * count or on which other rows are in the batch.
+   * batch row {@code b}.
+   *
+   * <p>The rows are cut into four quarters that are walked side by side: each pass takes one row from
+   * every quarter, so the four weight streams run sequentially through memory (what the hardware
+   * prefetcher follows best), and the four rows of a pass are reused from the L1 cache by every tile of
+   * {@link #BATCH_TILE} batch rows. Every output is one vector accumulator over the columns in order,
+   * reduced once, plus the scalar tail, whatever kernel computes it: results do not depend on the
+   * thread count, on how the rows are split, or on which other rows are in the batch.
    */
   static void matmul(float[][] x, Weights w, float[] bias, float[][] out, int from, int to) {
     int batch = x.length;
-    for (int r0 = from; r0 < to; r0 += ROW_BLOCK) {
-      int r1 = Math.min(to, r0 + ROW_BLOCK);
+    int quarter = (to - from) / 4;
+    for (int j = 0; j < quarter; j++) {
+      int r0 = from + j;
+      int r1 = r0 + quarter;
+      int r2 = r1 + quarter;
+      int r3 = r2 + quarter;
       int b = 0;
       for (; b + BATCH_TILE <= batch; b += BATCH_TILE) {
-        int r = r0;
-        for (; r + 3 < r1; r += 4) {
-          tile4x4(w, r, x[b], x[b + 1], x[b + 2], x[b + 3], bias, out, b);
-        }
-        for (; r + 1 < r1; r += 2) {
-          tile2x4(w, r, x[b], x[b + 1], x[b + 2], x[b + 3], bias, out, b);
-        }
-        if (r < r1) {
-          for (int j = 0; j < BATCH_TILE; j++) {
-            out[b + j][r] = dot(w.buffer(r), w.byteOffset(r), x[b + j], w.cols()) + (bias == null ? 0f : bias[r]);
-          }
-        }
+        tile4x4(w, r0, r1, r2, r3, x[b], x[b + 1], x[b + 2], x[b + 3], bias, out, b);
       }
       for (; b < batch; b++) {
-        float[] xb = x[b];
-        for (int r = r0; r < r1; r++) {
-          out[b][r] = dot(w.buffer(r), w.byteOffset(r), xb, w.cols()) + (bias == null ? 0f : bias[r]);
-        }
+        tile4x1(w, r0, r1, r2, r3, x[b], bias, out[b]);
+      }
+    }
+    for (int r = from + 4 * quarter; r < to; r++) {
+      float add = bias == null ? 0f : bias[r];
+      for (int b = 0; b < batch; b++) {
+        out[b][r] = dot(w.buffer(r), w.byteOffset(r), x[b], w.cols()) + add;
       }
     }
   }
 
   /**
-   * Weight rows {@code r .. r + 3} times batch rows {@code b .. b + 3}: sixteen accumulators, so the
+   * Weight rows {@code r0 .. r3} times batch rows {@code b .. b + 3}: sixteen accumulators, so the
    * eight vectors loaded per step feed sixteen multiply-adds and the FMA units, not the loads, set
    * the pace once the batch makes the product compute-bound. Summed in the same order as {@link #dot}.
    */
-  private static void tile4x4(Weights w, int r, float[] x0, float[] x1, float[] x2, float[] x3, float[] bias,
-      float[][] out, int b) {
+  private static void tile4x4(Weights w, int r0, int r1, int r2, int r3, float[] x0, float[] x1, float[] x2,
+      float[] x3, float[] bias, float[][] out, int b) {
     int cols = w.cols();
-    ByteBuffer buf0 = w.buffer(r);
-    int base0 = w.byteOffset(r);
-    ByteBuffer buf1 = w.buffer(r + 1);
-    int base1 = w.byteOffset(r + 1);
-    ByteBuffer buf2 = w.buffer(r + 2);
-    int base2 = w.byteOffset(r + 2);
-    ByteBuffer buf3 = w.buffer(r + 3);
-    int base3 = w.byteOffset(r + 3);
+    ByteBuffer buf0 = w.buffer(r0);
+    int base0 = w.byteOffset(r0);
+    ByteBuffer buf1 = w.buffer(r1);
+    int base1 = w.byteOffset(r1);
+    ByteBuffer buf2 = w.buffer(r2);
+    int base2 = w.byteOffset(r2);
+    ByteBuffer buf3 = w.buffer(r3);
+    int base3 = w.byteOffset(r3);
     FloatVector a00 = FloatVector.zero(SPECIES);
     FloatVector a01 = FloatVector.zero(SPECIES);
     FloatVector a02 = FloatVector.zero(SPECIES);
@@ -158,96 +163,70 @@ final class DecodeKernels {
       s32 += w3 * x2[i];
       s33 += w3 * x3[i];
     }
-    float add0 = bias == null ? 0f : bias[r];
-    out[b][r] = s00 + add0;
-    out[b + 1][r] = s01 + add0;
-    out[b + 2][r] = s02 + add0;
-    out[b + 3][r] = s03 + add0;
-    float add1 = bias == null ? 0f : bias[r + 1];
-    out[b][r + 1] = s10 + add1;
-    out[b + 1][r + 1] = s11 + add1;
-    out[b + 2][r + 1] = s12 + add1;
-    out[b + 3][r + 1] = s13 + add1;
-    float add2 = bias == null ? 0f : bias[r + 2];
-    out[b][r + 2] = s20 + add2;
-    out[b + 1][r + 2] = s21 + add2;
-    out[b + 2][r + 2] = s22 + add2;
-    out[b + 3][r + 2] = s23 + add2;
-    float add3 = bias == null ? 0f : bias[r + 3];
-    out[b][r + 3] = s30 + add3;
-    out[b + 1][r + 3] = s31 + add3;
-    out[b + 2][r + 3] = s32 + add3;
-    out[b + 3][r + 3] = s33 + add3;
+    float add0 = bias == null ? 0f : bias[r0];
+    out[b][r0] = s00 + add0;
+    out[b + 1][r0] = s01 + add0;
+    out[b + 2][r0] = s02 + add0;
+    out[b + 3][r0] = s03 + add0;
+    float add1 = bias == null ? 0f : bias[r1];
+    out[b][r1] = s10 + add1;
+    out[b + 1][r1] = s11 + add1;
+    out[b + 2][r1] = s12 + add1;
+    out[b + 3][r1] = s13 + add1;
+    float add2 = bias == null ? 0f : bias[r2];
+    out[b][r2] = s20 + add2;
+    out[b + 1][r2] = s21 + add2;
+    out[b + 2][r2] = s22 + add2;
+    out[b + 3][r2] = s23 + add2;
+    float add3 = bias == null ? 0f : bias[r3];
+    out[b][r3] = s30 + add3;
+    out[b + 1][r3] = s31 + add3;
+    out[b + 2][r3] = s32 + add3;
+    out[b + 3][r3] = s33 + add3;
   }
 
   /**
-   * Weight rows {@code r, r + 1} times batch rows {@code b .. b + 3}: eight accumulators, so each
-   * loaded vector feeds two or four multiply-adds (the loads, not the FMAs, limit a one-row kernel).
-   * Each output is summed in the same order as {@link #dot}.
+   * Weight rows {@code r0 .. r3} times one batch row: four independent accumulators, so a batch-1
+   * step keeps four multiply-add chains and four memory streams going instead of one. Summed in the
+   * same order as {@link #dot}.
    */
-  private static void tile2x4(Weights w, int r, float[] x0, float[] x1, float[] x2, float[] x3, float[] bias,
-      float[][] out, int b) {
+  private static void tile4x1(Weights w, int r0, int r1, int r2, int r3, float[] x, float[] bias, float[] out) {
     int cols = w.cols();
-    ByteBuffer bufA = w.buffer(r);
-    ByteBuffer bufB = w.buffer(r + 1);
-    int baseA = w.byteOffset(r);
-    int baseB = w.byteOffset(r + 1);
+    ByteBuffer buf0 = w.buffer(r0);
+    int base0 = w.byteOffset(r0);
+    ByteBuffer buf1 = w.buffer(r1);
+    int base1 = w.byteOffset(r1);
+    ByteBuffer buf2 = w.buffer(r2);
+    int base2 = w.byteOffset(r2);
+    ByteBuffer buf3 = w.buffer(r3);
+    int base3 = w.byteOffset(r3);
     FloatVector a0 = FloatVector.zero(SPECIES);
     FloatVector a1 = FloatVector.zero(SPECIES);
     FloatVector a2 = FloatVector.zero(SPECIES);
     FloatVector a3 = FloatVector.zero(SPECIES);
-    FloatVector c0 = FloatVector.zero(SPECIES);
-    FloatVector c1 = FloatVector.zero(SPECIES);
-    FloatVector c2 = FloatVector.zero(SPECIES);
-    FloatVector c3 = FloatVector.zero(SPECIES);
     int i = 0;
     int bound = SPECIES.loopBound(cols);
     for (; i < bound; i += SPECIES.length()) {
-      FloatVector wa = FloatVector.fromByteBuffer(SPECIES, bufA, baseA + 4 * i, ORDER);
-      FloatVector wb = FloatVector.fromByteBuffer(SPECIES, bufB, baseB + 4 * i, ORDER);
-      FloatVector v0 = FloatVector.fromArray(SPECIES, x0, i);
-      a0 = wa.fma(v0, a0);
-      c0 = wb.fma(v0, c0);
-      FloatVector v1 = FloatVector.fromArray(SPECIES, x1, i);
-      a1 = wa.fma(v1, a1);
-      c1 = wb.fma(v1, c1);
-      FloatVector v2 = FloatVector.fromArray(SPECIES, x2, i);
-      a2 = wa.fma(v2, a2);
-      c2 = wb.fma(v2, c2);
-      FloatVector v3 = FloatVector.fromArray(SPECIES, x3, i);
-      a3 = wa.fma(v3, a3);
-      c3 = wb.fma(v3, c3);
+      FloatVector v = FloatVector.fromArray(SPECIES, x, i);
+      a0 = FloatVector.fromByteBuffer(SPECIES, buf0, base0 + 4 * i, ORDER).fma(v, a0);
+      a1 = FloatVector.fromByteBuffer(SPECIES, buf1, base1 + 4 * i, ORDER).fma(v, a1);
+      a2 = FloatVector.fromByteBuffer(SPECIES, buf2, base2 + 4 * i, ORDER).fma(v, a2);
+      a3 = FloatVector.fromByteBuffer(SPECIES, buf3, base3 + 4 * i, ORDER).fma(v, a3);
     }
-    float sa0 = a0.reduceLanes(VectorOperators.ADD);
-    float sa1 = a1.reduceLanes(VectorOperators.ADD);
-    float sa2 = a2.reduceLanes(VectorOperators.ADD);
-    float sa3 = a3.reduceLanes(VectorOperators.ADD);
-    float sc0 = c0.reduceLanes(VectorOperators.ADD);
-    float sc1 = c1.reduceLanes(VectorOperators.ADD);
-    float sc2 = c2.reduceLanes(VectorOperators.ADD);
-    float sc3 = c3.reduceLanes(VectorOperators.ADD);
+    float s0 = a0.reduceLanes(VectorOperators.ADD);
+    float s1 = a1.reduceLanes(VectorOperators.ADD);
+    float s2 = a2.reduceLanes(VectorOperators.ADD);
+    float s3 = a3.reduceLanes(VectorOperators.ADD);
     for (; i < cols; i++) {
-      float wai = bufA.getFloat(baseA + 4 * i);
-      float wbi = bufB.getFloat(baseB + 4 * i);
-      sa0 += wai * x0[i];
-      sa1 += wai * x1[i];
-      sa2 += wai * x2[i];
-      sa3 += wai * x3[i];
-      sc0 += wbi * x0[i];
-      sc1 += wbi * x1[i];
-      sc2 += wbi * x2[i];
-      sc3 += wbi * x3[i];
+      s0 += buf0.getFloat(base0 + 4 * i) * x[i];
+      s1 += buf1.getFloat(base1 + 4 * i) * x[i];
+      s2 += buf2.getFloat(base2 + 4 * i) * x[i];
+      s3 += buf3.getFloat(base3 + 4 * i) * x[i];
     }
-    float addA = bias == null ? 0f : bias[r];
-    float addB = bias == null ? 0f : bias[r + 1];
-    out[b][r] = sa0 + addA;
-    out[b + 1][r] = sa1 + addA;
-    out[b + 2][r] = sa2 + addA;
-    out[b + 3][r] = sa3 + addA;
-    out[b][r + 1] = sc0 + addB;
-    out[b + 1][r + 1] = sc1 + addB;
-    out[b + 2][r + 1] = sc2 + addB;
-    out[b + 3][r + 1] = sc3 + addB;
+    out[r0] = s0 + (bias == null ? 0f : bias[r0]);
+    out[r1] = s1 + (bias == null ? 0f : bias[r1]);
+    out[r2] = s2 + (bias == null ? 0f : bias[r2]);
+    out[r3] = s3 + (bias == null ? 0f : bias[r3]);
   }
 
   /** One weight row times one vector, summed in the same order as a lane of {@link #matmul}'s tiles. */
@@ -294,18 +273,22 @@ final class DecodeKernels {
   static void attend(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
     float max = Float.NEGATIVE_INFINITY;
-    int bound = SPECIES.loopBound(headDim);
+    int bound = HEAD_SPECIES.loopBound(headDim);
     for (int s = 0; s < slots; s++) {
       if (!allowed[s]) {
         continue;
       }
       int at = kvBase + 4 * s * headDim;
-      FloatVector acc = FloatVector.zero(SPECIES);
       int i = 0;
-      for (; i < bound; i += SPECIES.length()) {
-        acc = FloatVector.fromByteBuffer(SPECIES, keys, at + 4 * i, ORDER).fma(FloatVector.fromArray(SPECIES, q, qOff + i), acc);
+      float score = 0f;
+      if (bound > 0) {
+        FloatVector acc = FloatVector.zero(HEAD_SPECIES);
+        for (; i < bound; i += HEAD_SPECIES.length()) {
+          acc = FloatVector.fromByteBuffer(HEAD_SPECIES, keys, at + 4 * i, ORDER)
+              .fma(FloatVector.fromArray(HEAD_SPECIES, q, qOff + i), acc);
+        }
+        score = acc.reduceLanes(VectorOperators.ADD);
       }
-      float score = acc.reduceLanes(VectorOperators.ADD);
       for (; i < headDim; i++) {
         score += keys.getFloat(at + 4 * i) * q[qOff + i];
       }
@@ -328,11 +311,11 @@ final class DecodeKernels {
       }
       float p = scores[s] * inv;
       int at = kvBase + 4 * s * headDim;
-      FloatVector pv = FloatVector.broadcast(SPECIES, p);
+      FloatVector pv = FloatVector.broadcast(HEAD_SPECIES, p);
       int i = 0;
-      for (; i < bound; i += SPECIES.length()) {
-        FloatVector o = FloatVector.fromArray(SPECIES, out, outOff + i);
-        FloatVector.fromByteBuffer(SPECIES, values, at + 4 * i, ORDER).fma(pv, o).intoArray(out, outOff + i);
+      for (; i < bound; i += HEAD_SPECIES.length()) {
+        FloatVector o = FloatVector.fromArray(HEAD_SPECIES, out, outOff + i);
+        FloatVector.fromByteBuffer(HEAD_SPECIES, values, at + 4 * i, ORDER).fma(pv, o).intoArray(out, outOff + i);
       }
       for (; i < headDim; i++) {
         out[outOff + i] += p * values.getFloat(at + 4 * i);

@@ -1,28 +1,39 @@
 package dro4j.model;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * A fixed pool of daemon threads that runs the parts of one decode kernel together with the calling
- * thread. Each part owns a fixed range of output rows, so results are the same for any thread count.
+ * A fixed set of persistent daemon threads that run the parts of one decode kernel together with the
+ * calling thread. A decode step hands out a hundred or more kernels, a few microseconds to a few
+ * milliseconds each, so the workers wait for the next one spinning for a short while and only then
+ * park: a kernel that follows closely starts without a wake-up through the scheduler. Work is cut
+ * into fixed chunks, so results are the same for any thread count.
  */
 final class DecodeThreads implements AutoCloseable {
+  /** How long an idle worker spins for the next kernel before it parks. */
+  private static final long SPIN_NANOS = 200_000;
+  /** Chunks per thread: a thread the OS has paused leaves its chunks to the others. */
+  private static final int CHUNKS_PER_THREAD = 8;
+
   private final int threads;
-  private final ExecutorService pool;
+  private final Worker[] workers;
+  /** The kernel being run (or the last one); workers compare it with the one they saw last. */
+  private volatile Job current;
+  private volatile boolean closed;
 
   DecodeThreads(int threads) {
     this.threads = Math.max(1, threads);
-    this.pool = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-      Thread t = new Thread(r, "dro4j-decode");
+    this.workers = new Worker[this.threads - 1];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Worker();
+      Thread t = new Thread(workers[i], "dro4j-decode-" + (i + 1));
       t.setDaemon(true);
-      return t;
-    });
+      workers[i].thread = t;
+      t.start();
+    }
   }
 
   int threads() {
@@ -31,60 +42,87 @@ final class DecodeThreads implements AutoCloseable {
 
   /** Runs {@code part.accept(i)} for {@code i = 0 .. parts - 1}, in parallel, and waits for all. */
   void run(int parts, IntConsumer part) {
-    if (parts == 1 || pool == null) {
+    if (parts == 1 || workers.length == 0) {
       for (int i = 0; i < parts; i++) {
         part.accept(i);
       }
       return;
     }
-    Future<?>[] futures = new Future<?>[parts - 1];
-    for (int i = 1; i < parts; i++) {
-      int p = i;
-      futures[i - 1] = pool.submit(() -> part.accept(p));
+    execute(new Job(parts, parts, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        part.accept(i);
+      }
+    }));
+  }
+
+  /**
+   * Runs {@code range.accept(from, to)} over fixed chunks of {@code [0, n)} (rows of at least {@code
+   * minChunk}), which the calling thread and the workers take in turn. The chunks, and so the results,
+   * do not depend on which thread runs which; on a busy machine a descheduled thread only delays the
+   * chunk it holds, not a fixed share of the work. The caller waits for the chunks, not for workers
+   * that found nothing left to do.
+   */
+  void forRange(int n, int minChunk, RangeTask range) {
+    int chunks = Math.max(1, Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)));
+    if (workers.length == 0 || chunks == 1) {
+      range.accept(0, n);
+      return;
     }
-    RuntimeException failure = null;
-    try {
-      part.accept(0);
-    } catch (RuntimeException e) {
-      failure = e;
+    execute(new Job(n, chunks, range));
+  }
+
+  /** {@link #forRange(int, int, RangeTask)} with chunks of at least one row. */
+  void forRange(int n, RangeTask range) {
+    forRange(n, 1, range);
+  }
+
+  private void execute(Job job) {
+    if (closed) {
+      throw new IllegalStateException("the decode threads are closed");
     }
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while decoding", e);
-      } catch (ExecutionException e) {
-        if (failure == null) {
-          failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
+    current = job;
+    for (Worker w : workers) {
+      if (w.parked) {
+        LockSupport.unpark(w.thread);
       }
     }
+    job.work();
+    for (int spins = 0; job.done.get() < job.chunks; spins++) {
+      // another thread finishes the chunk it took; on a busy machine give it the core
+      if (spins < 1000) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+    RuntimeException failure = job.failure.get();
     if (failure != null) {
       throw failure;
     }
   }
 
-  /** Chunks per thread: a thread the OS has paused leaves its chunks to the others. */
-  private static final int CHUNKS_PER_THREAD = 8;
+  /** A part of a kernel over rows {@code [from, to)}. */
+  @FunctionalInterface
+  interface RangeTask {
+    void accept(int from, int to);
+  }
 
-  /**
-   * Runs {@code range.accept(from, to)} over fixed chunks of {@code [0, n)} (rows of at least {@code
-   * minChunk}), which the calling thread and the pool take in turn. The chunks, and so the results, do
-   * not depend on which thread runs which; on a busy machine a descheduled thread only delays the
-   * chunk it holds, not a fixed share of the work. The caller waits for the chunks, not for pool
-   * threads that found nothing left to do.
-   */
-  void forRange(int n, int minChunk, RangeTask range) {
-    int chunks = Math.max(1, Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)));
-    if (pool == null || chunks == 1) {
-      range.accept(0, n);
-      return;
+  /** One kernel: {@code chunks} fixed pieces of {@code [0, n)}, taken by whichever thread is free. */
+  private static final class Job {
+    final int n;
+    final int chunks;
+    final RangeTask range;
+    final AtomicInteger next = new AtomicInteger();
+    final AtomicInteger done = new AtomicInteger();
+    final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
+    Job(int n, int chunks, RangeTask range) {
+      this.n = n;
+      this.chunks = chunks;
+      this.range = range;
     }
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger done = new AtomicInteger();
-    AtomicReference<RuntimeException> failure = new AtomicReference<>();
-    Runnable worker = () -> {
+
+    void work() {
       for (int c; (c = next.getAndIncrement()) < chunks; ) {
         try {
           if (failure.get() == null) {
@@ -96,39 +134,44 @@ final class DecodeThreads implements AutoCloseable {
           done.incrementAndGet();
         }
       }
-    };
-    for (int t = 1; t < threads; t++) {
-      pool.execute(worker);
     }
-    worker.run();
-    for (int spins = 0; done.get() < chunks; spins++) {
-      // another thread finishes the chunk it took; on a busy machine give it the core
-      if (spins < 1000) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield();
+  }
+
+  private final class Worker implements Runnable {
+    Thread thread;
+    volatile boolean parked;
+
+    @Override
+    public void run() {
+      Job seen = null;
+      long idleSince = System.nanoTime();
+      while (!closed) {
+        Job job = current;
+        if (job != seen) {
+          seen = job;
+          job.work();
+          idleSince = System.nanoTime();
+          continue;
+        }
+        if (System.nanoTime() - idleSince < SPIN_NANOS) {
+          Thread.onSpinWait();
+          continue;
+        }
+        parked = true;
+        if (current == seen && !closed) { // re-read after announcing: execute() unparks whoever it sees parked
+          LockSupport.park(this);
+        }
+        parked = false;
+        idleSince = System.nanoTime();
       }
     }
-    if (failure.get() != null) {
-      throw failure.get();
-    }
-  }
-
-  /** {@link #forRange(int, int, RangeTask)} with chunks of at least one row. */
-  void forRange(int n, RangeTask range) {
-    forRange(n, 1, range);
-  }
-
-  /** A part of a kernel over rows {@code [from, to)}. */
-  @FunctionalInterface
-  interface RangeTask {
-    void accept(int from, int to);
   }
 
   @Override
   public void close() {
-    if (pool != null) {
-      pool.shutdownNow();
+    closed = true;
+    for (Worker w : workers) {
+      LockSupport.unpark(w.thread);
     }
   }
 }

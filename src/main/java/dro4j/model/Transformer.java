@@ -407,6 +407,19 @@ public final class Transformer implements AutoCloseable {
     this.javaDecode = use;
   }
 
+  /**
+   * Adds the parts of each following Java-kernel decode step ({@link #nextTokenLogits} while {@link
+   * #usesJavaDecode()}) to {@code profile}, for benchmarks; null stops profiling.
+   */
+  public void profileJavaDecode(DecodeProfile profile) {
+    if (closed) {
+      throw new IllegalStateException("the model is closed");
+    }
+    if (FastDecode.available()) {
+      cpuDecoder().profile(profile);
+    }
+  }
+
   private CpuDecoder cpuDecoder() {
     CpuDecoder d = cpuDecoder;
     if (d == null) {
