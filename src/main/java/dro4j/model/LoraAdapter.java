@@ -124,23 +124,35 @@ public final class LoraAdapter implements AutoCloseable {
   public static LoraAdapter create(ModelConfig model, LoraConfig config, long seed, NDManager parent) {
     String[][] paths = targeted(model, config);
     Map<String, long[]> shapes = Transformer.parameterShapes(model);
+    return build(config, paths, parent, (l, k, p, m) -> {
+      long[] w = shapes.get(p + ".weight");
+      int out = Math.toIntExact(w[0]);
+      int in = Math.toIntExact(w[1]);
+      // kaiming_uniform_(a=sqrt(5)) on [r, in]: gain sqrt(2 / 6), bound gain * sqrt(3 / in) = 1 / sqrt(in)
+      double bound = 1.0 / Math.sqrt(in);
+      SplittableRandom rng = new SplittableRandom(mix(mix(seed ^ 0x4C6F5241L) + GOLDEN * (l * 16L + k + 1)));
+      float[] a = new float[config.r() * in];
+      for (int i = 0; i < a.length; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+      return new Module(p, named(m.create(a, new Shape(config.r(), in)), p, "lora_A"),
+          named(m.zeros(new Shape(out, config.r()), DataType.FLOAT32), p, "lora_B"));
+    });
+  }
+
+  /** Makes the module of an adapter at {@code path} (layer {@code layer}, slot {@code slot}), its factors in {@code m}. */
+  @FunctionalInterface
+  private interface ModuleMaker {
+    Module make(int layer, int slot, String path, NDManager m);
+  }
+
+  /** The adapter of the modules {@code make} makes for {@code paths}, in a sub-manager of {@code parent} freed on failure. */
+  private static LoraAdapter build(LoraConfig config, String[][] paths, NDManager parent, ModuleMaker make) {
     NDManager m = parent.newSubManager();
     try {
       Module[][] modules = new Module[paths.length][];
       for (int l = 0; l < paths.length; l++) {
         modules[l] = new Module[paths[l].length];
         for (int k = 0; k < paths[l].length; k++) {
-          if (paths[l][k] == null) continue;
-          long[] w = shapes.get(paths[l][k] + ".weight");
-          int out = Math.toIntExact(w[0]);
-          int in = Math.toIntExact(w[1]);
-          // kaiming_uniform_(a=sqrt(5)) on [r, in]: gain sqrt(2 / 6), bound gain * sqrt(3 / in) = 1 / sqrt(in)
-          double bound = 1.0 / Math.sqrt(in);
-          SplittableRandom rng = new SplittableRandom(mix(mix(seed ^ 0x4C6F5241L) + GOLDEN * (l * 16L + k + 1)));
-          float[] a = new float[config.r() * in];
-          for (int i = 0; i < a.length; i++) a[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-          modules[l][k] = new Module(paths[l][k], named(m.create(a, new Shape(config.r(), in)), paths[l][k], "lora_A"),
-              named(m.zeros(new Shape(out, config.r()), DataType.FLOAT32), paths[l][k], "lora_B"));
+          if (paths[l][k] != null) modules[l][k] = make.make(l, k, paths[l][k], m);
         }
       }
       return new LoraAdapter(config, m, modules);
@@ -148,6 +160,20 @@ public final class LoraAdapter implements AutoCloseable {
       m.close();
       throw e;
     }
+  }
+
+  /** The PEFT names of the factors of the modules at {@code paths}. */
+  private static Set<String> factorKeys(String[][] paths) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (String[] layer : paths) {
+      for (String p : layer) {
+        if (p != null) {
+          keys.add(key(p, "lora_A"));
+          keys.add(key(p, "lora_B"));
+        }
+      }
+    }
+    return keys;
   }
 
   /**
@@ -169,39 +195,19 @@ public final class LoraAdapter implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file, "file does not exist (the adapter's weights; a .bin adapter is not read)");
     }
-    NDManager m = parent.newSubManager();
     try (SafeTensors tensors = SafeTensors.openFile(file)) {
-      Set<String> expected = new LinkedHashSet<>();
-      for (String[] layer : paths) {
-        for (String p : layer) {
-          if (p != null) {
-            expected.add(key(p, "lora_A"));
-            expected.add(key(p, "lora_B"));
-          }
-        }
-      }
+      Set<String> expected = factorKeys(paths);
       for (String name : tensors.names()) {
         if (!expected.contains(name)) {
           throw new BadInputException(file, "unexpected tensor '" + name + "' for target_modules "
               + (config.targetRegex() != null ? config.targetRegex() : config.targetModules()) + " of " + model.architecture());
         }
       }
-      Module[][] modules = new Module[paths.length][];
-      for (int l = 0; l < paths.length; l++) {
-        modules[l] = new Module[paths[l].length];
-        for (int k = 0; k < paths[l].length; k++) {
-          String p = paths[l][k];
-          if (p == null) continue;
-          long[] w = weightShape(model, p);
-          NDArray a = factor(tensors, file, key(p, "lora_A"), new long[] {config.r(), w[1]}, m);
-          NDArray b = factor(tensors, file, key(p, "lora_B"), new long[] {w[0], config.r()}, m);
-          modules[l][k] = new Module(p, a, b);
-        }
-      }
-      return new LoraAdapter(config, m, modules);
-    } catch (RuntimeException e) {
-      m.close();
-      throw e;
+      return build(config, paths, parent, (l, k, p, m) -> {
+        long[] w = weightShape(model, p);
+        return new Module(p, factor(tensors, file, key(p, "lora_A"), new long[] {config.r(), w[1]}, m),
+            factor(tensors, file, key(p, "lora_B"), new long[] {w[0], config.r()}, m));
+      });
     }
   }
 
@@ -213,31 +219,15 @@ public final class LoraAdapter implements AutoCloseable {
    */
   public static LoraAdapter of(ModelConfig model, LoraConfig config, Map<String, float[]> values, NDManager parent) {
     String[][] paths = targeted(model, config);
-    Set<String> expected = new LinkedHashSet<>();
-    NDManager m = parent.newSubManager();
-    try {
-      Module[][] modules = new Module[paths.length][];
-      for (int l = 0; l < paths.length; l++) {
-        modules[l] = new Module[paths[l].length];
-        for (int k = 0; k < paths[l].length; k++) {
-          String p = paths[l][k];
-          if (p == null) continue;
-          long[] w = weightShape(model, p);
-          NDArray a = given(values, key(p, "lora_A"), new long[] {config.r(), w[1]}, m);
-          NDArray b = given(values, key(p, "lora_B"), new long[] {w[0], config.r()}, m);
-          expected.add(key(p, "lora_A"));
-          expected.add(key(p, "lora_B"));
-          modules[l][k] = new Module(p, a, b);
-        }
-      }
-      for (String name : values.keySet()) {
-        if (!expected.contains(name)) throw new BadInputException("unexpected LoRA tensor '" + name + "'");
-      }
-      return new LoraAdapter(config, m, modules);
-    } catch (RuntimeException e) {
-      m.close();
-      throw e;
+    Set<String> expected = factorKeys(paths);
+    for (String name : values.keySet()) {
+      if (!expected.contains(name)) throw new BadInputException("unexpected LoRA tensor '" + name + "'");
     }
+    return build(config, paths, parent, (l, k, p, m) -> {
+      long[] w = weightShape(model, p);
+      return new Module(p, given(values, key(p, "lora_A"), new long[] {config.r(), w[1]}, m),
+          given(values, key(p, "lora_B"), new long[] {w[0], config.r()}, m));
+    });
   }
 
   private static NDArray given(Map<String, float[]> values, String name, long[] shape, NDManager m) {
@@ -382,26 +372,18 @@ public final class LoraAdapter implements AutoCloseable {
 
   /** A copy of the factors in a new sub-manager of {@code parent}. */
   LoraAdapter copy(NDManager parent) {
-    NDManager m = parent.newSubManager();
-    try {
-      Module[][] copy = new Module[modules.length][];
-      for (int l = 0; l < modules.length; l++) {
-        copy[l] = new Module[modules[l].length];
-        for (int k = 0; k < modules[l].length; k++) {
-          Module src = modules[l][k];
-          if (src == null) continue;
-          NDArray a = src.a.duplicate();
-          NDArray b = src.b.duplicate();
-          a.attach(m);
-          b.attach(m);
-          copy[l][k] = new Module(src.path, named(a, src.path, "lora_A"), named(b, src.path, "lora_B"));
-        }
-      }
-      return new LoraAdapter(config, m, copy);
-    } catch (RuntimeException e) {
-      m.close();
-      throw e;
+    String[][] paths = new String[modules.length][];
+    for (int l = 0; l < modules.length; l++) {
+      paths[l] = new String[modules[l].length];
+      for (int k = 0; k < modules[l].length; k++) paths[l][k] = modules[l][k] == null ? null : modules[l][k].path;
     }
+    return build(config, paths, parent, (l, k, p, m) -> {
+      NDArray a = modules[l][k].a.duplicate();
+      NDArray b = modules[l][k].b.duplicate();
+      a.attach(m);
+      b.attach(m);
+      return new Module(p, named(a, p, "lora_A"), named(b, p, "lora_B"));
+    });
   }
 
   /** Overwrites the factors in place with those of {@code source} (same modules and rank). */
