@@ -49,8 +49,12 @@ public final class AdamW {
           Pattern.compile("(?:^|\\.)norm(?:$|\\.)"),
           Pattern.compile("_norm(?:$|\\.)"));
 
-  /** Most elements of a parameter updated at once (4 MiB of fp32): the size of the update's temporaries. */
-  static final long SLICE_ELEMENTS = 1 << 20;
+  /**
+   * Most elements of a parameter updated at once: the size of the update's temporaries, 512 KiB of
+   * fp32, under the 1 MiB from which glibc maps blocks of their own (see {@code VectorRelaunch}), so
+   * the same heap memory serves slice after slice instead of fresh pages each time.
+   */
+  static final long SLICE_ELEMENTS = 1 << 17;
 
   private final NDManager stateManager;
   private final long slice;
