@@ -21,12 +21,12 @@ import java.util.Map;
  * The schedule advances with the update index the caller passes, applied or not, so it stays aligned
  * with the data; AdamW's own step count (its bias correction) counts applied updates only.
  *
- * <p>Memory: AdamW's moments live in a sub-manager of the model's, outside every step. An applied
- * update frees each gradient as soon as that parameter is updated ({@code set_to_none}), so after
- * an update (applied or skipped) only the weights and moments remain, and a first update's moments replace gradients
- * instead of adding to them. DJL hands out a new handle for a gradient on each {@code getGradient()}
- * call; every handle taken here is closed again, so the parameter manager does not grow step after
- * step.
+ * <p>Memory: AdamW's moments live in a sub-manager of the model's, outside every step. An update
+ * frees each gradient as soon as its parameter is updated ({@code set_to_none}; a skipped update
+ * frees them all), so between updates only the weights and moments remain, and a first update's
+ * moments replace gradients instead of adding to them. DJL hands out a new handle for a gradient on
+ * each {@code getGradient()} call; every handle taken here is closed again, so the parameter manager
+ * does not grow step after step.
  */
 public final class Optimization implements AutoCloseable {
   private final Transformer model;
