@@ -28,8 +28,9 @@ import java.util.Random;
  * writing 5 to {@code /proc/self/clear_refs} (Linux), so one process measures both. The checkpointed
  * variant runs first: memory the allocator keeps after a variant can then only be reused by the next,
  * never counted against the smaller one. Each variant gets a fresh AdamW whose moments are freed
- * afterwards; a short warm-up update first allocates the gradients, so the baseline printed is
- * weights + gradients.
+ * afterwards. A short warm-up update runs first; as every update, it frees the gradients when done,
+ * so the baseline printed is the weights (and the runtime), and each variant's backward makes the
+ * gradients anew, inside its measured peak.
  */
 public final class CheckpointingBenchmark {
   private CheckpointingBenchmark() {}
@@ -52,9 +53,9 @@ public final class CheckpointingBenchmark {
     out.printf("One GRPO update (loss, backward, clipping, AdamW) of 1 row: %d prompt + %d completion tokens, beta 0,"
         + " %d layers, hidden %d, vocabulary %d%n", promptLength, completionLength, model.config().numLayers(),
         model.config().hiddenSize(), model.config().vocabSize());
-    update(model, 16, 16, false, 1); // warm-up: allocates the gradients
+    update(model, 16, 16, false, 1); // warm-up; its update frees the gradients again
     double baseline = MemoryBenchmark.residentMiB();
-    out.printf("baseline RSS (weights + gradients): %.0f MiB%n", baseline);
+    out.printf("baseline RSS (weights and runtime; each update makes and frees the gradients): %.0f MiB%n", baseline);
     out.flush();
     Result checkpointed = update(model, promptLength, completionLength, true, 2);
     Result recorded = update(model, promptLength, completionLength, false, 2);
@@ -64,7 +65,8 @@ public final class CheckpointingBenchmark {
       out.printf("%-22s %12.2f %12.2f %18.0f %18.0f%n", r.checkpointing(), r.forwardBackwardSeconds(),
           r.optimizerSeconds(), r.backwardPeakMiB(), r.updatePeakMiB());
     }
-    out.printf("activations and transients (peak fwd+bwd - baseline): %.0f MiB recorded, %.0f MiB checkpointed%n",
+    out.printf("gradients, activations and transients (peak fwd+bwd - baseline): %.0f MiB recorded, %.0f MiB"
+            + " checkpointed%n",
         recorded.backwardPeakMiB() - baseline, checkpointed.backwardPeakMiB() - baseline);
     out.printf("checkpointing: peak RSS -%.1f%% to the end of backward, -%.1f%% over the whole update (AdamW's moments"
             + " included); forward + backward time %+.1f%%%n",

@@ -7,6 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dro4j.BadInputException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +57,9 @@ public final class LoraAdapter implements AutoCloseable {
 
   /** One adapted module: its two factors. */
   private record Module(String path, NDArray a, NDArray b) {}
+
+  /** Where {@link #dropoutMask} writes a mask before PyTorch copies it; reused, grown when needed. */
+  private ByteBuffer maskBuffer;
 
   private LoraAdapter(LoraConfig config, NDManager manager, Module[][] modules) {
     this.config = config;
@@ -330,7 +336,7 @@ public final class LoraAdapter implements AutoCloseable {
    * The inverted-dropout mask for {@code x [batch, count, in]}: 0 with probability p, else 1 / (1 - p),
    * element e of row b drawn from (row seed b, layer, module, e) by SplitMix64.
    */
-  private NDArray dropoutMask(NDArray x, int layer, int module) {
+  private synchronized NDArray dropoutMask(NDArray x, int layer, int module) {
     Shape shape = x.getShape();
     int batch = Math.toIntExact(shape.get(0));
     if (batch != dropoutRowSeeds.length) {
@@ -340,15 +346,25 @@ public final class LoraAdapter implements AutoCloseable {
     double p = config.loraDropout();
     float keep = (float) (1 / (1 - p));
     long threshold = (long) Math.ceil(p * (1L << 53)); // drop when the 53-bit uniform is below p
-    float[] mask = new float[batch * perRow];
+    int bytes = Math.multiplyExact(batch * perRow, Float.BYTES);
+    // Written into one reused direct buffer, then copied into PyTorch memory: an array made from a
+    // float[] gets a direct buffer of its own that only the garbage collector frees, and a training
+    // step makes 7 masks per layer in the forward and again in a checkpointed backward (3 GB of them
+    // on the Qwen2.5-0.5B shape), which piled up as resident memory until a collection.
+    if (maskBuffer == null || maskBuffer.capacity() < bytes) {
+      maskBuffer = ByteBuffer.allocateDirect(bytes);
+    }
+    ByteBuffer buffer = maskBuffer.slice(0, bytes).order(ByteOrder.nativeOrder());
+    FloatBuffer mask = buffer.asFloatBuffer();
     for (int b = 0; b < batch; b++) {
       long stream = mix(mix(dropoutRowSeeds[b] + GOLDEN * (layer + 1)) + GOLDEN * (module + 1));
       for (int e = 0; e < perRow; e++) {
         long u = mix(stream + GOLDEN * (e + 1L)) >>> 11;
-        mask[b * perRow + e] = u < threshold ? 0f : keep;
+        mask.put(b * perRow + e, u < threshold ? 0f : keep);
       }
     }
-    return Scalars.torchOwned(x.getManager().create(mask, shape));
+    // create() wraps a direct buffer without copying; torchOwned copies it and closes the wrapper
+    return Scalars.torchOwned(x.getManager().create(buffer, shape, DataType.FLOAT32));
   }
 
   /**

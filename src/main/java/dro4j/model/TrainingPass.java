@@ -183,7 +183,10 @@ public final class TrainingPass {
       lps.add(keep(logSoftmax.gather(ids.get(rowRange(c0, c1)), 1).reshape(c1 - c0), manager));
       if (withEntropy) {
         NDArray detached = logSoftmax.stopGradient();
-        entropies.add(keep(detached.exp().mul(detached).sum(new int[] {-1}).neg(), manager));
+        // p * log p into p's own buffer: one [chunk, vocab] temporary instead of two, same products
+        try (NDArray p = detached.exp()) {
+          entropies.add(keep(p.muli(detached).sum(new int[] {-1}).neg(), manager));
+        }
       }
       if (withArgmax) {
         argmaxes.add(keep(logSoftmax.stopGradient().argMax(-1).toType(DataType.INT64, false), manager));
@@ -194,8 +197,15 @@ public final class TrainingPass {
   /** log softmax(head(norm(rows c0..c1 of predicting)) / temperature), {@code [c1 - c0, vocab]}. */
   private NDArray chunkLogSoftmax(NDArray predicting, double temperature, long c0, long c1) {
     NDArray logits = model.logits(model.finalNorm(predicting.get(rowRange(c0, c1))));
-    if (temperature != 1.0) logits = logits.div(Scalars.of(logits, temperature));
-    return logits.logSoftmax(-1);
+    if (temperature != 1.0) {
+      NDArray scaled = logits.div(Scalars.of(logits, temperature));
+      logits.close();
+      logits = scaled;
+    }
+    // log-softmax's backward needs its output only: the [chunk, vocab] logits go as soon as it exists
+    NDArray logSoftmax = logits.logSoftmax(-1);
+    logits.close();
+    return logSoftmax;
   }
 
   private static NDIndex rowRange(long c0, long c1) {

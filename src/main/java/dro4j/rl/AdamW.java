@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dro4j.BadInputException;
 import java.util.Arrays;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -47,7 +49,15 @@ public final class AdamW {
           Pattern.compile("(?:^|\\.)norm(?:$|\\.)"),
           Pattern.compile("_norm(?:$|\\.)"));
 
+  /**
+   * Most elements of a parameter updated at once: the size of the update's temporaries, 512 KiB of
+   * fp32, under the 1 MiB from which glibc maps blocks of their own (see {@code VectorRelaunch}), so
+   * the same heap memory serves slice after slice instead of fresh pages each time.
+   */
+  static final long SLICE_ELEMENTS = 1 << 17;
+
   private final NDManager stateManager;
+  private final long slice;
   private final double beta1;
   private final double beta2;
   private final double epsilon;
@@ -86,6 +96,14 @@ public final class AdamW {
       double epsilon,
       double weightDecay,
       Predicate<String> decays) {
+    this(stateManager, beta1, beta2, epsilon, weightDecay, decays, SLICE_ELEMENTS);
+  }
+
+  /** As above, updating at most {@code slice} elements of a parameter at once (tests use small slices). */
+  AdamW(NDManager stateManager, double beta1, double beta2, double epsilon, double weightDecay,
+      Predicate<String> decays, long slice) {
+    if (slice < 1) throw new IllegalArgumentException("AdamW: slice must be >= 1, got " + slice);
+    this.slice = slice;
     if (stateManager == null) throw new BadInputException("AdamW: no NDManager for the state");
     if (!(beta1 >= 0 && beta1 < 1)) throw new BadInputException("adam_beta1 must be in [0, 1), got " + beta1);
     if (!(beta2 >= 0 && beta2 < 1)) throw new BadInputException("adam_beta2 must be in [0, 1), got " + beta2);
@@ -120,6 +138,21 @@ public final class AdamW {
    * not changed; zeroing them is the caller's job.
    */
   public void step(List<NamedParameter> params, double lr) {
+    step(params, lr, p -> {});
+  }
+
+  /**
+   * One optimizer step, parameter by parameter: {@code updated} is called with each parameter as soon
+   * as its update is done, before the next one's. The trainer frees the gradient there (as {@code
+   * zero_grad(set_to_none=True)} would after the step), so the moments a first step allocates take
+   * the place of gradients already used instead of adding to all of them.
+   *
+   * <p>Moments are created when their parameter's turn comes, and each parameter is updated in slices
+   * of at most {@link #SLICE_ELEMENTS} elements, so no temporary is the size of a parameter. The ops
+   * are element-wise, so the result is the same bits as one pass over the whole tensor. A moment that
+   * does not fit its parameter (restored state of another model) is reported before anything changes.
+   */
+  public void step(List<NamedParameter> params, double lr, Consumer<NamedParameter> updated) {
     if (params == null) throw new BadInputException("AdamW: no parameters given");
     if (!(lr >= 0) || Double.isInfinite(lr)) {
       throw new BadInputException("learning rate must be a finite value >= 0, got " + lr);
@@ -130,44 +163,61 @@ public final class AdamW {
       if (!p.data().getDataType().isFloating()) {
         throw new BadInputException("AdamW: parameter " + p.name() + " is not floating point");
       }
-    }
-    // state first, so that a shape mismatch throws before any parameter changes
-    NDArray[] ms = new NDArray[params.size()];
-    NDArray[] vs = new NDArray[params.size()];
-    for (int i = 0; i < ms.length; i++) {
-      ms[i] = moment(expAvg, params.get(i), 0);
-      vs[i] = moment(expAvgSq, params.get(i), 1);
+      checkState(p);
     }
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
     double stepSize = lr / bc1;
-    for (int i = 0; i < ms.length; i++) {
-      NamedParameter p = params.get(i);
-      NDArray data = p.data();
-      NDArray m = ms[i];
-      NDArray v = vs[i];
-      NDArray g = p.grad();
-      boolean converted = g.getDataType() != data.getDataType();
-      if (converted) g = g.toType(data.getDataType(), true);
-      try {
-        if (weightDecay != 0 && decays.test(p.name())) {
-          data.muli(1 - lr * weightDecay);
+    double decay = weightDecay != 0 ? 1 - lr * weightDecay : 1;
+    for (NamedParameter p : params) {
+      NDArray m = moment(expAvg, p, 0);
+      NDArray v = moment(expAvgSq, p, 1);
+      boolean decays = weightDecay != 0 && this.decays.test(p.name());
+      long rows = p.data().getShape().dimension() == 0 ? 1 : p.data().getShape().get(0);
+      long rowSize = Math.max(1, p.data().size() / Math.max(1, rows));
+      long sliceRows = Math.max(1, slice / rowSize);
+      if (p.data().getShape().dimension() == 0 || sliceRows >= rows) {
+        update(p.data(), p.grad(), m, v, decays ? decay : 1, stepSize, bc2Sqrt);
+      } else {
+        for (long r0 = 0; r0 < rows; r0 += sliceRows) {
+          NDIndex range = new NDIndex("{}:{}", r0, Math.min(rows, r0 + sliceRows));
+          try (NDArray d = p.data().get(range);
+              NDArray g = p.grad().get(range);
+              NDArray ms = m.get(range);
+              NDArray vs = v.get(range)) {
+            update(d, g, ms, vs, decays ? decay : 1, stepSize, bc2Sqrt);
+          }
         }
-        try (NDArray scaled = g.mul(1 - beta1)) {
-          m.muli(beta1).addi(scaled);
-        }
-        try (NDArray sq = g.square()) {
-          v.muli(beta2).addi(sq.muli(1 - beta2));
-        }
-        try (NDArray denom = v.sqrt();
-            NDArray update = m.mul(stepSize)) {
-          denom.divi(bc2Sqrt).addi(epsilon);
-          data.subi(update.divi(denom));
-        }
-      } finally {
-        if (converted) g.close();
       }
+      updated.accept(p);
+    }
+  }
+
+  /**
+   * The update of one parameter, or of matching slices of it, its gradient and its moments: decay,
+   * both moments, then the step, each an in-place op on {@code data}, {@code m} and {@code v}.
+   */
+  private void update(NDArray data, NDArray gradient, NDArray m, NDArray v, double decay, double stepSize,
+      double bc2Sqrt) {
+    NDArray g = gradient;
+    boolean converted = g.getDataType() != data.getDataType();
+    if (converted) g = g.toType(data.getDataType(), true);
+    try {
+      if (decay != 1) data.muli(decay);
+      try (NDArray scaled = g.mul(1 - beta1)) {
+        m.muli(beta1).addi(scaled);
+      }
+      try (NDArray sq = g.square()) {
+        v.muli(beta2).addi(sq.muli(1 - beta2));
+      }
+      try (NDArray denom = v.sqrt();
+          NDArray update = m.mul(stepSize)) {
+        denom.divi(bc2Sqrt).addi(epsilon);
+        data.subi(update.divi(denom));
+      }
+    } finally {
+      if (converted) g.close();
     }
   }
 
@@ -231,26 +281,36 @@ public final class AdamW {
     }
   }
 
-  /** The moment (0 = m, 1 = v) of {@code p}, created as zeros or from restored state. */
-  private NDArray moment(Map<String, NDArray> state, NamedParameter p, int which) {
-    NDArray s = state.get(p.name());
+  /** Throws when {@code p}'s state (kept or restored) does not fit it; allocates nothing. */
+  private void checkState(NamedParameter p) {
+    NDArray s = expAvg.get(p.name());
     if (s != null) {
       if (!s.getShape().equals(p.data().getShape())) {
         throw new BadInputException(
             "AdamW: parameter " + p.name() + " has shape " + p.data().getShape()
                 + " but its optimizer state " + s.getShape());
       }
-      return s;
+      return;
     }
+    float[][] restored = pending.get(p.name());
+    if (restored == null) return;
+    long size = p.data().getShape().size();
+    for (float[] moment : restored) {
+      if (moment.length != size) {
+        throw new BadInputException(
+            "AdamW state of " + p.name() + ": " + moment.length + " values for a parameter of "
+                + size + " " + Arrays.toString(p.data().getShape().getShape()));
+      }
+    }
+  }
+
+  /** The moment (0 = m, 1 = v) of {@code p} (checked by {@link #checkState}), created as zeros or from restored state. */
+  private NDArray moment(Map<String, NDArray> state, NamedParameter p, int which) {
+    NDArray s = state.get(p.name());
+    if (s != null) return s;
     float[][] restored = pending.get(p.name());
     DataType type = p.data().getDataType();
     if (restored != null) {
-      long size = p.data().getShape().size();
-      if (restored[which].length != size) {
-        throw new BadInputException(
-            "AdamW state of " + p.name() + ": " + restored[which].length + " values for a parameter of "
-                + size + " " + Arrays.toString(p.data().getShape().getShape()));
-      }
       s = stateManager.create(restored[which], p.data().getShape());
       if (type != DataType.FLOAT32) {
         NDArray f32 = s;

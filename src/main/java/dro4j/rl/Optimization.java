@@ -3,6 +3,8 @@ package dro4j.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dro4j.model.Transformer;
 import dro4j.rl.config.TrainingArguments;
 import java.util.ArrayList;
@@ -19,9 +21,12 @@ import java.util.Map;
  * The schedule advances with the update index the caller passes, applied or not, so it stays aligned
  * with the data; AdamW's own step count (its bias correction) counts applied updates only.
  *
- * <p>Memory: AdamW's moments live in a sub-manager of the model's, outside every step. DJL hands
- * out a new handle for a gradient on each {@code getGradient()} call; every handle taken here is
- * closed again, so the parameter manager does not grow step after step.
+ * <p>Memory: AdamW's moments live in a sub-manager of the model's, outside every step. An update
+ * frees each gradient as soon as its parameter is updated ({@code set_to_none}; a skipped update
+ * frees them all), so between updates only the weights and moments remain, and a first update's
+ * moments replace gradients instead of adding to them. DJL hands out a new handle for a gradient on
+ * each {@code getGradient()} call; every handle taken here is closed again, so the parameter manager
+ * does not grow step after step.
  */
 public final class Optimization implements AutoCloseable {
   private final Transformer model;
@@ -71,8 +76,10 @@ public final class Optimization implements AutoCloseable {
     try (NDManager scratch = model.manager().newSubManager()) {
       NDArray zero = scratch.create(0f);
       for (NDArray p : model.trainableParameters().values()) {
-        if (p.hasGradient()) {
-          try (NDArray g = p.getGradient()) {
+        // a released gradient (see update) has nothing to zero; getGradient would make a zeros array
+        NDArray g = p.hasGradient() ? JniUtils.getGradient((PtNDArray) p) : null;
+        if (g != null) {
+          try (g) {
             g.set(all, zero);
           }
         }
@@ -87,8 +94,8 @@ public final class Optimization implements AutoCloseable {
 
   /**
    * Clips the accumulated gradients (when {@code max_grad_norm} > 0) and applies AdamW at the
-   * scheduled rate, unless the gradient norm is not finite. Gradients are left as they are; zero them
-   * before the next window.
+   * scheduled rate, unless the gradient norm is not finite. Either way the gradients are freed
+   * afterwards (each one as soon as its parameter is updated), so the next window starts from none.
    *
    * @param updateIndex 0-based index of this update in the run (for the schedule)
    */
@@ -103,11 +110,27 @@ public final class Optimization implements AutoCloseable {
       if (!Double.isFinite(norm)) {
         return new Update(false, norm, lr);
       }
-      adam.step(params, lr);
+      adam.step(params, lr, Optimization::releaseGradient);
       return new Update(true, norm, lr);
     } finally {
-      for (NamedParameter p : params) p.grad().close();
+      // a skipped update frees them too: no NaN gradient is left for the next window
+      for (NamedParameter p : params) {
+        if (!p.grad().isReleased()) releaseGradient(p);
+      }
     }
+  }
+
+  /**
+   * Frees the gradient of a parameter whose update is done, as {@code zero_grad(set_to_none=True)}
+   * does (DJL has no call for that): the parameter's handle is swapped for one over the same storage
+   * without autograd state, so the gradient tensor has no owner left. The next backward creates it
+   * again, holding exactly the sum of its contributions (no zeros to add them to).
+   */
+  private static void releaseGradient(NamedParameter p) {
+    p.grad().close();
+    NDArray fresh = p.data().stopGradient();
+    fresh.setRequiresGradient(true);
+    p.data().intern(fresh);
   }
 
   /** The optimizer (its moments and step count are what a checkpoint saves). */

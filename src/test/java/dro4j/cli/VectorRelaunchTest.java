@@ -84,4 +84,14 @@ class VectorRelaunchTest {
     Child bad = child(Map.of(), c, "generate", "--max-new-tokens", "x");
     assertThat(bad.code()).isEqualTo(2); // the child's exit code comes back
   }
+
+  @Test
+  void theChildGetsAFixedMmapThresholdUnlessOneIsSet() {
+    java.util.Map<String, String> env = new java.util.HashMap<>();
+    VectorRelaunch.allocatorSettings(env);
+    assertThat(env).containsEntry("MALLOC_MMAP_THRESHOLD_", "1048576");
+    java.util.Map<String, String> mine = new java.util.HashMap<>(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "65536"));
+    VectorRelaunch.allocatorSettings(mine);
+    assertThat(mine).containsEntry("MALLOC_MMAP_THRESHOLD_", "65536");
+  }
 }

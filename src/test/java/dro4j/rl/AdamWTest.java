@@ -161,6 +161,54 @@ class AdamWTest extends NdTest {
   }
 
   @Test
+  void slicedUpdatesAreBitIdenticalToWholeTensorOnes() {
+    // a [7, 5] matrix in slices of 2 rows (10 elements), a 13-vector in slices of 10, against one pass each
+    AdamW sliced = new AdamW(m, 0.9, 0.999, 1e-8, 0.01, name -> !name.equals("b"), 10);
+    AdamW whole = new AdamW(m, 0.9, 0.999, 1e-8, 0.01, name -> !name.equals("b"), Long.MAX_VALUE);
+    java.util.Random rng = new java.util.Random(3);
+    float[] w0 = randoms(rng, 35);
+    float[] b0 = randoms(rng, 13);
+    NDArray w1 = m.create(w0.clone(), new Shape(7, 5));
+    NDArray b1 = m.create(b0.clone(), new Shape(13));
+    NDArray w2 = m.create(w0.clone(), new Shape(7, 5));
+    NDArray b2 = m.create(b0.clone(), new Shape(13));
+    for (int s = 0; s < 4; s++) {
+      NDArray gw = m.create(randoms(rng, 35), new Shape(7, 5));
+      NDArray gb = m.create(randoms(rng, 13), new Shape(13));
+      sliced.step(List.of(new NamedParameter("w", w1, gw), new NamedParameter("b", b1, gb)), 1e-2 * (s + 1));
+      whole.step(List.of(new NamedParameter("w", w2, gw), new NamedParameter("b", b2, gb)), 1e-2 * (s + 1));
+    }
+    assertThat(w1.toFloatArray()).containsExactly(w2.toFloatArray());
+    assertThat(b1.toFloatArray()).containsExactly(b2.toFloatArray());
+    assertThat(sliced.expAvg("w")).containsExactly(whole.expAvg("w"));
+    assertThat(sliced.expAvgSq("w")).containsExactly(whole.expAvgSq("w"));
+    assertThat(sliced.expAvgSq("b")).containsExactly(whole.expAvgSq("b"));
+    assertThat(w1.toFloatArray()).isNotEqualTo(w0);
+  }
+
+  private static float[] randoms(java.util.Random rng, int n) {
+    float[] f = new float[n];
+    for (int i = 0; i < n; i++) f[i] = (float) rng.nextGaussian();
+    return f;
+  }
+
+  @Test
+  void eachParameterIsDoneBeforeTheNextOneStartsAndGetsItsMomentsOnlyThen() {
+    NDArray p = Nd.vector(m, 1.0, 2.0);
+    NDArray q = Nd.vector(m, 3.0, 4.0);
+    NDArray g = Nd.vector(m, 0.5, -0.5);
+    AdamW opt = new AdamW(m, 0.9, 0.999, 1e-8, 0.0);
+    List<String> seen = new java.util.ArrayList<>();
+    opt.step(List.of(new NamedParameter("p", p, g), new NamedParameter("q", q, g)), 0.1, done -> {
+      seen.add(done.name() + ": p moved " + (p.toFloatArray()[0] != 1f) + ", q moved " + (q.toFloatArray()[0] != 3f)
+          + ", state " + opt.stateNames());
+    });
+    // when p is reported, p has moved, q has not and has no moments yet
+    assertThat(seen).containsExactly("p: p moved true, q moved false, state [p]",
+        "q: p moved true, q moved true, state [p, q]");
+  }
+
+  @Test
   void updatesAutogradParametersInPlace() {
     NDArray w = Nd.vector(m, 1.0, -2.0);
     w.setRequiresGradient(true);
