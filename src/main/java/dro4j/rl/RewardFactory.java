@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Creates the configured rewards ({@code rewards: [{name: ..., <params>}]}) by name. The trainer
  * depends only on this interface; by default every reward of {@link RewardRegistry#standard()} is
- * available ({@code dro4j reward --list} documents them).
+ * available ({@code dro4j reward --list} documents them), and a name with a dot that is not one of them
+ * is a class name: a public class implementing {@link Reward} with a public constructor taking the
+ * entry's parameters ({@code Map<String, Object>}) or a public no-argument one.
  */
 @FunctionalInterface
 public interface RewardFactory {
@@ -20,9 +22,14 @@ public interface RewardFactory {
    */
   Reward create(String name, Map<String, Object> params);
 
-  /** Every reward of the standard registry: r3 and the likelihood family, verifiable, judges, combinators, keyword. */
+  /**
+   * Every reward of the standard registry (r3 and the likelihood family, verifiable, judges, combinators,
+   * keyword), and reward classes by name.
+   */
   static RewardFactory builtIn() {
     RewardRegistry registry = RewardRegistry.standard();
-    return registry::build;
+    return (name, params) -> registry.entry(name).isEmpty() && RewardClasses.looksLikeClassName(name)
+        ? RewardClasses.create(name, params)
+        : registry.build(name, params);
   }
 }

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SparkTrainTest {
   @TempDir static Path dir;
+  static Path data;
   static Path job;
 
   @BeforeAll
@@ -34,8 +35,17 @@ class SparkTrainTest {
     for (int i = 0; i < 4; i++) {
       lines.add(SparkCommandsTest.exampleLine("s" + i, SparkCommandsTest.OPENINGS[i], SparkCommandsTest.NEXT[i]));
     }
-    Path data = Files.write(dir.resolve("train.jsonl"), lines);
-    job = Files.writeString(dir.resolve("job.yaml"), String.join("\n",
+    data = Files.write(dir.resolve("train.jsonl"), lines);
+    job = writeJob("job.yaml", 3,
+        "  - name: r3",
+        "  - name: keyword",
+        "    weight: 0.5",
+        "    words: [park]");
+  }
+
+  /** The LoRA job on the four stories, for {@code steps} steps (a checkpoint every 2), with these rewards: lines. */
+  static Path writeJob(String file, int steps, String... rewards) throws IOException {
+    List<String> lines = new ArrayList<>(List.of(
         "model: bundled:stories260K",
         "task: jsonl",
         "dataset: " + data,
@@ -48,15 +58,13 @@ class SparkTrainTest {
         "temperature: 1.0",
         "learning_rate: 0.01",
         "beta: 0.04",
-        "max_steps: 3",
+        "max_steps: " + steps,
         "save_steps: 2",
         "seed: 11",
-        "rewards:",
-        "  - name: r3",
-        "  - name: keyword",
-        "    weight: 0.5",
-        "    words: [park]",
-        ""));
+        "rewards:"));
+    lines.addAll(List.of(rewards));
+    lines.add("");
+    return Files.writeString(dir.resolve(file), String.join("\n", lines));
   }
 
   @Test
@@ -86,6 +94,36 @@ class SparkTrainTest {
         spark.toString(), "--rollout_workers", "spark", "--master", "local[2]", "--resume");
     assertThat(r.code()).as(r.err()).isZero();
     assertSameCheckpoint(a, b);
+  }
+
+  @Test
+  void aRolloutTaskFailedOnPurposeIsRetriedAndTheCheckpointIsUnchanged() throws IOException {
+    // a reward class of this build, named in the job: in-process it never fails
+    Path attempts = dir.resolve("flaky-attempts.txt");
+    Path flakyJob = writeJob("flaky.yaml", 2,
+        "  - name: r3",
+        "  - name: " + FlakyReward.class.getName(),
+        "    words: [park]",
+        "    fails_at: s1",
+        "    attempts: " + attempts);
+    Path local = dir.resolve("flaky-local");
+    SparkCommandsTest.Result c = SparkCommandsTest.core("train", "--config", flakyJob.toString(), "--output_dir",
+        local.toString());
+    assertThat(c.code()).as(c.err()).isZero();
+    assertThat(attempts).doesNotExist();
+    // local[2,2]: each task may be tried twice; the task sampling s1's group fails on its first attempt
+    Path spark = dir.resolve("flaky-spark");
+    SparkCommandsTest.Result s = SparkCommandsTest.spark("train", "--config", flakyJob.toString(), "--output_dir",
+        spark.toString(), "--rollout_workers", "spark", "--master", "local[2,2]");
+    assertThat(s.code()).as(s.err()).isZero();
+    assertSameCheckpoint(local.resolve("checkpoint-2"), spark.resolve("checkpoint-2"));
+    JsonNode last = withoutTimings(local.resolve("checkpoint-2").resolve("trainer_state.json")).get("log_history").get(1);
+    assertThat(last.get("grad_norm").asDouble()).isPositive();
+    // every step that sampled s1 failed once and was retried, once
+    List<String> tries = Files.readAllLines(attempts);
+    assertThat(tries).isNotEmpty().contains("0", "1");
+    assertThat(tries.stream().filter("0"::equals).count()).isEqualTo(tries.stream().filter("1"::equals).count());
+    assertThat(tries).containsOnly("0", "1");
   }
 
   static void assertSameCheckpoint(Path a, Path b) throws IOException {
