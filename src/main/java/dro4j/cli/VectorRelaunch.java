@@ -27,7 +27,7 @@ final class VectorRelaunch {
 
   /** What decides the relaunch, read from this JVM. */
   record Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
-      String decodeSetting, String javaHome, String classPath, List<String> jvmOptions) {
+      String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass) {
     static Inputs current() {
       String setting = System.getProperty("dro4j.decode", System.getenv("DRO4J_DECODE"));
       List<String> options;
@@ -38,12 +38,40 @@ final class VectorRelaunch {
       }
       return new Inputs(FastDecode.available(), ModuleFinder.ofSystem().find(FastDecode.MODULE).isPresent(),
           System.getProperty(MARKER) != null, System.getenv("DRO4J_NO_RELAUNCH") != null, setting,
-          System.getProperty("java.home"), System.getProperty("java.class.path"), options);
+          System.getProperty("java.home"), System.getProperty("java.class.path"), options,
+          jarMainClass(System.getProperty("java.class.path")));
+    }
+
+    /** The manifest's Main-Class when the class path is one jar (as under {@code java -jar}), else null. */
+    static String jarMainClass(String classPath) {
+      if (classPath == null || !classPath.endsWith(".jar") || classPath.contains(java.io.File.pathSeparator)) return null;
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(classPath)) {
+        java.util.jar.Manifest manifest = jar.getManifest();
+        return manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
+      } catch (IOException | SecurityException e) {
+        return null;
+      }
     }
   }
 
-  /** The child's command line, or null when this JVM should run the command itself. */
+  /** The child's command line for dro4j's {@link Main}, or null when this JVM should run the command itself. */
   static List<String> command(Inputs in, String[] args) {
+    return command(in, Main.class.getName(), false, args);
+  }
+
+  /**
+   * The child's command line for {@code mainClass} only when this JVM runs the jar whose Main-Class it is
+   * ({@code java -jar}), else null: dro4j-spark relaunches from {@code java -jar dro4j-spark.jar}, never
+   * under {@code spark-submit}, whose launcher a second JVM would bypass.
+   */
+  static List<String> jarCommand(Inputs in, String mainClass, String[] args) {
+    return command(in, mainClass, true, args);
+  }
+
+  private static List<String> command(Inputs in, String mainClass, boolean onlyAsJar, String[] args) {
+    if (onlyAsJar && !mainClass.equals(in.jarMainClass())) {
+      return null;
+    }
     if (in.modulePresent() || !in.runtimeHasModule() || in.alreadyRelaunched() || in.optedOut()
         || in.jvmOptions() == null || in.classPath() == null || in.classPath().isBlank() || in.javaHome() == null) {
       return null;
@@ -68,9 +96,15 @@ final class VectorRelaunch {
     cmd.add("--add-modules");
     cmd.add(FastDecode.MODULE);
     cmd.add("-D" + MARKER + "=true");
-    cmd.add("-cp");
-    cmd.add(in.classPath());
-    cmd.add(Main.class.getName());
+    if (mainClass.equals(in.jarMainClass())) {
+      // rerun the jar itself, so that its manifest (dro4j-spark's Add-Opens for Spark) applies to the child too
+      cmd.add("-jar");
+      cmd.add(in.classPath());
+    } else {
+      cmd.add("-cp");
+      cmd.add(in.classPath());
+      cmd.add(mainClass);
+    }
     cmd.addAll(List.of(args));
     return cmd;
   }
