@@ -85,13 +85,7 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // java -jar cannot add jdk.incubator.vector: rerun with it so decoding uses the Java kernels
-    java.util.List<String> relaunch = VectorRelaunch.command(VectorRelaunch.Inputs.current(), args);
-    if (relaunch != null) {
-      int code = VectorRelaunch.run(relaunch);
-      if (code >= 0) {
-        System.exit(code);
-      }
-    }
+    VectorRelaunch.runAndExit(VectorRelaunch.command(VectorRelaunch.Inputs.current(), args));
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 

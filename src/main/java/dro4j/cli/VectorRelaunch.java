@@ -124,6 +124,17 @@ final class VectorRelaunch {
   }
 
   /**
+   * Runs {@code cmd} (a {@link #command} or {@link #jarCommand}; nothing when null) and exits this JVM with
+   * its exit code; returns when there is no child to run or it could not start, so the caller runs the
+   * command itself.
+   */
+  static void runAndExit(List<String> cmd) {
+    if (cmd == null) return;
+    int code = run(cmd);
+    if (code >= 0) System.exit(code);
+  }
+
+  /**
    * Runs {@code cmd} with this process's standard streams and returns its exit code, or -1 when it
    * could not start (the caller then runs the command itself).
    */

@@ -35,12 +35,7 @@ public final class SparkMain implements Runnable {
 
   public static void main(String[] args) {
     // java -jar cannot add jdk.incubator.vector: rerun the jar with it so decoding uses the Java kernels
-    java.util.List<String> relaunch =
-        VectorRelaunch.jarCommand(VectorRelaunch.Inputs.current(), SparkMain.class.getName(), args);
-    if (relaunch != null) {
-      int code = VectorRelaunch.run(relaunch);
-      if (code >= 0) System.exit(code);
-    }
+    VectorRelaunch.runAndExit(VectorRelaunch.jarCommand(VectorRelaunch.Inputs.current(), SparkMain.class.getName(), args));
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 }
