@@ -56,6 +56,12 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
           + " (<think> the cells the program reads and its steps </think>) before its tool call.")
   boolean reasoning;
 
+  @Option(names = "--direct-share", paramLabel = "P", defaultValue = "0",
+      description = "With --format finqa-tools: the share of conversations (drawn per example) that answer without"
+          + " the calculator, the reasoning then the final number in one assistant turn (implies --reasoning"
+          + " for those). Default 0.")
+  double directShare;
+
   @Override
   public Integer call() {
     int[] o = range("--operations", operations);
@@ -65,7 +71,7 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
     if (out.toAbsolutePath().getParent() != null) out.toAbsolutePath().getParent().toFile().mkdirs();
     switch (format) {
       case "sft" -> ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
-      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning));
+      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning, directShare));
       case "finqa" -> {
         com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
         for (dro4j.data.finqa.FinQaRecord rec : SyntheticFinQa.generate(seed, count, settings)) {

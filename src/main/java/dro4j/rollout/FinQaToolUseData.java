@@ -21,6 +21,12 @@ import java.util.Map;
  * final result alone. A table operation is one call naming the row ({@code {"row": "net revenue"}});
  * {@code const_N} is N.
  *
+ * <p>With a {@code directShare} &gt; 0 ({@code --direct-share}) that share of the conversations answers
+ * without the calculator: one assistant turn with the reasoning and the final number, as a model that
+ * has seen the tools but does not rely on them yet. Which ones is drawn per example from (seed, index),
+ * so example i of a seed is the same whatever the count. A warm start on such a mix calls the tools on
+ * some questions only, which leaves GRPO something it can learn on any question: that calling pays.
+ *
  * <p>Each example keeps the FinQA fields and metadata of {@link FinQaRecord#toExample}, {@code prompt}
  * (the first observation), the final answer as reference, {@code messages} (TRL's conversational
  * format, assistant tool calls as {@code tool_calls}) and {@code tools} (the calculator's JSON schemas):
@@ -42,9 +48,48 @@ public final class FinQaToolUseData {
    *     the program), before its tool call
    */
   public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning) {
+    return synthetic(seed, count, settings, reasoning, 0);
+  }
+
+  /**
+   * The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}, {@code
+   * directShare} of them answering without the calculator ({@link #directExample}).
+   *
+   * @param directShare in [0, 1]: the probability that an example answers directly, drawn per example
+   *     from (seed, index)
+   */
+  public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning,
+      double directShare) {
+    if (!(directShare >= 0 && directShare <= 1)) {
+      throw new IllegalArgumentException("the direct-answer share must be in [0, 1], got " + directShare);
+    }
     List<Example> out = new ArrayList<>(count);
-    for (FinQaRecord r : SyntheticFinQa.generate(seed, count, settings)) out.add(example(r, reasoning));
+    List<FinQaRecord> records = SyntheticFinQa.generate(seed, count, settings);
+    for (int i = 0; i < records.size(); i++) {
+      // its own stream per (seed, index), apart from the generator's (SplittableRandom mixes its seed)
+      boolean direct = directShare > 0
+          && new java.util.SplittableRandom(~seed * 0x9E3779B97F4A7C15L + i).nextDouble() < directShare;
+      out.add(direct ? directExample(records.get(i)) : example(records.get(i), reasoning));
+    }
     return out;
+  }
+
+  /**
+   * The conversation of one record answered without the calculator: the environment's first observation,
+   * then one assistant turn with finqa-tiny's reasoning ({@code <think>} the cells and steps {@code
+   * </think>}) and the final number as the calculator would have printed it.
+   */
+  public static Example directExample(FinQaRecord record) {
+    Example withTools = example(record, true);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> messages = (List<Map<String, Object>>) withTools.metadata().get("messages");
+    String think = String.valueOf(messages.get(1).get("content"));
+    List<Map<String, Object>> direct = new ArrayList<>();
+    direct.add(messages.get(0));
+    direct.add(message("assistant", think + " " + withTools.reference()));
+    Map<String, Object> metadata = new LinkedHashMap<>(withTools.metadata());
+    metadata.put("messages", direct);
+    return new Example(withTools.id(), withTools.fields(), withTools.reference(), metadata);
   }
 
   /** The conversation of one record (see {@link #synthetic(long, int, SyntheticFinQa.Settings, boolean)}). */

@@ -63,8 +63,10 @@ class ConversationTokensTest {
     Example reasoning = FinQaToolUseData.synthetic(6, 1, SyntheticFinQa.Settings.fixed(2, 2, 2), true).get(0);
     assertThat(((Map<?, ?>) ((List<?>) reasoning.metadata().get(SftTrainer.MESSAGES)).get(1)).get("content").toString())
         .startsWith("<think> the ").endsWith("</think>");
+    // and one answered without the calculator (--direct-share)
+    Example direct = FinQaToolUseData.directExample(dro4j.data.finqa.SyntheticFinQa.generate(7, 1, SyntheticFinQa.Settings.fixed(2, 2, 2)).get(0));
     for (Example e : List.of(examples.get(0), FinQaToolUseData.synthetic(4, 1, SyntheticFinQa.Settings.fixed(1, 2, 2)).get(0),
-        reasoning)) {
+        reasoning, direct)) {
       List<ChatMessage> messages = new ArrayList<>();
       for (Object m : (List<?>) e.metadata().get(SftTrainer.MESSAGES)) messages.add(ChatMessage.fromMap((Map<?, ?>) m, e.id()));
       @SuppressWarnings("unchecked")
