@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Acceptance experiment of issue 11: GRPO in environment finqa_calculator from the tool-use warm start
 # (bundled:finqa-tiny-tools), seeds 1, 2 and 3 one after another, each evaluated on the 64 held-out
-# records before and after training (greedy): tool-call success rate and final-answer accuracy.
+# records before and after training (8 sampled trajectories each, as the job says): tool-call success
+# rate, trajectories with a successful call and final-answer accuracy.
 # Prints one line per seed and the mean rise against the spread between seeds; docs/results.md
 # ("Agents: calculator environment") has a measured run.
 #

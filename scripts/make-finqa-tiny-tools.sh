@@ -8,7 +8,9 @@
 #   INSTALL=1 scripts/make-finqa-tiny-tools.sh       # also copy the result into src/main/resources
 #
 # Stage 1: 400 updates of 8 conversations (the calls); stage 2: 480 updates with finqa-tiny's reasoning
-# before the first call. About 25 minutes on one thread of a loaded 2-core machine.
+# before the first call; stage 3: 120 updates on a mix where half the conversations answer without the
+# calculator, so that the warm start calls it on some questions only. About 35 minutes on one thread of
+# a loaded 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 W="${1:-trainer_output/finqa-tiny-tools}"
@@ -38,8 +40,17 @@ rm -rf "$W/sft2"
 "${D[@]}" sft --config "$HERE/sft-reasoning.yaml" --model="$STAGE1" --dataset="$W/sft2-train.jsonl" --output_dir="$W/sft2" \
   --eval-dataset "$W/sft2-heldout.jsonl" | tee "$W/sft2.log"
 
-# 4. The model folder: weights, config and tokenizer of the final checkpoint plus the licence and card.
-FINAL="$(ls -d "$W"/sft2/checkpoint-* | sort -t- -k2 -n | tail -1)"
+# 4. Stage 3: from stage 2's model, the reasoning-then-call conversations mixed with ones that answer
+#    without the calculator (the reasoning, then the final number), half and half; seeds 5 and 1005.
+STAGE2="$(ls -d "$W"/sft2/checkpoint-* | sort -t- -k2 -n | tail -1)"
+"${D[@]}" synthetic-finqa --seed 5 --count 2000 --rows 2-3 --years 2 --format finqa-tools --reasoning --direct-share 0.5 --out "$W/sft3-train.jsonl"
+"${D[@]}" synthetic-finqa --seed 1005 --count 64 --rows 2-3 --years 2 --format finqa-tools --reasoning --direct-share 0.5 --out "$W/sft3-heldout.jsonl"
+rm -rf "$W/sft3"
+"${D[@]}" sft --config "$HERE/sft-mixed.yaml" --model="$STAGE2" --dataset="$W/sft3-train.jsonl" --output_dir="$W/sft3" \
+  --eval-dataset "$W/sft3-heldout.jsonl" | tee "$W/sft3.log"
+
+# 5. The model folder: weights, config and tokenizer of the final checkpoint plus the licence and card.
+FINAL="$(ls -d "$W"/sft3/checkpoint-* | sort -t- -k2 -n | tail -1)"
 OUT="$W/finqa-tiny-tools"
 rm -rf "$OUT" && mkdir -p "$OUT"
 for f in config.json model.safetensors generation_config.json tokenizer.json tokenizer_config.json; do

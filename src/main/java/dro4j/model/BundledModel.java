@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  *       on synthetic FinQA-style data; it reasons inside {@code <think>...</think>} and answers with a
  *       FinQA program (Apache-2.0; {@code scripts/make-finqa-tiny.sh} reproduces it);
  *   <li>{@code bundled:finqa-tiny-tools}: finqa-tiny after a short SFT on synthetic tool-use
- *       conversations, so that it calls the calculator of {@code environment: finqa_calculator} and then
- *       answers ({@code scripts/make-finqa-tiny-tools.sh} reproduces it).
+ *       conversations, so that it calls the calculator of {@code environment: finqa_calculator} on about
+ *       half the questions and then answers, and answers the others without it, as a policy GRPO can
+ *       teach to call ({@code scripts/make-finqa-tiny-tools.sh} reproduces it).
  * </ul>
  *
  * <p>The safetensors reader memory-maps files, so the resources are copied once to
@@ -49,7 +50,7 @@ public final class BundledModel {
   private static final Map<String, Bundle> BUNDLES = Map.of(
       NAME, new Bundle("1", COMMON_FILES),
       FINQA_TINY, new Bundle("1", concat(COMMON_FILES, "MODEL_CARD.md")),
-      FINQA_TINY_TOOLS, new Bundle("2", concat(COMMON_FILES, "MODEL_CARD.md")));
+      FINQA_TINY_TOOLS, new Bundle("3", concat(COMMON_FILES, "MODEL_CARD.md")));
 
   private record Bundle(String version, List<String> files) {}
 
