@@ -2,7 +2,9 @@ package dro4j.model;
 
 import ai.djl.ndarray.NDArray;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +18,11 @@ import java.util.Map;
  * <p>Linear layers are batched matrix-vector products that read each weight row once for all active
  * rows, split by output rows over {@link FastDecode#threads()}. Rows that feed nothing this step are
  * skipped (their slot is written as padding, never attended).
+ *
+ * <p>With a LoRA adapter ({@link #step(KvCache, int[], boolean[], LoraAdapter)}) each targeted
+ * projection is {@code x W^T + b + scale * (x A^T) B^T}, as the libtorch path computes it without
+ * dropout: the adapter's factors are viewed in place like the base weights, so training updates to
+ * them are seen by the next step, and a step without an adapter reads the base only.
  */
 final class CpuDecoder {
   /** Largest direct buffer per weight chunk (rows never straddle chunks). */
@@ -34,6 +41,9 @@ final class CpuDecoder {
   private final Weights finalNorm;
   private final LayerWeights[] layers;
   private final float[] inverseFrequencies;
+  private final long maxChunkBytes;
+  /** In-place views of the last adapter a step was given, or null. */
+  private volatile AdapterViews adapterViews;
   /** Where step times are added up, or null (the normal case). */
   private volatile DecodeProfile profile;
 
@@ -42,9 +52,52 @@ final class CpuDecoder {
       Weights qNorm, Weights kNorm, Weights v, Weights vBias, Weights o, Weights oBias, Weights postNorm,
       Weights gate, Weights gateBias, Weights up, Weights upBias, Weights down, Weights downBias) {}
 
+  /**
+   * In-place views of a LoRA adapter's factors: {@code a[layer][module]} ({@code [r, in]}) and {@code
+   * b[layer][module]} ({@code [out, r]}) by {@link LoraConfig#LINEAR_MODULES} index, null where a
+   * module has no adapter; {@code scale} is lora_alpha / r (or its rsLoRA form) in fp32.
+   */
+  private record AdapterViews(LoraAdapter source, Weights[][] a, Weights[][] b, float scale) {
+    static AdapterViews of(LoraAdapter adapter, long maxChunkBytes) {
+      int layers = adapter.layerCount();
+      int modules = LoraConfig.LINEAR_MODULES.size();
+      Weights[][] a = new Weights[layers][modules];
+      Weights[][] b = new Weights[layers][modules];
+      for (int l = 0; l < layers; l++) {
+        for (int m = 0; m < modules; m++) {
+          NDArray fa = adapter.factorA(l, m);
+          if (fa != null) {
+            a[l][m] = Weights.of(fa, maxChunkBytes);
+            b[l][m] = Weights.of(adapter.factorB(l, m), maxChunkBytes);
+          }
+        }
+      }
+      return new AdapterViews(adapter, a, b, (float) adapter.config().scale());
+    }
+
+    /** The A views of {@code modules} of layer {@code layer} (null entries where not targeted). */
+    Weights[] a(int layer, int... modules) {
+      Weights[] out = new Weights[modules.length];
+      for (int i = 0; i < modules.length; i++) {
+        out[i] = a[layer][modules[i]];
+      }
+      return out;
+    }
+
+    /** The B views of {@code modules} of layer {@code layer} (null entries where not targeted). */
+    Weights[] b(int layer, int... modules) {
+      Weights[] out = new Weights[modules.length];
+      for (int i = 0; i < modules.length; i++) {
+        out[i] = b[layer][modules[i]];
+      }
+      return out;
+    }
+  }
+
   CpuDecoder(ModelConfig config, Map<String, NDArray> parameters, DecodeThreads threads, long maxChunkBytes) {
     this.config = config;
     this.threads = threads;
+    this.maxChunkBytes = maxChunkBytes;
     this.embed = Weights.of(parameters.get("model.embed_tokens.weight"), maxChunkBytes);
     this.lmHead = config.tieWordEmbeddings() ? embed : Weights.of(parameters.get("lm_head.weight"), maxChunkBytes);
     this.finalNorm = Weights.of(parameters.get("model.norm.weight"), maxChunkBytes);
@@ -80,9 +133,19 @@ final class CpuDecoder {
 
   /**
    * Appends {@code tokens[r]} to row {@code r} of the cache where {@code valid[r]} (padding elsewhere)
-   * and returns each valid row's next-token logits (null for the others).
+   * and returns each valid row's next-token logits (null for the others), from the base weights alone.
    */
   float[][] step(KvCache cache, int[] tokens, boolean[] valid) {
+    return step(cache, tokens, valid, null);
+  }
+
+  /**
+   * As {@link #step(KvCache, int[], boolean[])} with {@code adapter}'s terms added to the projections
+   * it targets ({@code adapter} null: the base alone). The adapter must fit the model and stay open
+   * during the step.
+   */
+  float[][] step(KvCache cache, int[] tokens, boolean[] valid, LoraAdapter adapter) {
+    AdapterViews lora = adapter == null ? null : adapterViews(adapter);
     int batch = cache.batchSize();
     int[][] feed = new int[batch][1];
     boolean[][] feedValid = new boolean[batch][1];
@@ -107,7 +170,7 @@ final class CpuDecoder {
     }
     float[][] logits = new float[batch][];
     if (active > 0) {
-      float[][] out = forward(cache, rows, positions, tokens, slot);
+      float[][] out = forward(cache, rows, positions, tokens, slot, lora);
       for (int i = 0; i < active; i++) {
         logits[rows[i]] = out[i];
       }
@@ -116,7 +179,17 @@ final class CpuDecoder {
     return logits;
   }
 
-  private float[][] forward(KvCache cache, int[] rows, int[][] positions, int[] tokens, int slot) {
+  /** The views of {@code adapter}, made on its first step (the factors stay where they are, so they are reused). */
+  private AdapterViews adapterViews(LoraAdapter adapter) {
+    AdapterViews v = adapterViews;
+    if (v == null || v.source() != adapter) {
+      v = AdapterViews.of(adapter, maxChunkBytes);
+      adapterViews = v;
+    }
+    return v;
+  }
+
+  private float[][] forward(KvCache cache, int[] rows, int[][] positions, int[] tokens, int slot, AdapterViews lora) {
     int n = rows.length;
     int hidden = config.hiddenSize();
     int heads = config.numHeads();
@@ -153,7 +226,7 @@ final class CpuDecoder {
       }
       lap.end(DecodeProfile.Part.ELEMENTWISE, 0, 0);
       matmuls(h, new Weights[] {w.q(), w.k(), w.v()}, new Weights[] {w.qBias(), w.kBias(), w.vBias()},
-          new float[][][] {q, k, v});
+          new float[][][] {q, k, v}, lowRank(h, lora, l, Transformer.Q_PROJ, Transformer.K_PROJ, Transformer.V_PROJ));
       lap.end(DecodeProfile.Part.QKV, 2.0 * n * hidden * (qDim + 2 * kvDim), 4.0 * hidden * (qDim + 2 * kvDim));
       if (w.qNorm() != null) {
         float[] qn = vector(w.qNorm());
@@ -212,7 +285,8 @@ final class CpuDecoder {
         }
         lap.end(DecodeProfile.Part.ATTENTION, 4.0 * attended * heads * headDim, 8.0 * attended * kvHeads * headDim);
       }
-      matmuls(att, new Weights[] {w.o()}, new Weights[] {w.oBias()}, new float[][][] {proj});
+      matmuls(att, new Weights[] {w.o()}, new Weights[] {w.oBias()}, new float[][][] {proj},
+          lowRank(att, lora, l, Transformer.O_PROJ));
       lap.end(DecodeProfile.Part.O, 2.0 * n * qDim * hidden, 4.0 * qDim * hidden);
       add(x, proj);
 
@@ -221,9 +295,10 @@ final class CpuDecoder {
         DecodeKernels.rmsNorm(x[i], 0, hidden, norm, eps, h[i]);
       }
       lap.end(DecodeProfile.Part.ELEMENTWISE, 0, 0);
-      gateUp(h, w, gate, up);
+      gateUp(h, w, gate, up, lowRank(h, lora, l, Transformer.GATE_PROJ, Transformer.UP_PROJ));
       lap.end(DecodeProfile.Part.GATE_UP, 4.0 * n * hidden * inter, 8.0 * hidden * inter);
-      matmuls(gate, new Weights[] {w.down()}, new Weights[] {w.downBias()}, new float[][][] {proj});
+      matmuls(gate, new Weights[] {w.down()}, new Weights[] {w.downBias()}, new float[][][] {proj},
+          lowRank(gate, lora, l, Transformer.DOWN_PROJ));
       lap.end(DecodeProfile.Part.DOWN, 2.0 * n * inter * hidden, 4.0 * inter * hidden);
       add(x, proj);
     }
@@ -264,7 +339,7 @@ final class CpuDecoder {
    * pass over the MLP's rows in which each chunk computes its rows of both projections and applies
    * SiLU to them while they are in cache.
    */
-  private void gateUp(float[][] h, LayerWeights w, float[][] gate, float[][] up) {
+  private void gateUp(float[][] h, LayerWeights w, float[][] gate, float[][] up, LowRank lora) {
     float[] gateBias = w.gateBias() == null ? null : vector(w.gateBias());
     float[] upBias = w.upBias() == null ? null : vector(w.upBias());
     int inter = w.gate().rows();
@@ -272,6 +347,10 @@ final class CpuDecoder {
     pool.forRange(inter, 8, (from, to) -> {
       DecodeKernels.matmul(h, w.gate(), gateBias, gate, from, to);
       DecodeKernels.matmul(h, w.up(), upBias, up, from, to);
+      if (lora != null) {
+        lora.add(0, gate, from, to);
+        lora.add(1, up, from, to);
+      }
       for (int i = 0; i < h.length; i++) {
         float[] g = gate[i];
         float[] u = up[i];
@@ -288,6 +367,14 @@ final class CpuDecoder {
    * of all matrices are one range split over the threads (q, k and v share it).
    */
   private void matmuls(float[][] x, Weights[] ws, Weights[] biases, float[][][] outs) {
+    matmuls(x, ws, biases, outs, null);
+  }
+
+  /**
+   * As {@link #matmuls(float[][], Weights[], Weights[], float[][][])}, adding {@code lora}'s term to
+   * each matrix's output rows in the same pass (null: none).
+   */
+  private void matmuls(float[][] x, Weights[] ws, Weights[] biases, float[][][] outs, LowRank lora) {
     float[][] b = new float[ws.length][];
     int total = 0;
     for (int m = 0; m < ws.length; m++) {
@@ -305,10 +392,82 @@ final class CpuDecoder {
         int hi = Math.min(to, offset + rows) - offset;
         if (lo < hi) {
           DecodeKernels.matmul(x, ws[m], b[m], outs[m], lo, hi);
+          if (lora != null) {
+            lora.add(m, outs[m], lo, hi);
+          }
         }
         offset += rows;
       }
     });
+  }
+
+  /**
+   * The adapter's part of a group of projections that share one input: per projection its B view and
+   * the input's low-rank image {@code low = x A^T} ({@code [rows, r]}), null where the projection has
+   * no adapter, and the scale.
+   */
+  private static final class LowRank {
+    private final Weights[] b;
+    private final float[][][] low;
+    private final float scale;
+    /** {@code low . B^T} per projection; parallel chunks write disjoint columns of it. */
+    private final float[][][] delta;
+
+    LowRank(Weights[] b, float[][][] low, float scale) {
+      this.b = b;
+      this.low = low;
+      this.scale = scale;
+      this.delta = new float[b.length][][];
+      for (int m = 0; m < b.length; m++) {
+        if (b[m] != null) {
+          delta[m] = new float[low[m].length][b[m].rows()];
+        }
+      }
+    }
+
+    /**
+     * {@code out[i][j] += (low . B^T)[i][j] * scale} for projection {@code m} and output rows {@code
+     * from <= j < to}: the libtorch path's {@code y + (x A^T B^T) * scale}, rounded the same way. Each
+     * value is one {@link DecodeKernels#matmul} output, so it does not depend on how rows are split.
+     */
+    void add(int m, float[][] out, int from, int to) {
+      if (b[m] == null) {
+        return;
+      }
+      float[][] d = delta[m];
+      DecodeKernels.matmul(low[m], b[m], null, d, from, to);
+      for (int i = 0; i < out.length; i++) {
+        for (int j = from; j < to; j++) {
+          out[i][j] += d[i][j] * scale;
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code x A^T} for each of {@code modules} of layer {@code layer} that {@code lora} targets, in one
+   * parallel pass (they share the input), or null when none is targeted or there is no adapter.
+   */
+  private LowRank lowRank(float[][] x, AdapterViews lora, int layer, int... modules) {
+    if (lora == null) {
+      return null;
+    }
+    Weights[] a = lora.a(layer, modules);
+    List<Weights> targeted = new ArrayList<>();
+    List<float[][]> outs = new ArrayList<>();
+    float[][][] low = new float[modules.length][][];
+    for (int m = 0; m < modules.length; m++) {
+      if (a[m] != null) {
+        low[m] = new float[x.length][a[m].rows()];
+        targeted.add(a[m]);
+        outs.add(low[m]);
+      }
+    }
+    if (targeted.isEmpty()) {
+      return null;
+    }
+    matmuls(x, targeted.toArray(new Weights[0]), new Weights[targeted.size()], outs.toArray(new float[0][][]));
+    return new LowRank(lora.b(layer, modules), low, lora.scale());
   }
 
   /** Which slots each active row's new query attends to, as {@link AttentionMask#bias} allows them. */

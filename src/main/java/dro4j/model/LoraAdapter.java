@@ -54,6 +54,8 @@ public final class LoraAdapter implements AutoCloseable {
   private final Map<String, NDArray> parameters;
   private final int numLayers;
   private long[] dropoutRowSeeds;
+  /** Set by {@link #close}: the Java decode path reads the factors' memory and must not after that. */
+  private volatile boolean closed;
 
   /** One adapted module: its two factors. */
   private record Module(String path, NDArray a, NDArray b) {}
@@ -332,6 +334,33 @@ public final class LoraAdapter implements AutoCloseable {
     return Linear.linear(low, m.b).singletonOrThrow().mul(Scalars.of(x, config.scale()));
   }
 
+  /** Factor A {@code [r, in]} of module {@code module} of layer {@code layer}, or null when it has no adapter. */
+  NDArray factorA(int layer, int module) {
+    Module m = modules[layer][module];
+    return m == null ? null : m.a;
+  }
+
+  /** Factor B {@code [out, r]} of module {@code module} of layer {@code layer}, or null when it has no adapter. */
+  NDArray factorB(int layer, int module) {
+    Module m = modules[layer][module];
+    return m == null ? null : m.b;
+  }
+
+  /** Number of decoder layers the adapter was made for. */
+  int layerCount() {
+    return numLayers;
+  }
+
+  /** Whether a {@link #dropout} scope with a non-zero probability is open (forwards then drop inputs). */
+  boolean dropoutActive() {
+    return dropoutRowSeeds != null && config.loraDropout() != 0;
+  }
+
+  /** Whether {@link #close} was called. */
+  boolean isClosed() {
+    return closed;
+  }
+
   /**
    * The inverted-dropout mask for {@code x [batch, count, in]}: 0 with probability p, else 1 / (1 - p),
    * element e of row b drawn from (row seed b, layer, module, e) by SplitMix64.
@@ -420,6 +449,7 @@ public final class LoraAdapter implements AutoCloseable {
   /** Frees the factors. */
   @Override
   public void close() {
+    closed = true;
     manager.close();
   }
 }

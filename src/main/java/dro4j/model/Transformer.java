@@ -362,8 +362,12 @@ public final class Transformer implements AutoCloseable {
     if (tokens.length != batch || valid.length != batch) {
       throw new IllegalArgumentException("need one token and one flag per cache row (" + batch + ")");
     }
+    LoraAdapter lora = adapter;
+    if (lora != null && lora.isClosed()) {
+      throw new IllegalStateException("the attached LoRA adapter is closed");
+    }
     if (usesJavaDecode() && cache.inPlaceAccessible()) {
-      return cpuDecoder().step(cache, tokens, valid);
+      return cpuDecoder().step(cache, tokens, valid, lora);
     }
     if (!FastDecode.available() && !embed.getDevice().isGpu()) {
       FastDecode.hintOnce();
@@ -390,12 +394,13 @@ public final class Transformer implements AutoCloseable {
 
   /**
    * Whether {@link #nextTokenLogits} runs on the Java kernels: {@code jdk.incubator.vector} is present,
-   * the setting ({@code DRO4J_DECODE}, {@link #useJavaDecode}) allows it, the weights are in host
-   * memory and no LoRA adapter is attached (the kernels read the base weights only; with an adapter
-   * decoding goes through libtorch, which applies it).
+   * the setting ({@code DRO4J_DECODE}, {@link #useJavaDecode}) allows it and the weights are in host
+   * memory. An attached LoRA adapter is applied by the kernels too, except inside an open {@link
+   * LoraAdapter#dropout} scope (a training forward's dropout, which only libtorch applies).
    */
   public boolean usesJavaDecode() {
-    return javaDecode && adapter == null && FastDecode.available() && !embed.getDevice().isGpu();
+    LoraAdapter a = adapter;
+    return javaDecode && (a == null || !a.dropoutActive()) && FastDecode.available() && !embed.getDevice().isGpu();
   }
 
   /**
@@ -639,14 +644,14 @@ public final class Transformer implements AutoCloseable {
     return x.div(rms).mul(weight);
   }
 
-  // Indices into LoraConfig.LINEAR_MODULES.
-  private static final int Q_PROJ = 0;
-  private static final int K_PROJ = 1;
-  private static final int V_PROJ = 2;
-  private static final int O_PROJ = 3;
-  private static final int GATE_PROJ = 4;
-  private static final int UP_PROJ = 5;
-  private static final int DOWN_PROJ = 6;
+  // Indices into LoraConfig.LINEAR_MODULES (CpuDecoder uses them too).
+  static final int Q_PROJ = 0;
+  static final int K_PROJ = 1;
+  static final int V_PROJ = 2;
+  static final int O_PROJ = 3;
+  static final int GATE_PROJ = 4;
+  static final int UP_PROJ = 5;
+  static final int DOWN_PROJ = 6;
 
   /**
    * Linear module {@code module} of layer {@code layer}: {@code x W^T + b}, plus the LoRA adapter's

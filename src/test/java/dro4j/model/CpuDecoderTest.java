@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dro4j.Fixtures;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Java Vector API decode path ({@link CpuDecoder}) against transformers' logits and against the
  * libtorch path on the same cache: ragged rows, inactive rows, q/k/v biases, q/k norms, sliding
- * windows, weights chunked over several buffers, several threads, and in-place weight updates.
+ * windows, weights chunked over several buffers, several threads, and in-place weight updates; and
+ * the same with LoRA adapters on some or all projections.
  */
 class CpuDecoderTest {
   static NDManager manager;
@@ -101,13 +105,40 @@ class CpuDecoderTest {
 
   @Test
   void resultsDoNotDependOnThreadsOrWeightChunks() {
-    try (Transformer model = oddModel(); NDManager m = manager.newSubManager()) {
+    try (Transformer model = oddModel()) {
+      sameBitsWhateverThreadsChunksAndBatch(model, null);
+    }
+  }
+
+  @Test
+  void withAnAdapterResultsDoNotDependOnThreadsOrWeightChunks() {
+    try (Transformer model = oddModel();
+        // layer 1's k, o and gate only: each fused pass with part of its matrices adapted, layer 0 with none
+        LoraAdapter some = randomAdapter(model, new LoraConfig(5, 10, 0, List.of(),
+            "model\\.layers\\.1\\..*(k_proj|o_proj|gate_proj)", false, null), 11);
+        LoraAdapter all = randomAdapter(model, LoraConfig.of(5, 10, 0, LoraConfig.LINEAR_MODULES), 12)) {
+      assertThat(some.modulePaths()).hasSize(3);
+      sameBitsWhateverThreadsChunksAndBatch(model, some);
+      sameBitsWhateverThreadsChunksAndBatch(model, all);
+    }
+  }
+
+  /**
+   * Decodes six steps of nine ragged rows with {@code adapter} (or none) on one thread, and again on
+   * three threads with weights in many small buffers: the same bits; rows 0 and 8 decoded alone in a
+   * batch of one give the same bits as in the batch.
+   */
+  private static void sameBitsWhateverThreadsChunksAndBatch(Transformer model, LoraAdapter adapter) {
+    try (NDManager m = manager.newSubManager()) {
       CpuDecoder one = new CpuDecoder(model.config(), model.parameters(), new DecodeThreads(1), CpuDecoder.MAX_CHUNK_BYTES);
       DecodeThreads three = new DecodeThreads(3);
-      // 5 rows of 40 floats per buffer: the 97-row head and embedding span 20 chunks
+      // 5 rows of 40 floats per buffer: the 97-row head and embedding span 20 chunks (and B [72, 5] 3)
       CpuDecoder split = new CpuDecoder(model.config(), model.parameters(), three, 5 * 40 * 4 + 3);
+      int[] alone = {0, 8};
       // up to nine active rows: two tiles of four batch rows and one on its own, or fewer
-      try (KvCache a = model.newCache(m, 9, 4); KvCache b = model.newCache(m, 9, 4)) {
+      try (KvCache a = model.newCache(m, 9, 4); KvCache b = model.newCache(m, 9, 4);
+          KvCache first = model.newCache(m, 1, 4); KvCache last = model.newCache(m, 1, 4)) {
+        KvCache[] single = {first, last};
         for (int step = 0; step < 6; step++) {
           int[] tokens = new int[9];
           boolean[] valid = new boolean[9];
@@ -115,15 +146,104 @@ class CpuDecoderTest {
             tokens[r] = (step * 11 + r * 5) % 97;
             valid[r] = r % 3 != step % 3 || step == 0;
           }
-          float[][] x = one.step(a, tokens, valid);
-          float[][] y = split.step(b, tokens, valid);
+          float[][] x = one.step(a, tokens, valid, adapter);
+          float[][] y = split.step(b, tokens, valid, adapter);
           for (int r = 0; r < 9; r++) {
             assertThat(y[r]).as("step %d row %d", step, r).isEqualTo(x[r]);
+          }
+          for (int i = 0; i < alone.length; i++) {
+            int r = alone[i];
+            float[][] z = split.step(single[i], new int[] {tokens[r]}, new boolean[] {valid[r]}, adapter);
+            assertThat(z[0]).as("step %d row %d alone", step, r).isEqualTo(x[r]);
           }
         }
       } finally {
         three.close();
       }
+    }
+  }
+
+  /**
+   * A LoRA adapter for {@code model} with {@code settings} and every factor random, B too (a new
+   * adapter's B is zero, which would hide the second product).
+   */
+  static LoraAdapter randomAdapter(Transformer model, LoraConfig settings, long seed) {
+    Map<String, float[]> values = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    try (LoraAdapter fresh = LoraAdapter.create(model.config(), settings, seed, manager)) {
+      fresh.tensors(values, shapes);
+    }
+    Random rng = new Random(seed);
+    values.forEach((name, v) -> {
+      if (name.endsWith("lora_B.weight")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (rng.nextGaussian() * 0.1);
+        }
+      }
+    });
+    return LoraAdapter.of(model.config(), settings, values, manager);
+  }
+
+  /**
+   * Rank 5 (not a multiple of the kernels' four-row tiles, shorter than a vector), scale 2: q and v
+   * without k, up without gate, down without o (fused passes with part of their matrices adapted),
+   * then all seven projections.
+   */
+  static final List<LoraConfig> ADAPTERS = List.of(
+      LoraConfig.of(5, 10, 0, List.of("q_proj", "v_proj", "up_proj", "down_proj")),
+      LoraConfig.of(5, 10, 0, LoraConfig.LINEAR_MODULES));
+
+  @Test
+  void anAdapterOnSomeOrAllProjectionsMatchesTheLibtorchPath() {
+    Path stories = Fixtures.fixture("stories260K");
+    for (LoraConfig settings : ADAPTERS) {
+      try (Transformer odd = oddModel();
+          Transformer model = Transformer.load(stories, ModelConfig.loadFromDir(stories), manager)) {
+        for (Transformer t : List.of(odd, model)) {
+          LoraAdapter adapter = randomAdapter(t, settings, 3);
+          float[] base = stepOnce(t);
+          t.attachAdapter(adapter);
+          assertThat(t.usesJavaDecode()).isTrue();
+          assertThat(maxAbsDiff(stepOnce(t), base)).as("the adapter changes the logits").isGreaterThan(1e-2);
+          compareWithLibtorch(t, t, 1e-4);
+          t.detachAdapter().close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void adapterUpdatesInPlaceAreSeenByTheNextStep() {
+    try (Transformer model = oddModel(); LoraAdapter adapter = randomAdapter(model, ADAPTERS.get(1), 4)) {
+      model.attachAdapter(adapter);
+      float[] before = stepOnce(model);
+      adapter.parameters().get(LoraAdapter.key("model.layers.1.mlp.down_proj", "lora_B")).muli(3f);
+      adapter.parameters().get(LoraAdapter.key("model.layers.0.self_attn.q_proj", "lora_A")).addi(0.05f);
+      float[] after = stepOnce(model);
+      model.useJavaDecode(false);
+      float[] libtorch = stepOnce(model);
+      assertThat(maxAbsDiff(after, before)).isGreaterThan(1e-3);
+      assertThat(maxAbsDiff(after, libtorch)).isLessThan(1e-4);
+    }
+  }
+
+  @Test
+  void theAdapterDisabledReadsTheBaseOnly() {
+    try (Transformer model = oddModel(); LoraAdapter adapter = randomAdapter(model, ADAPTERS.get(1), 5)) {
+      float[] base = stepOnce(model);
+      model.attachAdapter(adapter);
+      float[] adapted = stepOnce(model);
+      assertThat(maxAbsDiff(adapted, base)).isGreaterThan(1e-2);
+      // the reference policy of a LoRA run: a view of the same base without the adapter
+      try (Transformer reference = model.withoutAdapter()) {
+        assertThat(reference.usesJavaDecode()).isTrue();
+        assertThat(stepOnce(reference)).isEqualTo(base);
+      }
+      assertThat(stepOnce(model)).isEqualTo(adapted);
+      model.detachAdapter();
+      assertThat(stepOnce(model)).isEqualTo(base);
+      model.attachAdapter(adapter);
+      assertThat(stepOnce(model)).isEqualTo(adapted);
     }
   }
 
@@ -155,6 +275,13 @@ class CpuDecoderTest {
       assertThatThrownBy(() -> model.nextTokenLogits(other, new int[] {1}, new boolean[] {true}))
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
       assertThatThrownBy(() -> oddModelStep(other)).isInstanceOf(IllegalArgumentException.class);
+    }
+    try (Transformer t = oddModel(); NDManager m = manager.newSubManager(); KvCache cache = t.newCache(m, 1, 4)) {
+      LoraAdapter adapter = randomAdapter(t, ADAPTERS.get(0), 6);
+      t.attachAdapter(adapter);
+      adapter.close();
+      assertThatThrownBy(() -> t.nextTokenLogits(cache, new int[] {1}, new boolean[] {true}))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("adapter is closed");
     }
   }
 

@@ -228,14 +228,21 @@ class LoraAdapterTest {
     return to;
   }
 
-  /** The Java decode kernels read the base weights only, so an attached adapter sends decoding to libtorch. */
+  /**
+   * The Java decode kernels apply an attached adapter (CpuDecoderTest compares them with libtorch), but
+   * not dropout: inside a dropout scope decoding goes through libtorch, which applies it.
+   */
   @Test
-  void anAttachedAdapterTurnsTheJavaDecodePathOff() {
+  void anAttachedAdapterKeepsTheJavaDecodePathExceptInsideADropoutScope() {
     try (LanguageModel lm = LanguageModel.load(STORIES)) {
       boolean javaBefore = lm.transformer().usesJavaDecode();
-      lm.attachNewAdapter(LoraConfig.of(4, 8, 0, null), 2);
-      assertThat(lm.transformer().usesJavaDecode()).isFalse();
-      lm.transformer().detachAdapter();
+      lm.attachNewAdapter(LoraConfig.of(4, 8, 0.1, null), 2);
+      assertThat(lm.transformer().usesJavaDecode()).isEqualTo(javaBefore);
+      try (LoraAdapter.DropoutScope d = LoraAdapter.dropout(lm.transformer(), new long[] {1})) {
+        assertThat(lm.transformer().usesJavaDecode()).isFalse();
+      }
+      assertThat(lm.transformer().usesJavaDecode()).isEqualTo(javaBefore);
+      lm.transformer().detachAdapter().close();
       assertThat(lm.transformer().usesJavaDecode()).isEqualTo(javaBefore);
     }
   }
