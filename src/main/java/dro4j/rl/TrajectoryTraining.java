@@ -57,6 +57,13 @@ final class TrajectoryTraining {
   record Outcome(Map<String, Object> metrics, GrpoUpdate.Result result, boolean skipped, long generatedTokens,
       double generationSeconds, List<CompletionsListener.Row> completions) {}
 
+  /** {@code tool_error_reward} times each trajectory's failed tool calls. */
+  static double[] toolErrorRewards(List<Trajectory> trajectories, double perError) {
+    double[] out = new double[trajectories.size()];
+    for (int i = 0; i < out.length; i++) out[i] = perError * trajectories.get(i).toolErrors();
+    return out;
+  }
+
   /**
    * Rolls out, scores and trains one step; {@code metrics} receives the rollout, reward and advantage
    * metrics. With {@code logCompletions} the outcome carries one {@code completions.jsonl} row per
@@ -91,6 +98,12 @@ final class TrajectoryTraining {
     for (int i = 0; i < envReturn.length; i++) for (double r : steps[i]) envReturn[i] += r;
     double[] total = envReturn.clone();
     Map<String, double[]> perReward = new java.util.LinkedHashMap<>();
+    if (config.toolErrorReward() != 0) {
+      double[] penalty = toolErrorRewards(trajectories, config.toolErrorReward());
+      for (int i = 0; i < total.length; i++) total[i] += penalty[i];
+      perReward.put("tool_errors", penalty);
+      metrics.put("rewards/tool_errors/mean", Stats.mean(penalty));
+    }
     if (rewards != null) {
       RewardScoring.Scores scores = GroupRollout.scores(scored);
       for (int i = 0; i < total.length; i++) total[i] += scores.total()[i];

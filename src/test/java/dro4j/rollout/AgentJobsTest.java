@@ -28,6 +28,8 @@ class AgentJobsTest {
       GrpoConfig config = GrpoConfig.builder().load(root.resolve("examples/agents/" + job + ".yaml"))
           .set("dataset", root.resolve(config(root, job)).toString())
           .set("max_steps", 1).set("max_completion_length", 12).set("num_generations", 2).set("per_step_prompts", 1)
+          // the held-out evaluation is CalculatorJobCommandTest's; a tool-error penalty joins the reward
+          .set("eval_on_start", false).set("eval_strategy", "no").set("tool_error_reward", -0.5)
           .set("output_dir", out.resolve(job).toString()).build();
       List<Map<String, Object>> steps = new ArrayList<>();
       try (GrpoTrainer trainer = GrpoTrainer.builder(config).listener((step, metrics) -> steps.add(metrics)).build()) {
@@ -37,6 +39,11 @@ class AgentJobsTest {
       Map<String, Object> m = steps.get(0);
       assertThat(m).containsKeys("turns/mean", "turns/tool_calls", "turns/tool_errors", "rewards/environment/mean", "loss");
       assertThat((double) m.get("turns/mean")).isBetween(1.0, (double) config.maxTurns());
+      // reward = environment's return + tool_error_reward per failed call, each a per-trajectory mean
+      double errors = ((Number) m.get("turns/tool_errors")).doubleValue();
+      assertThat(((Number) m.get("rewards/tool_errors/mean")).doubleValue()).isCloseTo(-0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(((Number) m.get("reward")).doubleValue()).isCloseTo(
+          ((Number) m.get("rewards/environment/mean")).doubleValue() - 0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
     }
   }
 

@@ -198,6 +198,11 @@ public record GrpoConfig(
             + " (r_it - mean) / (std + 1e-4), mean and std over the group's turn rewards. Default none.",
         defaultValue = "none")
         String turnReward,
+    @Setting(help = "With environment: added to a trajectory's reward for each tool call that failed (malformed, unknown"
+            + " tool, the tool's error), as a reward entry tool_errors; negative penalises, in the spirit of the"
+            + " tool-call rewards of ToolRL (Qian et al. 2025, arXiv 2504.13958). Default 0.0 (the environment's"
+            + " return alone).", defaultValue = "0.0")
+        double toolErrorReward,
     @Setting(help = "With turn_reward: the weight w of the normalised turn reward. Default 1.0.", defaultValue = "1.0")
         double turnRewardWeight,
     @Setting(help = "With turn_reward: the discount gamma of IGPO's turn advantages: turn t gets w * sum_{k>=t}"
@@ -297,6 +302,9 @@ public record GrpoConfig(
     }
     dro4j.rollout.TurnRewards.Kind.parse(turnReward);
     TrainingArguments.finite("turn_reward_weight", turnRewardWeight, 0);
+    if (!Double.isFinite(toolErrorReward)) {
+      throw new BadInputException("tool_error_reward must be a finite number, got " + toolErrorReward);
+    }
     if (!(turnRewardDiscount >= 0 && turnRewardDiscount <= 1)) {
       throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
     }
@@ -524,6 +532,8 @@ public record GrpoConfig(
     /** @see GrpoConfig#turnReward() */
     public Builder turnReward(String v) { return set("turn_reward", v); }
 
+    /** @see GrpoConfig#toolErrorReward() */
+    public Builder toolErrorReward(double v) { return set("tool_error_reward", v); }
     /** @see GrpoConfig#turnRewardWeight() */
     public Builder turnRewardWeight(double v) { return set("turn_reward_weight", v); }
 
