@@ -28,9 +28,10 @@ final class DecodeKernels {
    * The matmul kernels sum each accumulator's lanes as a tree: lane i plus lane i + L/2, then of those
    * lane i plus lane i + L/4, and so on down to one lane. Four accumulators are summed together in one
    * vector: each level folds two of them and blends the halves that hold their partial sums, so four
-   * outputs cost a few shuffles and adds instead of four ordered lane-by-lane reductions (a quarter of
-   * a batch-8 step at 896 columns). One accumulator alone folds through the same levels, so every
-   * output is the same sum of the same numbers whichever kernel computes it.
+   * outputs cost a few shuffles and adds instead of four ordered lane-by-lane reductions (those were
+   * about a quarter of the instructions of a batch-8 step at 896 columns). One accumulator alone folds
+   * through the same levels, so every output is the same sum of the same numbers whichever kernel
+   * computes it.
    */
   private static final VectorShuffle<Float> SWAP_HALF = swap(LANES / 2);
   private static final VectorMask<Float> HALF_SET = bitSet(LANES / 2);
