@@ -249,6 +249,38 @@ public final class RuntimeBenchmark {
   }
 
   /**
+   * Decode on the Java kernels only, at batch 1 and then 8 (no prefill, no libtorch): the quick check of
+   * a kernel change. Prints both rates, batch 1's share of the read-bandwidth bound (bandwidth measured
+   * just before and after it, the larger taken) and the batch-8 / batch-1 ratio.
+   */
+  public void javaDecode(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
+      int promptLength, int decodeSteps) {
+    if (!FastDecode.available()) {
+      out.printf("%s: decode on the Java kernels needs %s%n", name, FastDecode.JVM_OPTION);
+      return;
+    }
+    out.printf("%s: %,d parameters, decode on the Java kernels after a %d-token prompt%n", name, model.parameterCount(),
+        promptLength);
+    double bytes = decodeBytesPerToken(model.config(), model.parameterCount(), promptLength + 1 + (decodeSteps + 1) / 2.0);
+    boolean before = model.usesJavaDecode();
+    model.useJavaDecode(true);
+    try {
+      double bandwidthBefore = bandwidth.getAsDouble();
+      Rate b1 = decode(model, 1, promptLength, decodeSteps);
+      double readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
+      line("decode   batch 1, " + decodeSteps + " steps, Java", b1, peak);
+      out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.2f GB/s)%n", "",
+          100 * b1.tokensPerSecond() * bytes / readBandwidth, readBandwidth / 1e9);
+      Rate b8 = decode(model, 8, promptLength, decodeSteps);
+      line("decode   batch 8, " + decodeSteps + " steps, Java", b8, peak);
+      out.printf("  batch 8 / batch 1 on the Java kernels %.2fx%n", b8.tokensPerSecond() / b1.tokensPerSecond());
+    } finally {
+      model.useJavaDecode(before);
+    }
+    out.flush();
+  }
+
+  /**
    * Where the time of Java-kernel decode steps goes, at batch 1 and 8: per part of a step (see {@link
    * DecodeProfile.Part}) the milliseconds per step, its share of the step, and its FLOP/s and read
    * bytes/s against {@code peak} and {@code bandwidth} (both measured in this run). "step overhead" is

@@ -95,6 +95,11 @@ final class BenchCommand implements Callable<Integer> {
           + " shape (unless --skip-large).")
   boolean decodeProfile;
 
+  @Option(names = "--decode-only",
+      description = "Instead of throughput: only decode on the Java kernels at batch 1 and 8, and their ratio, on the"
+          + " Qwen2.5-0.5B shape (or --model); the quick check of a kernel change.")
+  boolean decodeOnly;
+
   @Option(names = "--json",
       description = "Also measure the read bandwidth and one GRPO step per model (see --grpo-shape), and end the output"
           + " with one line holding all numbers as a JSON object (gemm_peak_gflops, read_bandwidth_gbs, models).")
@@ -200,6 +205,9 @@ final class BenchCommand implements Callable<Integer> {
     if (decodeProfile) {
       return decodeProfileReport(out);
     }
+    if (decodeOnly) {
+      return decodeOnlyReport(out);
+    }
     try (NDManager manager = TensorEngine.newManager()) {
       RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
       double peak = bench.gemmPeak(1024, 10);
@@ -217,6 +225,23 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
+    }
+    return 0;
+  }
+
+  /** {@code --decode-only}: Java-kernel decode at batch 1 and 8 on the large shape (or --model), after the peak. */
+  private int decodeOnlyReport(PrintWriter out) {
+    try (NDManager manager = TensorEngine.newManager()) {
+      RuntimeBenchmark bench = new RuntimeBenchmark(manager, out);
+      double peak = bench.gemmPeak(1024, 10);
+      out.printf("fp32 GEMM peak (1024^3, best of 10): %.2f GFLOP/s; PyTorch threads: %s of %d cores%n", peak / 1e9,
+          TensorEngine.threads(), Runtime.getRuntime().availableProcessors());
+      Path dir = model == null ? null : BundledModel.resolve(model);
+      try (Transformer t = dir == null ? Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)
+          : Transformer.load(dir, ModelConfig.loadFromDir(dir), manager)) {
+        bench.javaDecode(dir == null ? "Qwen2.5-0.5B shape (random weights)" : dir.getFileName().toString(), t, peak,
+            this::measureBandwidth, promptLength, decodeSteps);
+      }
     }
     return 0;
   }

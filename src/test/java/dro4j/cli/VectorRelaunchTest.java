@@ -108,4 +108,17 @@ class VectorRelaunchTest {
     VectorRelaunch.allocatorSettings(mine);
     assertThat(mine).containsEntry("MALLOC_MMAP_THRESHOLD_", "65536");
   }
+
+  @Test
+  void theChildGetsHugePagesForLargeBlocksUnlessTheUserNamesTheTunable() {
+    java.util.Map<String, String> env = new java.util.HashMap<>();
+    VectorRelaunch.allocatorSettings(env);
+    assertThat(env).containsEntry("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
+    java.util.Map<String, String> other = new java.util.HashMap<>(Map.of("GLIBC_TUNABLES", "glibc.malloc.arena_max=2"));
+    VectorRelaunch.allocatorSettings(other);
+    assertThat(other).containsEntry("GLIBC_TUNABLES", "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+    java.util.Map<String, String> off = new java.util.HashMap<>(Map.of("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0"));
+    VectorRelaunch.allocatorSettings(off);
+    assertThat(off).containsEntry("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0");
+  }
 }

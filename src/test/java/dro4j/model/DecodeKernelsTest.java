@@ -1,0 +1,96 @@
+package dro4j.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link DecodeKernels#matmul}: every output is the same sum whichever tile computes it (a batch row
+ * alone, in a tile of four, the rows past the last quarter), for any split of the weight rows, and
+ * close to the product in double precision.
+ */
+class DecodeKernelsTest {
+  static NDManager manager;
+
+  @BeforeAll
+  static void start() {
+    manager = TensorEngine.newManager();
+  }
+
+  @AfterAll
+  static void stop() {
+    manager.close();
+  }
+
+  /** 14 rows (three quarters of 3 plus 2 rows alone) of 2.3 vectors each (a scalar tail). */
+  private static final int ROWS = 14;
+  private static final int COLS = 2 * DecodeKernels.SPECIES.length() + 5;
+
+  @Test
+  void everyOutputIsTheSameSumWhateverTileComputesItAndCloseToTheExactProduct() {
+    Random rng = new Random(3);
+    float[] w = new float[ROWS * COLS];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rng.nextGaussian();
+    }
+    float[] bias = new float[ROWS];
+    for (int r = 0; r < ROWS; r++) {
+      bias[r] = (float) rng.nextGaussian();
+    }
+    float[][] x = new float[9][COLS]; // two tiles of four batch rows and one alone
+    for (float[] row : x) {
+      for (int i = 0; i < COLS; i++) {
+        row[i] = (float) rng.nextGaussian();
+      }
+    }
+    try (NDManager m = manager.newSubManager()) {
+      NDArray array = m.create(w, new Shape(ROWS, COLS));
+      array.setName("w");
+      Weights weights = Weights.of(array, CpuDecoder.MAX_CHUNK_BYTES);
+      float[][] all = new float[9][ROWS];
+      DecodeKernels.matmul(x, weights, bias, all, 0, ROWS);
+      // the same rows in two ranges of other quarters, and each batch row alone
+      float[][] split = new float[9][ROWS];
+      DecodeKernels.matmul(x, weights, bias, split, 0, 5);
+      DecodeKernels.matmul(x, weights, bias, split, 5, ROWS);
+      for (int b = 0; b < 9; b++) {
+        float[][] alone = new float[1][ROWS];
+        DecodeKernels.matmul(new float[][] {x[b]}, weights, bias, alone, 0, ROWS);
+        assertThat(alone[0]).as("batch row %d alone", b).isEqualTo(all[b]);
+        assertThat(split[b]).as("batch row %d, rows split at 5", b).isEqualTo(all[b]);
+        for (int r = 0; r < ROWS; r++) {
+          double exact = bias[r];
+          for (int i = 0; i < COLS; i++) {
+            exact += (double) w[r * COLS + i] * x[b][i];
+          }
+          assertThat((double) all[b][r]).as("row %d, batch row %d", r, b).isCloseTo(exact, within(1e-4));
+        }
+      }
+    }
+  }
+
+  @Test
+  void treeSumAddsLaneIAndLaneIPlusHalfLevelByLevel() {
+    int lanes = DecodeKernels.SPECIES.length();
+    float[] v = new float[lanes];
+    Random rng = new Random(5);
+    for (int i = 0; i < lanes; i++) {
+      v[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(8) - 4)); // magnitudes that expose the order
+    }
+    float[] level = v.clone();
+    for (int half = lanes / 2; half >= 1; half /= 2) {
+      for (int i = 0; i < half; i++) {
+        level[i] = level[i] + level[i + half];
+      }
+    }
+    assertThat(DecodeKernels.treeSum(FloatVector.fromArray(DecodeKernels.SPECIES, v, 0))).isEqualTo(level[0]);
+  }
+}
