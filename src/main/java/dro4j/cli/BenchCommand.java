@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
   boolean r3;
 
   @Option(names = "--grpo",
-      description = "Instead of throughput: time one GRPO step (1 prompt x 4 rollouts x 16 new tokens, beta 0, the"
+      description = "Instead of throughput: time one GRPO step (1 prompt x 4 rollouts x 16 new tokens each, beta 0, the"
           + " second of two steps) split into generation / reward / training seconds, with the training FLOP/s as a"
           + " fraction of the GEMM peak, for stories260K (or --model) and the Qwen2.5-0.5B shape with random weights"
           + " and the stories260K tokenizer (unless --skip-large).")
@@ -111,8 +111,9 @@ final class BenchCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--grpo-shape", defaultValue = "2x4x128", paramLabel = "PxGxT",
-      description = "With --json: the GRPO step measured, P prompts x G rollouts x T completion tokens"
-          + " (default: ${DEFAULT-VALUE}, over 1,024 trained tokens per update).")
+      description = "With --json: the GRPO step measured, P prompts x G rollouts x T completion tokens, every"
+          + " completion T tokens long (min_completion_length T; default: ${DEFAULT-VALUE}, over 1,024 trained tokens"
+          + " per update).")
   String grpoShape;
 
   @Option(names = "--skip-large-grpo",
@@ -427,7 +428,7 @@ final class BenchCommand implements Callable<Integer> {
     GrpoBenchmark.line(out, name + " (LoRA)", lora, peak);
     m.put("grpo_step_lora", grpoJson(lora, shape, peak));
     if (step.trainedTokens() < 1024) {
-      out.printf("  note: %d trained tokens in the update (completions ended early); --grpo-shape sets the size%n",
+      out.printf("  note: %d trained tokens in the update, fewer than 1,024; --grpo-shape sets the size%n",
           step.trainedTokens());
     }
     return m;
@@ -436,8 +437,9 @@ final class BenchCommand implements Callable<Integer> {
   private static Map<String, Object> grpoJson(GrpoBenchmark.Result r, GrpoBenchmark.Shape shape, double peak) {
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("shape", Map.of("prompts", shape.prompts(), "generations", shape.generations(),
-        "max_completion_tokens", shape.completionTokens()));
+        "max_completion_tokens", shape.completionTokens(), "min_completion_tokens", shape.completionTokens()));
     g.put("trained_tokens", r.trainedTokens());
+    g.put("completion_tokens", r.completionTokens());
     g.put("gen_s", number(r.generationSeconds()));
     g.put("reward_s", number(r.rewardSeconds()));
     g.put("train_s", number(r.trainingSeconds()));
