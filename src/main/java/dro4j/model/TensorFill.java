@@ -32,10 +32,15 @@ final class TensorFill {
    * source}; on an accelerator it is filled on the CPU and then copied to the manager's device.
    */
   static NDArray fp32(NDManager manager, long[] shape, Source source) {
+    return fp32(manager, shape, source, CHUNK_BYTES);
+  }
+
+  /** {@link #fp32(NDManager, long[], Source)} in chunks of at most {@code chunkBytes} (whole rows, at least one). */
+  static NDArray fp32(NDManager manager, long[] shape, Source source, long chunkBytes) {
     Device device = manager.getDevice();
     if (!device.equals(Device.cpu())) {
       try (NDManager host = manager.newSubManager(Device.cpu())) {
-        NDArray onHost = fp32(host, shape, source);
+        NDArray onHost = fp32(host, shape, source, chunkBytes);
         NDArray moved = onHost.toDevice(device, false);
         moved.attach(manager);
         return moved;
@@ -48,7 +53,7 @@ final class TensorFill {
       if (array.size() == 0) {
         return array;
       }
-      long rowsPerChunk = shape.length < 2 ? rows : Math.max(1, Math.min(rows, CHUNK_BYTES / (4 * rowElements)));
+      long rowsPerChunk = shape.length < 2 ? rows : Math.max(1, Math.min(rows, chunkBytes / (4 * rowElements)));
       for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
         long r1 = Math.min(rows, r0 + rowsPerChunk);
         boolean whole = r0 == 0 && r1 == rows;
