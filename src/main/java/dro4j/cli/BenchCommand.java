@@ -246,6 +246,7 @@ final class BenchCommand implements Callable<Integer> {
     for (String label : checkpointingVariants) {
       CheckpointingBenchmark.Variant.of(label.trim()); // refuse a misspelt variant before any child starts
     }
+    List<String> failed = new ArrayList<>();
     for (String label : checkpointingVariants) {
       List<String> cmd = childJvm();
       cmd.addAll(List.of("bench", "--checkpointing-variant", label.trim(), "--completion-length",
@@ -253,39 +254,56 @@ final class BenchCommand implements Callable<Integer> {
       if (model != null) cmd.addAll(List.of("--model", model.toString()));
       out.println("== " + label.trim() + " (a JVM of its own)");
       out.flush();
-      CheckpointingBenchmark.Result result = null;
-      try {
-        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
-        VectorRelaunch.allocatorSettings(builder.environment());
-        Process child = builder.start();
-        try (java.io.BufferedReader lines = new java.io.BufferedReader(
-            new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-          for (String line; (line = lines.readLine()) != null; ) {
-            CheckpointingBenchmark.Result r = CheckpointingBenchmark.parseResult(line);
-            if (r != null) {
-              result = r;
-            } else {
-              out.println(line);
-              out.flush();
-            }
-          }
-        }
-        int code = child.waitFor();
-        if (code != 0 || result == null) {
-          throw new IllegalStateException("the " + label.trim() + " variant's JVM exited with code " + code
-              + (result == null ? " without a result" : ""));
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot start a JVM for the " + label.trim() + " variant", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while the " + label.trim() + " variant ran", e);
+      CheckpointingBenchmark.Result result = runChild(cmd, out);
+      if (result == null) {
+        failed.add(label.trim()); // the others still run: one variant out of memory should not lose the rest
+        continue;
       }
       results.add(result);
+      CheckpointingBenchmark.table(List.of(result), out); // at once, in case a later variant takes the machine down
     }
     out.println("== all variants");
     CheckpointingBenchmark.table(results, out);
+    if (!failed.isEmpty()) {
+      out.println("no result from " + String.join(", ", failed));
+      return 1;
+    }
     return 0;
+  }
+
+  /** Runs one variant's JVM, passing its output through; its result, or null (said why) when it gave none. */
+  private static CheckpointingBenchmark.Result runChild(List<String> cmd, PrintWriter out) {
+    CheckpointingBenchmark.Result result = null;
+    try {
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+      VectorRelaunch.allocatorSettings(builder.environment());
+      Process child = builder.start();
+      try (java.io.BufferedReader lines = new java.io.BufferedReader(
+          new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line; (line = lines.readLine()) != null; ) {
+          CheckpointingBenchmark.Result r = CheckpointingBenchmark.parseResult(line);
+          if (r != null) {
+            result = r;
+          } else {
+            out.println(line);
+            out.flush();
+          }
+        }
+      }
+      int code = child.waitFor();
+      if (code != 0 || result == null) {
+        out.println("the variant's JVM exited with code " + code + (code == 137 ? " (killed: out of memory?)" : "")
+            + (result == null ? " without a result" : ""));
+        return null;
+      }
+      return result;
+    } catch (java.io.IOException e) {
+      out.println("cannot start the variant's JVM: " + e.getMessage());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while a variant ran", e);
+    }
   }
 
   /** The start of a command line running dro4j's {@link Main} in a new JVM with this one's options and class path. */
