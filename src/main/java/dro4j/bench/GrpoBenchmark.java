@@ -66,7 +66,12 @@ public final class GrpoBenchmark {
     return passes * forward;
   }
 
-  /** The size of a step: prompts per step x rollouts per prompt, up to {@code completionTokens} new tokens each. */
+  /**
+   * The size of a step: prompts per step x rollouts per prompt x {@code completionTokens} new tokens each.
+   * Every completion has exactly that length ({@code min_completion_length} = {@code
+   * max_completion_length}): a model with random weights draws its EOS early, which would leave the
+   * update's GEMMs smaller than the shape says.
+   */
   public record Shape(int prompts, int generations, int completionTokens) {
     public Shape {
       if (prompts < 1 || generations < 2 || completionTokens < 1) {
@@ -77,7 +82,8 @@ public final class GrpoBenchmark {
 
     @Override
     public String toString() {
-      return prompts + " prompts x " + generations + " rollouts x " + completionTokens + " tokens";
+      return prompts + " prompts x " + generations + " rollouts x " + completionTokens + " tokens (every completion"
+          + " full length)";
     }
   }
 
@@ -87,7 +93,7 @@ public final class GrpoBenchmark {
    * cannot be reset ({@code peakRssSinceStart}).
    */
   public record Result(double generationSeconds, double rewardSeconds, double trainingSeconds, double stepSeconds,
-      double trainingFlops, long trainedTokens, double peakRssMiB, boolean peakRssSinceStart) {}
+      double trainingFlops, long trainedTokens, long completionTokens, double peakRssMiB, boolean peakRssSinceStart) {}
 
   /** {@link #run(LanguageModel, Shape, UnaryOperator)} with {@code prompts x generations x newTokens}, no extra settings. */
   public static Result run(LanguageModel policy, int prompts, int generations, int newTokens) {
@@ -123,7 +129,7 @@ public final class GrpoBenchmark {
       List<Example> prompts) {
     GrpoConfig config = settings.apply(GrpoConfig.builder().learningRate(1e-6).lrSchedulerType(LrSchedulerType.CONSTANT)
         .perStepPrompts(shape.prompts()).numGenerations(shape.generations())
-        .maxCompletionLength(shape.completionTokens()).beta(0)
+        .maxCompletionLength(shape.completionTokens()).minCompletionLength(shape.completionTokens()).beta(0)
         .numIterations(1).maxSteps(2).loggingSteps(1).seed(1)).build();
     List<int[]> lengths = new ArrayList<>(); // [prompt, completion] per rollout of the latest step
     int vocab = policy.config().vocabSize();
@@ -161,7 +167,7 @@ public final class GrpoBenchmark {
     }
     Result r = last[0];
     return new Result(r.generationSeconds(), r.rewardSeconds(), r.trainingSeconds(), r.stepSeconds(), r.trainingFlops(),
-        r.trainedTokens(), peakRssMiB(), !reset);
+        r.trainedTokens(), r.completionTokens(), peakRssMiB(), !reset);
   }
 
   /** Resets the kernel's peak-RSS mark of this process (Linux: "5" to /proc/self/clear_refs); false where it cannot. */
@@ -201,13 +207,15 @@ public final class GrpoBenchmark {
     int[] p = new int[lengths.size()];
     int[] n = new int[lengths.size()];
     long tokens = 0;
+    long completionTokens = 0;
     for (int i = 0; i < p.length; i++) {
       p[i] = lengths.get(i)[0];
       n[i] = lengths.get(i)[1];
       tokens += p[i] + n[i];
+      completionTokens += n[i];
     }
     return new Result(num(m, "time/generation"), num(m, "time/reward"), num(m, "time/training"), num(m, "time/step"),
-        trainingFlops(c, p, n, 1, false), tokens, -1, false);
+        trainingFlops(c, p, n, 1, false), tokens, completionTokens, -1, false);
   }
 
   private static double num(Map<String, Object> m, String key) {

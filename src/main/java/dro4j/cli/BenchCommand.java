@@ -60,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
   boolean r3;
 
   @Option(names = "--grpo",
-      description = "Instead of throughput: time one GRPO step (1 prompt x 4 rollouts x 16 new tokens, beta 0, the"
+      description = "Instead of throughput: time one GRPO step (1 prompt x 4 rollouts x 16 new tokens each, beta 0, the"
           + " second of two steps) split into generation / reward / training seconds, with the training FLOP/s as a"
           + " fraction of the GEMM peak, for stories260K (or --model) and the Qwen2.5-0.5B shape with random weights"
           + " and the stories260K tokenizer (unless --skip-large).")
@@ -78,11 +78,21 @@ final class BenchCommand implements Callable<Integer> {
   boolean loraCheckpointing;
 
   @Option(names = "--checkpointing",
-      description = "Instead of throughput: peak RSS and time of one GRPO update (loss, backward, AdamW) on one"
-          + " completion of --completion-length tokens after 64 prompt tokens, with and without"
-          + " gradient_checkpointing, on the Qwen2.5-0.5B shape with random weights (or --model). Needs Linux and"
-          + " about 14 GB of memory for the 0.5B shape.")
+      description = "Instead of throughput: peak RSS and time of one GRPO update (loss, backward, AdamW's first step)"
+          + " on one completion of --completion-length tokens after 64 prompt tokens, with and without"
+          + " gradient_checkpointing, with full parameters and with LoRA (r 16, all linear layers), on the"
+          + " Qwen2.5-0.5B shape with random weights (or --model); each of the --checkpointing-variants runs in a"
+          + " JVM of its own. Needs Linux and about 11 GB of memory for the 0.5B shape's full-recorded variant.")
   boolean checkpointing;
+
+  @Option(names = "--checkpointing-variants", split = ",", paramLabel = "V[,V...]",
+      defaultValue = "full-recorded,full-checkpointed,lora-recorded,lora-checkpointed",
+      description = "With --checkpointing: the variants measured, each in a fresh JVM (default: ${DEFAULT-VALUE}).")
+  List<String> checkpointingVariants;
+
+  @Option(names = "--checkpointing-variant", hidden = true, paramLabel = "V",
+      description = "One variant of --checkpointing in this JVM (what --checkpointing runs in each child).")
+  String checkpointingVariant;
 
   @Option(names = "--completion-length", defaultValue = "1024", paramLabel = "N",
       description = "Completion tokens for --checkpointing (default: ${DEFAULT-VALUE}).")
@@ -106,8 +116,9 @@ final class BenchCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--grpo-shape", defaultValue = "2x4x128", paramLabel = "PxGxT",
-      description = "With --json: the GRPO step measured, P prompts x G rollouts x T completion tokens"
-          + " (default: ${DEFAULT-VALUE}, over 1,024 trained tokens per update).")
+      description = "With --json: the GRPO step measured, P prompts x G rollouts x T completion tokens, every"
+          + " completion T tokens long (min_completion_length T; default: ${DEFAULT-VALUE}, over 1,024 trained tokens"
+          + " per update).")
   String grpoShape;
 
   @Option(names = "--skip-large-grpo",
@@ -173,17 +184,21 @@ final class BenchCommand implements Callable<Integer> {
       }
       return 0;
     }
-    if (checkpointing) {
+    if (checkpointingVariant != null) {
+      CheckpointingBenchmark.Variant variant = CheckpointingBenchmark.Variant.of(checkpointingVariant);
       out.printf("PyTorch threads: %s of %d cores%n", TensorEngine.threads(), Runtime.getRuntime().availableProcessors());
       try (NDManager manager = TensorEngine.newManager()) {
         Path dir = model == null ? null : BundledModel.resolve(model);
         try (Transformer t = dir == null ? Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)
             : Transformer.load(dir, ModelConfig.loadFromDir(dir), manager)) {
           out.println(dir == null ? "Qwen2.5-0.5B shape (random weights)" : dir.toString());
-          CheckpointingBenchmark.run(t, 64, completionLength, out);
+          CheckpointingBenchmark.runVariant(t, variant, 64, completionLength, MemoryBenchmark.residentMiB(), out);
         }
       }
       return 0;
+    }
+    if (checkpointing) {
+      return checkpointingReport(out);
     }
     if (r3) {
       try (LanguageModel lm = LanguageModel.loadOrDefault(model)) {
@@ -244,6 +259,94 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * {@code --checkpointing}: each variant in a child JVM of this one's options and class path (a fresh
+   * process, so no variant's peak includes memory another one's allocator kept), its output passed
+   * through, then the table of all of them.
+   */
+  private int checkpointingReport(PrintWriter out) {
+    List<CheckpointingBenchmark.Result> results = new ArrayList<>();
+    for (String label : checkpointingVariants) {
+      CheckpointingBenchmark.Variant.of(label.trim()); // refuse a misspelt variant before any child starts
+    }
+    List<String> failed = new ArrayList<>();
+    for (String label : checkpointingVariants) {
+      List<String> cmd = childJvm();
+      cmd.addAll(List.of("bench", "--checkpointing-variant", label.trim(), "--completion-length",
+          String.valueOf(completionLength)));
+      if (model != null) cmd.addAll(List.of("--model", model.toString()));
+      out.println("== " + label.trim() + " (a JVM of its own)");
+      out.flush();
+      CheckpointingBenchmark.Result result = runChild(cmd, out);
+      if (result == null) {
+        failed.add(label.trim()); // the others still run: one variant out of memory should not lose the rest
+        continue;
+      }
+      results.add(result);
+      CheckpointingBenchmark.table(List.of(result), out); // at once, in case a later variant takes the machine down
+    }
+    out.println("== all variants");
+    CheckpointingBenchmark.table(results, out);
+    if (!failed.isEmpty()) {
+      out.println("no result from " + String.join(", ", failed));
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Runs one variant's JVM, passing its output through; its result, or null (said why) when it gave none. */
+  private static CheckpointingBenchmark.Result runChild(List<String> cmd, PrintWriter out) {
+    CheckpointingBenchmark.Result result = null;
+    try {
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+      VectorRelaunch.allocatorSettings(builder.environment());
+      Process child = builder.start();
+      try (java.io.BufferedReader lines = new java.io.BufferedReader(
+          new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line; (line = lines.readLine()) != null; ) {
+          CheckpointingBenchmark.Result r = CheckpointingBenchmark.parseResult(line);
+          if (r != null) {
+            result = r;
+          } else {
+            out.println(line);
+            out.flush();
+          }
+        }
+      }
+      int code = child.waitFor();
+      if (code != 0 || result == null) {
+        out.println("the variant's JVM exited with code " + code + (code == 137 ? " (killed: out of memory?)" : "")
+            + (result == null ? " without a result" : ""));
+        return null;
+      }
+      return result;
+    } catch (java.io.IOException e) {
+      out.println("cannot start the variant's JVM: " + e.getMessage());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while a variant ran", e);
+    }
+  }
+
+  /** The start of a command line running dro4j's {@link Main} in a new JVM with this one's options and class path. */
+  private static List<String> childJvm() {
+    VectorRelaunch.Inputs in = VectorRelaunch.Inputs.current();
+    if (in.jvmOptions() == null || in.classPath() == null || in.javaHome() == null) {
+      throw new IllegalStateException("cannot repeat this JVM's options for a child; run each variant with"
+          + " bench --checkpointing-variant V in a process of its own");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(in.javaHome(), "bin", "java").toString());
+    cmd.addAll(in.jvmOptions());
+    if (Main.class.getName().equals(in.jarMainClass())) {
+      cmd.addAll(List.of("-jar", in.classPath())); // so the jar's manifest applies, as in the relaunch
+    } else {
+      cmd.addAll(List.of("-cp", in.classPath(), Main.class.getName()));
+    }
+    return cmd;
   }
 
   /** {@code --decode-profile}: the per-part table of each model, after the peak and bandwidth it is set against. */
@@ -368,7 +471,7 @@ final class BenchCommand implements Callable<Integer> {
     GrpoBenchmark.line(out, name + " (LoRA)", lora, peak);
     m.put("grpo_step_lora", grpoJson(lora, shape, peak));
     if (step.trainedTokens() < 1024) {
-      out.printf("  note: %d trained tokens in the update (completions ended early); --grpo-shape sets the size%n",
+      out.printf("  note: %d trained tokens in the update, fewer than 1,024; --grpo-shape sets the size%n",
           step.trainedTokens());
     }
     return m;
@@ -377,8 +480,9 @@ final class BenchCommand implements Callable<Integer> {
   private static Map<String, Object> grpoJson(GrpoBenchmark.Result r, GrpoBenchmark.Shape shape, double peak) {
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("shape", Map.of("prompts", shape.prompts(), "generations", shape.generations(),
-        "max_completion_tokens", shape.completionTokens()));
+        "max_completion_tokens", shape.completionTokens(), "min_completion_tokens", shape.completionTokens()));
     g.put("trained_tokens", r.trainedTokens());
+    g.put("completion_tokens", r.completionTokens());
     g.put("gen_s", number(r.generationSeconds()));
     g.put("reward_s", number(r.rewardSeconds()));
     g.put("train_s", number(r.trainingSeconds()));

@@ -72,6 +72,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--repetition-penalty", paramLabel = "R", description = "Repetition penalty (1 = off).")
   Double repetitionPenalty;
 
+  @Option(names = "--min-new-tokens", paramLabel = "N",
+      description = "No EOS (or other stop id) before N new tokens (transformers' min_new_tokens; default: the model's"
+          + " generation_config.json, else 0).")
+  Integer minNewTokens;
+
   @Option(names = "--stop", paramLabel = "TEXT", description = "Stop string (repeatable); the text is cut before it.")
   List<String> stopStrings = new ArrayList<>();
 
@@ -112,6 +117,7 @@ final class GenerateCommand implements Callable<Integer> {
   private SamplingParams samplingParams(GenerationConfig defaults) {
     SamplingParams p = SamplingParams.defaults().withMaxNewTokens(maxNewTokens).withSeed(seed)
         .withNumReturnSequences(num).withStopStrings(stopStrings)
+        .withMinNewTokens(minNewTokens != null ? minNewTokens : defaults.minNewTokens() != null ? defaults.minNewTokens() : 0)
         .withRepetitionPenalty(orElse(repetitionPenalty, defaults.repetitionPenalty(), 1.0));
     if (greedy) {
       return p.withGreedy(true);

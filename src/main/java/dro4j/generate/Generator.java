@@ -175,8 +175,8 @@ public final class Generator {
    * lengths batch: appended tokens are right-padded with invalid slots, so every row's positions count
    * its own valid tokens. A row with nothing appended is inactive: it gets an empty completion and only
    * invalid slots. Row {@code r} draws from {@link LogitsProcessing#rngFor rngFor(params.seed(), r)};
-   * the stop ids and strings of {@code params} apply ({@code numReturnSequences} and {@code
-   * maxNewTokens} do not). The cache keeps what was fed, as after {@link #generate}: everything but
+   * the stop ids and strings of {@code params} apply, and its {@code minNewTokens} counts each row's tokens
+   * of this call ({@code numReturnSequences} and {@code maxNewTokens} do not). The cache keeps what was fed, as after {@link #generate}: everything but
    * each row's last sampled token. Completion {@code r}'s {@code promptIndex} is {@code r}.
    *
    * @param forced tokens to emit instead of sampling, or null
@@ -246,6 +246,13 @@ public final class Generator {
     }
   }
 
+  /** Sets the logits of {@code ids} to -infinity, as transformers' {@code MinNewTokensLengthLogitsProcessor} does. */
+  private static void suppress(float[] logits, java.util.Set<Integer> ids) {
+    for (int id : ids) {
+      if (id < logits.length) logits[id] = Float.NEGATIVE_INFINITY;
+    }
+  }
+
   /**
    * The sampling loop shared by {@link #generate} and {@link #continueRows}: row {@code r} starts from
    * {@code logits[r]} (null: inactive, an empty completion) and samples at most {@code budget[r]}
@@ -285,6 +292,9 @@ public final class Generator {
           continue;
         }
         int forcedToken = forced == null ? -1 : forced.next(r, generated[r], count[r]);
+        if (forcedToken < 0 && count[r] < params.minNewTokens()) {
+          suppress(logits[r], stop.stopTokenIds()); // min_new_tokens: no stop token yet
+        }
         TokenChoice choice = forcedToken >= 0
             ? new TokenChoice(forcedToken, LogitsProcessing.logProb(logits[r], params.greedy() ? 1.0 : params.temperature(), forcedToken))
             : LogitsProcessing.sample(logits[r], history[r], historyLength[r], params, rng[r]);

@@ -31,6 +31,9 @@ import java.util.List;
  * @param stopStrings texts that end a sequence; the returned text is cut before the first one (see
  *     {@link StopCriteria}); default empty
  * @param numReturnSequences completions to generate per prompt; &gt;= 1, default 1
+ * @param minNewTokens the stop token ids cannot be drawn (their logits are -infinity, as transformers'
+ *     {@code min_new_tokens} does to EOS) until a sequence has this many new tokens; stop strings and
+ *     {@code maxNewTokens} still end it; &gt;= 0, default 0 (off)
  */
 public record SamplingParams(
     boolean greedy,
@@ -43,7 +46,8 @@ public record SamplingParams(
     long seed,
     List<Integer> stopTokenIds,
     List<String> stopStrings,
-    int numReturnSequences) implements java.io.Serializable {
+    int numReturnSequences,
+    int minNewTokens) implements java.io.Serializable {
 
   /** Validates every field and copies the lists (null lists count as empty). */
   public SamplingParams {
@@ -62,6 +66,9 @@ public record SamplingParams(
     checkRepetitionPenalty(repetitionPenalty);
     if (maxNewTokens < 0) {
       throw new BadInputException("max_new_tokens must be >= 0, got " + maxNewTokens);
+    }
+    if (minNewTokens < 0) {
+      throw new BadInputException("min_new_tokens must be >= 0, got " + minNewTokens);
     }
     if (numReturnSequences < 1) {
       throw new BadInputException("num_return_sequences must be >= 1, got " + numReturnSequences);
@@ -84,7 +91,7 @@ public record SamplingParams(
 
   /** Sampling at temperature 1 with no truncation, no penalty, 64 new tokens, seed 0, one sequence. */
   public static SamplingParams defaults() {
-    return new SamplingParams(false, 1.0, 1.0, 0, 0.0, 1.0, 64, 0L, List.of(), List.of(), 1);
+    return new SamplingParams(false, 1.0, 1.0, 0, 0.0, 1.0, 64, 0L, List.of(), List.of(), 1, 0);
   }
 
   /** Greedy decoding of at most {@code maxNewTokens} tokens; other fields as in {@link #defaults()}. */
@@ -95,67 +102,73 @@ public record SamplingParams(
   /** A copy with {@link #greedy()} changed. */
   public SamplingParams withGreedy(boolean v) {
     return new SamplingParams(v, temperature, topP, topK, minP, repetitionPenalty, maxNewTokens,
-        seed, stopTokenIds, stopStrings, numReturnSequences);
+        seed, stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #temperature()} changed. */
   public SamplingParams withTemperature(double v) {
     return new SamplingParams(greedy, v, topP, topK, minP, repetitionPenalty, maxNewTokens, seed,
-        stopTokenIds, stopStrings, numReturnSequences);
+        stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #topP()} changed. */
   public SamplingParams withTopP(double v) {
     return new SamplingParams(greedy, temperature, v, topK, minP, repetitionPenalty, maxNewTokens,
-        seed, stopTokenIds, stopStrings, numReturnSequences);
+        seed, stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #topK()} changed. */
   public SamplingParams withTopK(int v) {
     return new SamplingParams(greedy, temperature, topP, v, minP, repetitionPenalty, maxNewTokens,
-        seed, stopTokenIds, stopStrings, numReturnSequences);
+        seed, stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #minP()} changed. */
   public SamplingParams withMinP(double v) {
     return new SamplingParams(greedy, temperature, topP, topK, v, repetitionPenalty, maxNewTokens,
-        seed, stopTokenIds, stopStrings, numReturnSequences);
+        seed, stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #repetitionPenalty()} changed. */
   public SamplingParams withRepetitionPenalty(double v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, v, maxNewTokens, seed,
-        stopTokenIds, stopStrings, numReturnSequences);
+        stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #maxNewTokens()} changed. */
   public SamplingParams withMaxNewTokens(int v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty, v, seed,
-        stopTokenIds, stopStrings, numReturnSequences);
+        stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #seed()} changed. */
   public SamplingParams withSeed(long v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty,
-        maxNewTokens, v, stopTokenIds, stopStrings, numReturnSequences);
+        maxNewTokens, v, stopTokenIds, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #stopTokenIds()} changed. */
   public SamplingParams withStopTokenIds(List<Integer> v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty,
-        maxNewTokens, seed, v, stopStrings, numReturnSequences);
+        maxNewTokens, seed, v, stopStrings, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #stopStrings()} changed. */
   public SamplingParams withStopStrings(List<String> v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty,
-        maxNewTokens, seed, stopTokenIds, v, numReturnSequences);
+        maxNewTokens, seed, stopTokenIds, v, numReturnSequences, minNewTokens);
   }
 
   /** A copy with {@link #numReturnSequences()} changed. */
   public SamplingParams withNumReturnSequences(int v) {
     return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty,
-        maxNewTokens, seed, stopTokenIds, stopStrings, v);
+        maxNewTokens, seed, stopTokenIds, stopStrings, v, minNewTokens);
+  }
+
+  /** A copy with {@link #minNewTokens()} changed. */
+  public SamplingParams withMinNewTokens(int v) {
+    return new SamplingParams(greedy, temperature, topP, topK, minP, repetitionPenalty, maxNewTokens, seed,
+        stopTokenIds, stopStrings, numReturnSequences, v);
   }
 
   // Shared with LogitsProcessing so both reject the same values with the same words.

@@ -20,6 +20,7 @@ import java.util.List;
  * @param repetitionPenalty CTRL-style repetition penalty
  * @param maxNewTokens generation length limit
  * @param maxLength total length limit (prompt included)
+ * @param minNewTokens fewest new tokens before an EOS may be drawn ({@code min_new_tokens})
  */
 public record GenerationConfig(
     Integer bosTokenId,
@@ -31,7 +32,8 @@ public record GenerationConfig(
     Integer topK,
     Double repetitionPenalty,
     Integer maxNewTokens,
-    Integer maxLength) {
+    Integer maxLength,
+    Integer minNewTokens) {
 
   /** The file name inside a model folder. */
   public static final String FILE = "generation_config.json";
@@ -42,7 +44,7 @@ public record GenerationConfig(
 
   /** A config that says nothing. */
   public static GenerationConfig empty() {
-    return new GenerationConfig(null, List.of(), null, null, null, null, null, null, null, null);
+    return new GenerationConfig(null, List.of(), null, null, null, null, null, null, null, null, null);
   }
 
   /** {@code generation_config.json} of a model folder, or {@link #empty()} when there is none. */
@@ -65,6 +67,7 @@ public record GenerationConfig(
         json.integer(root, "top_k"),
         json.number(root, "repetition_penalty"),
         json.integer(root, "max_new_tokens"),
-        json.integer(root, "max_length"));
+        json.integer(root, "max_length"),
+        json.integer(root, "min_new_tokens"));
   }
 }

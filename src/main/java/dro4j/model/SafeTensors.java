@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -41,9 +41,10 @@ import java.util.TreeMap;
  * little-endian data. A model folder holds either one {@code model.safetensors} or the sharded form
  * {@code model.safetensors.index.json} plus the shard files it names.
  *
- * <p>Headers are parsed and validated when the reader opens; tensor data is memory-mapped only when
- * asked for, one tensor region at a time, so files (and tensors) over 2 GiB work and nothing reads a
- * whole file into the heap. Every problem with the input is a {@link BadInputException} naming the file.
+ * <p>Headers are parsed and validated when the reader opens; tensor data is read only when asked for,
+ * by positional reads through a small reused buffer, so files (and tensors) over 2 GiB work, nothing
+ * reads a whole file into the heap, and {@link #readFloats(String, long, ByteBuffer)} fills a tensor's
+ * own storage without any Java array of its size. Every problem with the input is a {@link BadInputException} naming the file.
  */
 public final class SafeTensors implements AutoCloseable {
 
@@ -56,8 +57,8 @@ public final class SafeTensors implements AutoCloseable {
   // The safetensors library refuses headers above 100 MB; so do we (a real header is a few MB).
   private static final long MAX_HEADER_BYTES = 100_000_000L;
 
-  // Tensor data is mapped in pieces of at most this many bytes (a MappedByteBuffer holds < 2 GiB).
-  private static final int MAP_CHUNK_BYTES = 1 << 30;
+  // Converted dtypes are read through a buffer of this size (a multiple of every element size).
+  private static final int STAGING_BYTES = 1 << 20;
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -105,6 +106,7 @@ public final class SafeTensors implements AutoCloseable {
   private final Map<String, String> metadata;
   private final Map<Path, FileChannel> channels;
   private boolean closed;
+  private ByteBuffer staging; // made at the first converted read, reused by every later one
 
   private SafeTensors(
       Path source,
@@ -259,53 +261,109 @@ public final class SafeTensors implements AutoCloseable {
    */
   public float[] floats(String name) {
     TensorInfo info = info(name);
-    Dtype dtype = Dtype.of(info.dtype());
-    if (dtype == null || !dtype.floating) {
-      throw new BadInputException(info.file(), "tensor \"" + name + "\" has dtype " + info.dtype()
-          + ", which cannot be read as floats (supported: F32, F16, BF16, F64)");
-    }
+    floatingDtype(info);
     long count = info.numElements();
     if (count > Integer.MAX_VALUE - 8) {
       throw new BadInputException(info.file(), "tensor \"" + name + "\" has " + count
           + " elements, too many for one Java array");
     }
     float[] out = new float[(int) count];
-    FileChannel channel = channel(info.file());
-    // Map in chunks that hold whole elements; each chunk is converted before the next is mapped.
-    long chunkBytes = (MAP_CHUNK_BYTES / dtype.size) * (long) dtype.size;
-    int written = 0;
-    for (long done = 0; done < info.byteLength(); done += chunkBytes) {
-      long length = Math.min(chunkBytes, info.byteLength() - done);
-      ByteBuffer bytes = map(info.file(), channel, info.offset() + done, length);
-      written = convert(dtype, bytes, out, written);
-    }
+    readConverted(info, Dtype.of(info.dtype()), 0, FloatBuffer.wrap(out));
     return out;
   }
 
-  private static int convert(Dtype dtype, ByteBuffer bytes, float[] out, int at) {
-    switch (dtype) {
-      case F32 -> {
-        int n = bytes.remaining() / 4;
-        bytes.asFloatBuffer().get(out, at, n);
-        return at + n;
+  /**
+   * Reads elements {@code [first, first + out.remaining() / 4)} of the named tensor (flattened
+   * row-major) into {@code out} as fp32 in {@code out}'s byte order, converted as {@link #floats}
+   * does, and advances its position past them. With a direct {@code out} (a tensor's own storage, say)
+   * nothing of the tensor's size passes through the Java heap: the file is read through a small
+   * reused buffer, or for F32 into a little-endian {@code out}, straight into it. The file is read,
+   * not mapped, so its pages do not add to this process's resident memory. Not for concurrent use.
+   *
+   * @throws BadInputException when the dtype is not a float type, the range lies outside the tensor,
+   *     or the file ends early (changed since it was opened)
+   */
+  public void readFloats(String name, long first, ByteBuffer out) {
+    TensorInfo info = info(name);
+    Dtype dtype = floatingDtype(info);
+    if (out.remaining() % Float.BYTES != 0) {
+      throw new IllegalArgumentException("buffer of " + out.remaining() + " bytes does not hold whole floats");
+    }
+    long count = out.remaining() / Float.BYTES;
+    if (dtype == Dtype.F32 && out.order() == ByteOrder.LITTLE_ENDIAN) {
+      checkRange(info, first, count);
+      readExactly(info, out, info.offset() + first * dtype.size);
+      return;
+    }
+    readConverted(info, dtype, first, out.asFloatBuffer());
+    out.position(out.limit());
+  }
+
+  /** Fills {@code out}'s remaining floats from element {@code first} on, through the staging buffer. */
+  private void readConverted(TensorInfo info, Dtype dtype, long first, FloatBuffer out) {
+    checkRange(info, first, out.remaining());
+    if (staging == null) {
+      staging = ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    long position = info.offset() + first * dtype.size;
+    while (out.hasRemaining()) {
+      int n = Math.min(out.remaining(), STAGING_BYTES / dtype.size);
+      staging.clear().limit(n * dtype.size);
+      readExactly(info, staging, position);
+      position += (long) n * dtype.size;
+      convert(dtype, staging.flip(), out);
+    }
+  }
+
+  private static void checkRange(TensorInfo info, long first, long count) {
+    if (first < 0 || first + count > info.numElements()) {
+      throw new IllegalArgumentException("elements [" + first + ", " + (first + count) + ") are outside tensor \""
+          + info.name() + "\" of " + info.numElements());
+    }
+  }
+
+  private void readExactly(TensorInfo info, ByteBuffer into, long position) {
+    FileChannel channel = channel(info.file());
+    try {
+      while (into.hasRemaining()) {
+        int n = channel.read(into, position);
+        if (n < 0) {
+          throw new BadInputException(info.file(), "file ends at byte " + position + " inside tensor \""
+              + info.name() + "\" (truncated since it was opened?)");
+        }
+        position += n;
       }
+    } catch (IOException e) {
+      throw new BadInputException(info.file(), "cannot read tensor \"" + info.name() + "\": " + e.getMessage(), e);
+    }
+  }
+
+  private static Dtype floatingDtype(TensorInfo info) {
+    Dtype dtype = Dtype.of(info.dtype());
+    if (dtype == null || !dtype.floating) {
+      throw new BadInputException(info.file(), "tensor \"" + info.name() + "\" has dtype " + info.dtype()
+          + ", which cannot be read as floats (supported: F32, F16, BF16, F64)");
+    }
+    return dtype;
+  }
+
+  private static void convert(Dtype dtype, ByteBuffer bytes, FloatBuffer out) {
+    switch (dtype) {
+      case F32 -> out.put(bytes.asFloatBuffer());
       case F64 -> {
         while (bytes.hasRemaining()) {
-          out[at++] = (float) bytes.getDouble();
+          out.put((float) bytes.getDouble());
         }
-        return at;
       }
       case BF16 -> {
         while (bytes.hasRemaining()) {
-          out[at++] = bf16ToFloat(bytes.getShort());
+          out.put(bf16ToFloat(bytes.getShort()));
         }
-        return at;
       }
       case F16 -> {
         while (bytes.hasRemaining()) {
-          out[at++] = halfToFloat(bytes.getShort());
+          out.put(halfToFloat(bytes.getShort()));
         }
-        return at;
       }
       default -> throw new IllegalStateException("not a float dtype: " + dtype);
     }
@@ -736,16 +794,6 @@ public final class SafeTensors implements AutoCloseable {
       throw new IllegalStateException("SafeTensors for " + source + " is closed");
     }
     return channels.get(file);
-  }
-
-  private static ByteBuffer map(Path file, FileChannel channel, long offset, long length) {
-    try {
-      MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_ONLY, offset, length);
-      return m.order(ByteOrder.LITTLE_ENDIAN);
-    } catch (IOException e) {
-      throw new BadInputException(file, "cannot map bytes " + offset + ".." + (offset + length)
-          + ": " + e.getMessage(), e);
-    }
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buf, long position)

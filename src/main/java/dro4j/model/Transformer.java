@@ -173,7 +173,8 @@ public final class Transformer implements AutoCloseable {
               "tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
                   + " but config.json implies " + java.util.Arrays.toString(e.getValue()));
         }
-        NDArray array = manager.create(tensors.floats(name), new Shape(shape));
+        // written into the tensor's own storage: no float[] of the parameter's size in the heap
+        NDArray array = TensorFill.fp32(manager, shape, (first, into) -> tensors.readFloats(name, first, into));
         array.setName(name);
         params.put(name, array);
       }
@@ -194,16 +195,15 @@ public final class Transformer implements AutoCloseable {
     Map<String, NDArray> params = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
       String name = e.getKey();
-      Shape shape = new Shape(e.getValue());
-      float[] data = new float[Math.toIntExact(shape.size())];
-      if (name.endsWith("norm.weight")) {
-        java.util.Arrays.fill(data, 1f);
-      } else if (!name.endsWith(".bias")) {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = (float) (rng.nextGaussian() * initStd);
+      boolean norm = name.endsWith("norm.weight");
+      boolean bias = name.endsWith(".bias");
+      // drawn straight into the tensor's storage, in row-major order (the values a float[] would get)
+      NDArray array = TensorFill.fp32(manager, e.getValue(), (first, into) -> {
+        java.nio.FloatBuffer values = into.asFloatBuffer();
+        while (values.hasRemaining()) {
+          values.put(norm ? 1f : bias ? 0f : (float) (rng.nextGaussian() * initStd));
         }
-      }
-      NDArray array = manager.create(data, shape);
+      });
       array.setName(name);
       params.put(name, array);
     }

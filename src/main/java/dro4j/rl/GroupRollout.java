@@ -85,12 +85,13 @@ public final class GroupRollout {
     return out;
   }
 
-  /** The sampling settings of a job's rollouts (temperature, top-p/k, min-p, penalty, length, G); the seed is each group's. */
+  /** The sampling settings of a job's rollouts (temperature, top-p/k, min-p, penalty, lengths, G); the seed is each group's. */
   public static SamplingParams sampling(GrpoConfig config) {
     return SamplingParams.defaults()
         .withTemperature(config.temperature()).withTopP(config.topP()).withTopK(config.topK())
         .withMinP(config.minP()).withRepetitionPenalty(config.repetitionPenalty())
-        .withMaxNewTokens(config.maxCompletionLength()).withNumReturnSequences(config.numGenerations());
+        .withMaxNewTokens(config.maxCompletionLength()).withMinNewTokens(config.minCompletionLength())
+        .withNumReturnSequences(config.numGenerations());
   }
 
   /**

@@ -39,6 +39,10 @@ class BenchJsonTest {
     JsonNode lora = stories.get("grpo_step_lora");
     assertThat(lora.get("train_s").asDouble()).as("LoRA step").isPositive();
     assertThat(lora.get("trained_tokens").asInt()).isPositive();
+    // min_completion_length = max: every completion of both steps has its full 4 tokens
+    assertThat(grpo.get("completion_tokens").asInt()).isEqualTo(1 * 2 * 4);
+    assertThat(lora.get("completion_tokens").asInt()).isEqualTo(1 * 2 * 4);
+    assertThat(grpo.get("shape").get("min_completion_tokens").asInt()).isEqualTo(4);
     assertThat(json.get("models").has("qwen2.5-0.5b-shape")).isTrue();
     assertThat(json.get("models").get("qwen2.5-0.5b-shape").isNull()).isTrue();
   }

@@ -48,6 +48,20 @@ class CliTest {
   }
 
   @Test
+  void generateMinNewTokensReachesTheFlagAndIsChecked() throws IOException {
+    Result r = run("generate", "--prompt", "Once upon a time", "--num", "4", "--seed", "3", "--max-new-tokens", "24",
+        "--min-new-tokens", "24", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    for (JsonNode c : new ObjectMapper().readTree(r.out()).get("completions")) {
+      assertThat(c.get("ids").size()).isEqualTo(24);
+      assertThat(c.get("finish_reason").asText()).isEqualTo("length");
+    }
+    Result bad = run("generate", "--prompt", "hi", "--min-new-tokens", "-1");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("min_new_tokens must be >= 0");
+  }
+
+  @Test
   void generateSamplesSeveralWithSeedAndTheDefaultModel() throws IOException {
     Result a = run("generate", "--prompt", "Once upon a time", "--num", "3", "--seed", "9",
         "--temperature", "0.8", "--top-p", "0.95", "--top-k", "40", "--min-p", "0.01", "--max-new-tokens", "12", "--json");

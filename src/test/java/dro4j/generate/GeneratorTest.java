@@ -179,4 +179,44 @@ class GeneratorTest {
       }
     }
   }
+
+  @Test
+  void minNewTokensKeepsStopTokensOutUntilThenAndIsSeeded() {
+    int[] prompt = stories.tokenizer().encode("Once upon a time", true);
+    SamplingParams free = SamplingParams.defaults().withMaxNewTokens(30).withSeed(9).withNumReturnSequences(4);
+    java.util.Set<Integer> early = new java.util.TreeSet<>();
+    try (Generation g = stories.generate(List.of(prompt), free, false)) {
+      for (Completion c : g.completions()) {
+        early.add(c.ids()[0]);
+        early.add(c.ids()[1]);
+      }
+    }
+    // the tokens each row drew first, as stop ids: without min_new_tokens every row ends within 2 tokens
+    SamplingParams stops = free.withStopTokenIds(List.copyOf(early));
+    try (Generation g = stories.generate(List.of(prompt), stops, false)) {
+      for (Completion c : g.completions()) {
+        assertThat(c.ids().length).isLessThanOrEqualTo(2);
+      }
+    }
+    SamplingParams min = stops.withMinNewTokens(12);
+    List<Completion> first;
+    try (Generation g = stories.generate(List.of(prompt), min, false)) {
+      first = g.completions();
+    }
+    boolean stoppedLater = false;
+    for (Completion c : first) {
+      assertThat(c.ids().length).isGreaterThanOrEqualTo(12);
+      for (int j = 0; j < 12; j++) {
+        assertThat(early).as("token %d of %s", j, java.util.Arrays.toString(c.ids())).doesNotContain(c.ids()[j]);
+      }
+      stoppedLater |= c.finishReason() == FinishReason.STOP;
+    }
+    assertThat(stoppedLater).as("stop ids end rows again after 12 tokens").isTrue();
+    try (Generation g = stories.generate(List.of(prompt), min, false)) {
+      for (int i = 0; i < first.size(); i++) {
+        assertThat(g.completions().get(i).ids()).containsExactly(first.get(i).ids());
+        assertThat(g.completions().get(i).logprobs()).containsExactly(first.get(i).logprobs());
+      }
+    }
+  }
 }

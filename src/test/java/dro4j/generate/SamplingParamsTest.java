@@ -38,9 +38,9 @@ class SamplingParamsTest {
         .withTemperature(0.7).withTopP(0.95).withTopK(50).withMinP(0.05)
         .withRepetitionPenalty(1.1).withMaxNewTokens(100).withSeed(42)
         .withStopTokenIds(List.of(2)).withStopStrings(List.of("</answer>"))
-        .withNumReturnSequences(16);
+        .withNumReturnSequences(16).withMinNewTokens(8);
     assertThat(p).isEqualTo(new SamplingParams(false, 0.7, 0.95, 50, 0.05, 1.1, 100, 42,
-        List.of(2), List.of("</answer>"), 16));
+        List.of(2), List.of("</answer>"), 16, 8));
   }
 
   @Test
@@ -76,6 +76,7 @@ class SamplingParamsTest {
     rejected(() -> d.withRepetitionPenalty(0), "repetition_penalty must be a finite number > 0");
     rejected(() -> d.withMaxNewTokens(-1), "max_new_tokens must be >= 0");
     rejected(() -> d.withNumReturnSequences(0), "num_return_sequences must be >= 1");
+    rejected(() -> d.withMinNewTokens(-1), "min_new_tokens must be >= 0");
     rejected(() -> d.withStopStrings(List.of("")), "stop_strings");
     rejected(() -> d.withStopStrings(Arrays.asList("a", null)), "stop_strings");
     rejected(() -> d.withStopTokenIds(List.of(-3)), "stop_token_ids");

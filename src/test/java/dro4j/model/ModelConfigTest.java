@@ -372,10 +372,11 @@ class ModelConfigTest {
 
     Files.writeString(dir.resolve("generation_config.json"), "{\"bos_token_id\": 151643,"
         + " \"eos_token_id\": [151645, 151643], \"do_sample\": true, \"temperature\": 0.7,"
-        + " \"top_p\": 0.8, \"top_k\": 20, \"repetition_penalty\": 1.05, \"max_new_tokens\": 256}");
+        + " \"top_p\": 0.8, \"top_k\": 20, \"repetition_penalty\": 1.05, \"max_new_tokens\": 256,"
+        + " \"min_new_tokens\": 4}");
     GenerationConfig g = GenerationConfig.loadOrDefault(dir);
     assertEquals(new GenerationConfig(151643, List.of(151645, 151643), null, true, 0.7, 0.8, 20,
-        1.05, 256, null), g);
+        1.05, 256, null, 4), g);
 
     Files.writeString(dir.resolve("generation_config.json"), "{\"temperature\": \"hot\"}");
     BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class,

@@ -179,6 +179,39 @@ class SafeTensorsTest {
     }
   }
 
+  @Test
+  void readFloatsFillsBuffersInPiecesWithTheValuesOfFloats() throws IOException {
+    // 3 elements each: F32 (with a NaN payload), BF16, F16; read as two pieces into direct buffers of
+    // both byte orders (the F32 fast path needs little-endian; big-endian goes through conversion).
+    ByteBuffer data = le(12 + 6 + 6);
+    data.putInt(0x7fc00001).putFloat(-0.0f).putFloat(1.5e-42f);
+    data.putShort((short) 0x4049).putShort((short) 0x8001).putShort((short) 0x7f80);
+    data.putShort((short) 0x3555).putShort((short) 0x0001).putShort((short) 0xfc00);
+    Path file = rawFile("pieces.safetensors",
+        "{\"f\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]},"
+            + "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[12,18]},"
+            + "\"h\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[18,24]}}",
+        data.array());
+    try (SafeTensors st = SafeTensors.openFile(file)) {
+      for (String name : List.of("f", "b", "h")) {
+        float[] expected = st.floats(name);
+        for (ByteOrder order : List.of(ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN)) {
+          ByteBuffer into = ByteBuffer.allocateDirect(12).order(order);
+          st.readFloats(name, 0, into.slice(0, 4).order(order));
+          ByteBuffer rest = into.slice(4, 8).order(order);
+          st.readFloats(name, 1, rest);
+          assertThat(rest.hasRemaining()).isFalse();
+          for (int i = 0; i < 3; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(into.getFloat(4 * i)),
+                name + " " + order + " element " + i);
+          }
+        }
+      }
+      assertThatThrownBy(() -> st.readFloats("b", 2, ByteBuffer.allocateDirect(8)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside tensor \"b\"");
+    }
+  }
+
   // ---- writer ------------------------------------------------------------------------------
 
   @Test

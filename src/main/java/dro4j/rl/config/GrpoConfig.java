@@ -59,6 +59,11 @@ public record GrpoConfig(
     @Setting(help = "Most tokens sampled per rollout; rollouts that reach it are truncated (finish reason"
             + " length). Also the constant denominator of loss_type dr_grpo. Default 256.", defaultValue = "256")
         int maxCompletionLength,
+    @Setting(help = "Rollouts cannot end before this many tokens (per turn in environment jobs): the model's EOS"
+            + " and other stop ids are masked until then, as transformers' min_new_tokens does; stop strings and"
+            + " max_completion_length still end a rollout. For benchmarks and for models that stop too early."
+            + " 0 is off. Default 0.", defaultValue = "0")
+        int minCompletionLength,
     @Setting(help = "Sampling temperature of the rollouts. Training log-probs (policy, old, reference) are"
             + " computed from logits divided by the same temperature, as TRL does, so the ratio compares"
             + " the distribution that was sampled. Default 1.0 (TRL, DRO).", defaultValue = "1.0")
@@ -244,6 +249,9 @@ public record GrpoConfig(
     }
     if (maxCompletionLength < 1) {
       throw new BadInputException("max_completion_length must be >= 1, got " + maxCompletionLength);
+    }
+    if (minCompletionLength < 0) {
+      throw new BadInputException("min_completion_length must be >= 0, got " + minCompletionLength);
     }
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new BadInputException("temperature must be a finite number > 0, got " + temperature);
@@ -432,6 +440,9 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#maxCompletionLength() */
     public Builder maxCompletionLength(int v) { return set("max_completion_length", v); }
+
+    /** @see GrpoConfig#minCompletionLength() */
+    public Builder minCompletionLength(int v) { return set("min_completion_length", v); }
 
     /** @see GrpoConfig#temperature() */
     public Builder temperature(double v) { return set("temperature", v); }

@@ -32,6 +32,7 @@ class GrpoConfigTest {
     assertThat(c.lossType()).isEqualTo(LossType.DAPO);
     assertThat(c.scaleRewards()).isEqualTo(ScaleRewards.GROUP);
     assertThat(c.temperature()).isEqualTo(1.0);
+    assertThat(c.minCompletionLength()).isZero();
     assertThat(c.training().lrSchedulerType()).isEqualTo(LrSchedulerType.LINEAR);
     assertThat(c.training().adamBeta2()).isEqualTo(0.999);
     assertThat(c.training().seed()).isEqualTo(42);
@@ -133,6 +134,16 @@ class GrpoConfigTest {
     assertThatThrownBy(() -> GrpoConfig.builder().setText("rewards", "[{weight: 2}]"))
         .hasMessageContaining("needs a 'name'");
     assertThatThrownBy(() -> GrpoConfig.builder().saveDtype("fp8").build()).hasMessageContaining("save_dtype");
+    assertThatThrownBy(() -> GrpoConfig.builder().setText("min_completion_length", "-1").build())
+        .hasMessageContaining("min_completion_length must be >= 0");
+  }
+
+  @Test
+  void minCompletionLengthBecomesTheRolloutsMinNewTokens() {
+    GrpoConfig c = GrpoConfig.builder().setText("min_completion_length", "24").maxCompletionLength(32).build();
+    assertThat(c.minCompletionLength()).isEqualTo(24);
+    assertThat(dro4j.rl.GroupRollout.sampling(c).minNewTokens()).isEqualTo(24);
+    assertThat(dro4j.rl.GroupRollout.sampling(c).maxNewTokens()).isEqualTo(32);
   }
 
   @Test
