@@ -13,7 +13,7 @@ import java.util.Locale;
  * Reruns the command line in a JVM with {@code --add-modules jdk.incubator.vector} (which a jar
  * manifest cannot set), so {@code java -jar dro4j.jar} decodes on the Java kernels. The child gets
  * the same JVM options, class path and arguments and inherits standard input, output and error
- * (and the environment, plus glibc's {@code MALLOC_MMAP_THRESHOLD_} and huge-page tunable unless set:
+ * (and the environment, plus glibc's {@code MALLOC_MMAP_THRESHOLD_} unless set:
  * see {@link #allocatorSettings}); its exit code is returned. No relaunch when the module is already there, when the child would not
  * have it either (a runtime image without it), under a debugger or agent, with {@code
  * DRO4J_NO_RELAUNCH} set, or when {@code DRO4J_DECODE=libtorch} asks for libtorch anyway; then the
@@ -121,25 +121,10 @@ final class VectorRelaunch {
    */
   static void allocatorSettings(java.util.Map<String, String> environment) {
     environment.putIfAbsent(MMAP_THRESHOLD, "1048576");
-    String tunables = environment.get(GLIBC_TUNABLES);
-    if (tunables == null || tunables.isBlank()) {
-      environment.put(GLIBC_TUNABLES, HUGE_PAGES);
-    } else if (!tunables.contains(HUGE_PAGES_TUNABLE)) {
-      environment.put(GLIBC_TUNABLES, tunables + ":" + HUGE_PAGES);
-    }
+    // not glibc.malloc.hugetlb=1: huge pages sped up a weight stream in isolation, but with every
+    // mapped block madvised, the decode step's own temporaries fault and zero 2 MiB pages each step
+    // (quiet machine, 0.5B shape: batch 8 7.3 tokens/s with it, 46.5 without; sys time 54 s vs 7 s)
   }
-
-  /** glibc's environment variable of tunables, a colon-separated list of {@code name=value}. */
-  static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
-  static final String HUGE_PAGES_TUNABLE = "glibc.malloc.hugetlb";
-  /**
-   * Transparent huge pages for malloc's large blocks (glibc 2.35 and later; older versions ignore it):
-   * the weights live in direct buffers that malloc maps, and a decode step streams all of them, so
-   * with 4 KiB pages every 4 KiB of a weight row misses the TLB. With 2 MiB pages (where the kernel's
-   * THP setting is {@code madvise}, as on most distributions) the batch-8 LM head on the Qwen2.5-0.5B
-   * shape ran 10-20% faster. Left alone when the user names the tunable.
-   */
-  static final String HUGE_PAGES = HUGE_PAGES_TUNABLE + "=1";
 
   /**
    * Runs {@code cmd} (a {@link #command} or {@link #jarCommand}; nothing when null) and exits this JVM with
