@@ -141,7 +141,7 @@ public final class GrpoBenchmark {
 
       @Override
       public List<RewardResult> score(List<RolloutGroup> groups, RewardContext context) {
-        lengths.clear();
+        // called once per prompt's group: lengths gathers the step's groups, cleared after each step
         List<RewardResult> out = new ArrayList<>();
         for (RolloutGroup g : groups) {
           double[] s = new double[g.size()];
@@ -161,7 +161,10 @@ public final class GrpoBenchmark {
     Result[] last = new Result[1];
     try (GrpoTrainer trainer = GrpoTrainer.builder(config).policy(policy)
         .reward(new KeywordReward(List.of("ball")), 1.0).reward(tieBreaker, 1.0)
-        .dataset(prompts).listener((step, m) -> last[0] = result(policy.config(), m, lengths))
+        .dataset(prompts).listener((step, m) -> {
+          last[0] = result(policy.config(), m, lengths);
+          lengths.clear();
+        })
         .build()) {
       trainer.train();
     }

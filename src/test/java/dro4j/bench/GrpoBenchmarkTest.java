@@ -6,8 +6,18 @@ import static org.assertj.core.api.Assertions.within;
 import dro4j.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
-/** The training FLOP count against a token-by-token count written out by hand. */
+/** The training FLOP count against a token-by-token count written out by hand, and a measured step's token count. */
 class GrpoBenchmarkTest {
+  @Test
+  void aStepCountsTheTokensOfEveryGroupAtFullLength() {
+    // rewards score each prompt's group on its own: the step's count must gather all groups
+    try (dro4j.LanguageModel lm = dro4j.LanguageModel.load(dro4j.Fixtures.fixture("stories260K"))) {
+      GrpoBenchmark.Result r = GrpoBenchmark.run(lm, 3, 2, 5);
+      assertThat(r.completionTokens()).isEqualTo(3 * 2 * 5); // min_completion_length = max: no early EOS
+      assertThat(r.trainedTokens()).isGreaterThan(r.completionTokens() + 3 * 2);
+    }
+  }
+
   @Test
   void trainingFlopsMatchATokenByTokenCount() {
     ModelConfig c = ModelConfig.qwen2_5_0_5B();
