@@ -219,12 +219,17 @@ class CpuDecoderTest {
       float[] before = stepOnce(model);
       adapter.parameters().get(LoraAdapter.key("model.layers.1.mlp.down_proj", "lora_B")).muli(3f);
       adapter.parameters().get(LoraAdapter.key("model.layers.0.self_attn.q_proj", "lora_A")).addi(0.05f);
-      float[] after = stepOnce(model);
-      model.useJavaDecode(false);
-      float[] libtorch = stepOnce(model);
-      assertThat(maxAbsDiff(after, before)).isGreaterThan(1e-3);
-      assertThat(maxAbsDiff(after, libtorch)).isLessThan(1e-4);
+      assertMovedAndMatchesLibtorch(model, before);
     }
+  }
+
+  /** The next step's logits moved from {@code before} and equal the libtorch path's (which it then switches to). */
+  private static void assertMovedAndMatchesLibtorch(Transformer model, float[] before) {
+    float[] after = stepOnce(model);
+    model.useJavaDecode(false);
+    float[] libtorch = stepOnce(model);
+    assertThat(maxAbsDiff(after, before)).isGreaterThan(1e-3);
+    assertThat(maxAbsDiff(after, libtorch)).isLessThan(1e-4);
   }
 
   @Test
@@ -253,11 +258,7 @@ class CpuDecoderTest {
       float[] before = stepOnce(model);
       model.parameters().get("model.layers.1.mlp.down_proj.weight").muli(1.5f);
       model.parameters().get("lm_head.weight").addi(0.01f);
-      float[] after = stepOnce(model);
-      model.useJavaDecode(false);
-      float[] libtorch = stepOnce(model);
-      assertThat(maxAbsDiff(after, before)).isGreaterThan(1e-3);
-      assertThat(maxAbsDiff(after, libtorch)).isLessThan(1e-4);
+      assertMovedAndMatchesLibtorch(model, before);
     }
   }
 
