@@ -132,7 +132,7 @@ final class TrajectoryTraining {
     StepMetrics.advantages(metrics, adv);
     double[] a = new double[total.length];
     for (int i = 0; i < a.length; i++) a[i] = adv.get(i);
-    double[][] turns = turnReward == TurnRewards.Kind.NONE ? null : turnRows.toArray(new double[0][]);
+    double[][] turns = turnReward.isNone() ? null : turnRows.toArray(new double[0][]);
     if (turns != null) metrics.put("turns/turn_reward/mean", meanOf(turns));
     List<float[]> tokenAdvantages = TurnRewards.tokenAdvantages(trajectories, a, turns, g, config.turnRewardWeight(),
         config.turnRewardDiscount());

@@ -29,6 +29,11 @@ import java.util.Locale;
  *
  * <p><b>Environment step rewards</b>: {@link StepResult#reward()} of each turn (0 when none).
  *
+ * <p><b>Tool errors</b>: minus the turn's failed tool calls, so that the penalty of a failed call
+ * lands on the turn that made it instead of the whole trajectory ({@code tool_error_reward} penalises
+ * the trajectory), in the spirit of MT-GRPO's turn-level tool-execution reward (Zeng et al. 2025,
+ * "Reinforcing Multi-Turn Reasoning in LLM Agents via Turn-Level Credit Assignment", arXiv 2505.11821).
+ *
  * <p><b>Advantages</b> ({@link #tokenAdvantages}): the tokens of turn t of trajectory i get
  *
  * <pre>
@@ -45,49 +50,101 @@ import java.util.Locale;
 public final class TurnRewards {
   private TurnRewards() {}
 
-  /** Which turn-level reward is added to the outcome advantage. */
-  public enum Kind {
-    /** None: every token of a trajectory gets its trajectory advantage (default). */
-    NONE,
+  /** One part of a turn-level reward; {@code turn_reward} names one or several joined by {@code +}. */
+  public enum Component {
     /** IGPO's information gain. */
-    INFORMATION_GAIN,
+    INFORMATION_GAIN("information_gain"),
     /** The environment's step rewards. */
-    ENVIRONMENT,
-    /** Their sum. */
-    INFORMATION_GAIN_AND_ENVIRONMENT;
+    ENVIRONMENT("environment"),
+    /** Minus the turn's failed tool calls: the penalty lands on the turn that made the call. */
+    TOOL_ERRORS("tool_errors");
 
-    /** Parses a configured name: none | information_gain | environment | information_gain+environment. */
+    private final String configName;
+
+    Component(String configName) {
+      this.configName = configName;
+    }
+  }
+
+  /**
+   * Which turn-level rewards are added to the outcome advantage: none, or the sum of one or more
+   * {@link Component}s.
+   *
+   * @param parts the summed components; empty for none
+   */
+  public record Kind(java.util.Set<Component> parts) {
+    /** No turn reward: every token of a trajectory gets its trajectory advantage (default). */
+    public static final Kind NONE = new Kind(java.util.EnumSet.noneOf(Component.class));
+
+    public Kind {
+      parts = java.util.Collections.unmodifiableSet(parts.isEmpty()
+          ? java.util.EnumSet.noneOf(Component.class) : java.util.EnumSet.copyOf(parts));
+    }
+
+    /**
+     * Parses a configured name: {@code none}, or components joined by {@code +} in any order
+     * ({@code information_gain}, {@code environment}, {@code tool_errors}), e.g.
+     * {@code information_gain+environment}.
+     */
     public static Kind parse(String name) {
       String n = name == null ? "none" : name.trim().toLowerCase(Locale.ROOT);
-      return switch (n) {
-        case "none" -> NONE;
-        case "information_gain" -> INFORMATION_GAIN;
-        case "environment" -> ENVIRONMENT;
-        case "information_gain+environment", "environment+information_gain" -> INFORMATION_GAIN_AND_ENVIRONMENT;
-        default -> throw new dro4j.BadInputException(
-            "turn_reward must be none, information_gain, environment or information_gain+environment, got " + name);
-      };
+      if (n.isEmpty() || n.equals("none")) return NONE;
+      java.util.Set<Component> parts = java.util.EnumSet.noneOf(Component.class);
+      for (String part : n.split("\\+", -1)) {
+        Component found = null;
+        for (Component c : Component.values()) if (c.configName.equals(part.trim())) found = c;
+        if (found == null || !parts.add(found)) {
+          throw new dro4j.BadInputException("turn_reward must be none or one or more of information_gain, environment"
+              + " and tool_errors joined by '+' (each once), got " + name);
+        }
+      }
+      return new Kind(parts);
+    }
+
+    /** Whether no turn reward is configured. */
+    public boolean isNone() {
+      return parts.isEmpty();
     }
 
     /** Whether the information gain is needed. */
     public boolean usesInformationGain() {
-      return this == INFORMATION_GAIN || this == INFORMATION_GAIN_AND_ENVIRONMENT;
+      return parts.contains(Component.INFORMATION_GAIN);
     }
 
     /** Whether step rewards are needed. */
     public boolean usesEnvironment() {
-      return this == ENVIRONMENT || this == INFORMATION_GAIN_AND_ENVIRONMENT;
+      return parts.contains(Component.ENVIRONMENT);
+    }
+
+    /** Whether each turn's failed tool calls are counted. */
+    public boolean usesToolErrors() {
+      return parts.contains(Component.TOOL_ERRORS);
     }
   }
 
   /** The turn rewards of {@code kind}, {@code [trajectory][turn]}; null for {@link Kind#NONE}. */
   public static double[][] of(Kind kind, TrajectoryBatch batch, RewardContext ctx, String answerPrefix, double temperature) {
-    if (kind == Kind.NONE) return null;
-    double[][] out = kind.usesEnvironment() ? stepRewards(batch.trajectories()) : null;
-    if (kind.usesInformationGain()) {
-      double[][] gain = informationGain(batch, ctx, answerPrefix, temperature);
-      if (out == null) return gain;
-      for (int i = 0; i < out.length; i++) for (int t = 0; t < out[i].length; t++) out[i][t] += gain[i][t];
+    if (kind.isNone()) return null;
+    List<Trajectory> trajectories = batch.trajectories();
+    double[][] out = new double[trajectories.size()][];
+    for (int i = 0; i < out.length; i++) out[i] = new double[trajectories.get(i).turns().size()];
+    if (kind.usesEnvironment()) add(out, stepRewards(trajectories));
+    if (kind.usesToolErrors()) add(out, toolErrorTurns(trajectories));
+    if (kind.usesInformationGain()) add(out, informationGain(batch, ctx, answerPrefix, temperature));
+    return out;
+  }
+
+  private static void add(double[][] into, double[][] x) {
+    for (int i = 0; i < into.length; i++) for (int t = 0; t < into[i].length; t++) into[i][t] += x[i][t];
+  }
+
+  /** Minus each turn's failed tool calls (malformed, unknown tool, the tool's error). */
+  public static double[][] toolErrorTurns(List<Trajectory> trajectories) {
+    double[][] out = new double[trajectories.size()][];
+    for (int i = 0; i < out.length; i++) {
+      List<Turn> turns = trajectories.get(i).turns();
+      out[i] = new double[turns.size()];
+      for (int t = 0; t < turns.size(); t++) out[i][t] = -turns.get(t).toolErrors();
     }
     return out;
   }

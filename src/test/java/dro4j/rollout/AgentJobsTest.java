@@ -28,8 +28,10 @@ class AgentJobsTest {
       GrpoConfig config = GrpoConfig.builder().load(root.resolve("examples/agents/" + job + ".yaml"))
           .set("dataset", root.resolve(config(root, job)).toString())
           .set("max_steps", 1).set("max_completion_length", 12).set("num_generations", 2).set("per_step_prompts", 1)
-          // the held-out evaluation is CalculatorJobCommandTest's; a tool-error penalty joins the reward
+          // the held-out evaluation is CalculatorJobCommandTest's; a tool-error penalty joins the reward,
+          // and the turns get the step rewards minus their failed calls as turn rewards
           .set("eval_on_start", false).set("eval_strategy", "no").set("tool_error_reward", -0.5)
+          .set("turn_reward", "tool_errors+environment")
           .set("output_dir", out.resolve(job).toString()).build();
       List<Map<String, Object>> steps = new ArrayList<>();
       try (GrpoTrainer trainer = GrpoTrainer.builder(config).listener((step, metrics) -> steps.add(metrics)).build()) {
@@ -44,6 +46,10 @@ class AgentJobsTest {
       assertThat(((Number) m.get("rewards/tool_errors/mean")).doubleValue()).isCloseTo(-0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
       assertThat(((Number) m.get("reward")).doubleValue()).isCloseTo(
           ((Number) m.get("rewards/environment/mean")).doubleValue() - 0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
+      // the mean turn reward over all turns: (return - failed calls) per trajectory over turns per trajectory
+      assertThat(((Number) m.get("turns/turn_reward/mean")).doubleValue()).isCloseTo(
+          (((Number) m.get("rewards/environment/mean")).doubleValue() - errors) / (double) m.get("turns/mean"),
+          org.assertj.core.data.Offset.offset(1e-9));
     }
   }
 

@@ -61,4 +61,41 @@ class ToolCallsAndDeltasTest {
     double[][] d = TurnRewards.discounted(new double[][] {{1, 2, 4}}, 0.5);
     assertThat(d[0]).containsExactly(1 + 0.5 * (2 + 0.5 * 4), 2 + 0.5 * 4, 4);
   }
+
+  @Test
+  void toolErrorTurnRewardsLandOnTheTurnThatFailed() {
+    // trajectory 0: a failed call, then a good one, then the answer; trajectory 1: the answer alone
+    Trajectory failing = trajectory(new Turn(0, 2, 4, "call", 1, 1, null), new Turn(4, 6, 8, "call", 1, 0, null),
+        new Turn(8, 10, 10, "answer", 0, 0, 1.0));
+    Trajectory direct = trajectory(new Turn(0, 3, 3, "answer", 0, 0, 0.0));
+    double[][] r = TurnRewards.toolErrorTurns(List.of(failing, direct));
+    assertThat(r[0]).containsExactly(-1, 0, 0);
+    assertThat(r[1]).containsExactly(0);
+    List<float[]> a = TurnRewards.tokenAdvantages(List.of(failing, direct), new double[] {0.5, -0.5}, r, 2, 1.0);
+    assertThat(a.get(0)[0]).isLessThan(-1f); // the failed call's turn, its tool response included
+    assertThat(a.get(0)[3]).isEqualTo(a.get(0)[0]);
+    assertThat(a.get(0)[5]).isGreaterThan(0.5f); // the good call: above its trajectory advantage
+    assertThat(a.get(0)[9]).isEqualTo(a.get(0)[5]);
+  }
+
+  @Test
+  void turnRewardNamesCombineWithPlus() {
+    assertThat(TurnRewards.Kind.parse("none").isNone()).isTrue();
+    assertThat(TurnRewards.Kind.parse(null)).isEqualTo(TurnRewards.Kind.NONE);
+    TurnRewards.Kind k = TurnRewards.Kind.parse(" Tool_Errors+information_gain ");
+    assertThat(k.usesToolErrors()).isTrue();
+    assertThat(k.usesInformationGain()).isTrue();
+    assertThat(k.usesEnvironment()).isFalse();
+    assertThat(TurnRewards.Kind.parse("environment+information_gain"))
+        .isEqualTo(TurnRewards.Kind.parse("information_gain+environment"));
+    for (String bad : List.of("gain", "environment+", "environment+environment", "none+environment")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> TurnRewards.Kind.parse(bad))
+          .isInstanceOf(dro4j.BadInputException.class).hasMessageContaining("turn_reward").hasMessageContaining(bad);
+    }
+  }
+
+  private static Trajectory trajectory(Turn... turns) {
+    int n = turns[turns.length - 1].observationEnd();
+    return new Trajectory(new int[] {1}, new int[n], new int[n], new double[n], List.of(turns), StopReason.DONE, 0);
+  }
 }

@@ -199,7 +199,10 @@ public record GrpoConfig(
     @Setting(help = "With environment: the turn-level reward added to each turn's advantage: none | information_gain"
             + " (IGPO, Wang et al. 2025, arXiv 2510.14967: the increase of the policy's length-normalised"
             + " probability of the reference answer after the turn, scored from the KV cache) | environment (the"
-            + " environment's step rewards) | information_gain+environment. Turn t of trajectory i gets A_i + w *"
+            + " environment's step rewards) | tool_errors (minus the turn's failed tool calls, so a failed call's"
+            + " penalty lands on its own turn; after MT-GRPO's turn-level tool reward, Zeng et al. 2025, arXiv"
+            + " 2505.11821), or several joined by '+' (summed), e.g. information_gain+environment. Turn t of"
+            + " trajectory i gets A_i + w *"
             + " (r_it - mean) / (std + 1e-4), mean and std over the group's turn rewards. Default none.",
         defaultValue = "none")
         String turnReward,
