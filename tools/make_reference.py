@@ -266,5 +266,41 @@ def q3_reference():
                "note": "weights stored as bfloat16; references computed in float32 from the bf16 weights"},
               open(os.path.join(Q3O, "reference.json"), "w"), ensure_ascii=False, indent=1)
 section(q3_reference)
+# ---------------------------------------------------------------- a PEFT-made LoRA adapter on tiny-qwen2
+# Made by peft itself (get_peft_model + save_pretrained), so dro4j's loader is tested on peft's own
+# output. lora_B is drawn instead of peft's zero init so that the adapter changes the logits.
+QP = os.path.join(OUT, "tiny-qwen2-peft-adapter")
+def peft_adapter():
+    import peft
+    from peft import LoraConfig, get_peft_model
+    from transformers import Qwen2ForCausalLM
+    meta["peft"] = peft.__version__
+    Q2 = os.path.join(HERE, "..", "src", "test", "resources", "fixtures", "tiny-qwen2")
+    ref = json.load(open(os.path.join(Q2, "..", "tiny-qwen2-reference", "reference.json")))
+    ids = ref["ids"]
+    base = load(Qwen2ForCausalLM, Q2, torch.float32).eval()
+    cfg = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, bias="none", task_type="CAUSAL_LM",
+                     target_modules=["q_proj", "v_proj", "o_proj", "up_proj", "down_proj"])
+    torch.manual_seed(7)
+    m = get_peft_model(base, cfg)
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if "lora_B" in n:
+                p.copy_(0.2 * torch.randn_like(p))
+    m.eval()
+    m.save_pretrained(QP)
+    lg = m(torch.tensor([ids])).logits[0].float()
+    merged = m.merge_and_unload()
+    lg_merged = merged(torch.tensor([ids])).logits[0].float()
+    tensors = {"logits.chat": lg.contiguous(), "merged_logits.chat": lg_merged.contiguous()}
+    for n, p in merged.named_parameters():
+        if any(k in n for k in ("layers.0.self_attn.q_proj.weight", "layers.1.mlp.down_proj.weight")):
+            tensors["merged." + n] = p.detach().float().contiguous()
+    save_file(tensors, os.path.join(QP, "reference_logits.safetensors"))
+    json.dump({"ids": ids, "made_by": "peft " + peft.__version__ + " get_peft_model + save_pretrained on tiny-qwen2 loaded in float32",
+               "lora": {"r": 4, "lora_alpha": 8, "target_modules": cfg.target_modules and sorted(cfg.target_modules)},
+               "note": "logits.chat: the adapted model on ids; merged_logits.chat: after merge_and_unload; merged.<name>: merged weights"},
+              open(os.path.join(QP, "reference.json"), "w"), indent=1)
+section(peft_adapter)
 json.dump(meta, open(os.path.join(OUT, "versions.json"), "w"))
 print("DONE", flush=True)

@@ -37,7 +37,12 @@ class TransformerTest {
 
   /** Logits [rows][vocab] of all positions of one unpadded sequence, fresh cache. */
   static float[][] logits(Transformer model, int[] ids) {
-    try (NDManager m = manager.newSubManager(); KvCache cache = model.newCache(m, 1, ids.length)) {
+    return logits(model, ids, manager);
+  }
+
+  /** The logits of every position of {@code ids}, computed in a sub-manager of {@code parent}. */
+  static float[][] logits(Transformer model, int[] ids, NDManager parent) {
+    try (NDManager m = parent.newSubManager(); KvCache cache = model.newCache(m, 1, ids.length)) {
       boolean[][] valid = {new boolean[ids.length]};
       Arrays.fill(valid[0], true);
       NDArray out = model.logits(model.forward(cache, new int[][] {ids}, valid, m));
