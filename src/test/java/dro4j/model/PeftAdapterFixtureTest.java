@@ -1,15 +1,14 @@
 package dro4j.model;
 
+import static dro4j.ReferenceData.ints;
+import static dro4j.ReferenceData.json;
 import static dro4j.ReferenceData.maxAbsDiff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.Fixtures;
 import dro4j.rl.checkpoint.AdapterMerge;
 import dro4j.rl.checkpoint.CheckpointDtype;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,7 +25,7 @@ class PeftAdapterFixtureTest {
   static final Path ADAPTER = Fixtures.fixture("tiny-qwen2-peft-adapter");
 
   @Test
-  void peftsOwnAdapterLoadsAndGivesPeftsLogits() throws IOException {
+  void peftsOwnAdapterLoadsAndGivesPeftsLogits() {
     int[] ids = ids();
     ModelConfig config = ModelConfig.loadFromDir(BASE);
     try (NDManager m = TensorEngine.newManager();
@@ -49,7 +48,7 @@ class PeftAdapterFixtureTest {
   }
 
   @Test
-  void mergeEqualsPeftsMergeAndUnload(@TempDir Path dir) throws IOException {
+  void mergeEqualsPeftsMergeAndUnload(@TempDir Path dir) {
     Path merged = dir.resolve("merged");
     AdapterMerge.merge(BASE, ADAPTER, merged, CheckpointDtype.FLOAT32);
     int[] ids = ids();
@@ -68,10 +67,7 @@ class PeftAdapterFixtureTest {
     }
   }
 
-  private static int[] ids() throws IOException {
-    JsonNode ids = new ObjectMapper().readTree(ADAPTER.resolve("reference.json").toFile()).get("ids");
-    int[] out = new int[ids.size()];
-    for (int i = 0; i < out.length; i++) out[i] = ids.get(i).asInt();
-    return out;
+  private static int[] ids() {
+    return ints(json(ADAPTER.resolve("reference.json")).get("ids"));
   }
 }
