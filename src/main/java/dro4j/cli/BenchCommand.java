@@ -381,7 +381,7 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Read bandwidth in bytes/s by the streaming kernel (best of 3 passes over --bandwidth-mb), NaN without it. */
   private double measureBandwidth() {
-    return FastDecode.available() ? FastDecode.readBandwidth((long) bandwidthMb << 20, 3) : Double.NaN;
+    return FastDecode.modulePresent() ? FastDecode.readBandwidth((long) bandwidthMb << 20, 3) : Double.NaN;
   }
 
   private static void printBandwidth(PrintWriter out, double bandwidth) {

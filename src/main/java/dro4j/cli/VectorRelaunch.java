@@ -36,7 +36,7 @@ final class VectorRelaunch {
       } catch (RuntimeException | LinkageError e) {
         options = null; // no java.management: cannot repeat the options faithfully
       }
-      return new Inputs(FastDecode.available(), ModuleFinder.ofSystem().find(FastDecode.MODULE).isPresent(),
+      return new Inputs(FastDecode.modulePresent(), ModuleFinder.ofSystem().find(FastDecode.MODULE).isPresent(),
           System.getProperty(MARKER) != null, System.getenv("DRO4J_NO_RELAUNCH") != null, setting,
           System.getProperty("java.home"), System.getProperty("java.class.path"), options,
           jarMainClass(System.getProperty("java.class.path")));

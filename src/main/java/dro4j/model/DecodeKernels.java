@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The Java Vector API kernels of the CPU decode path ({@link CpuDecoder}): a batched matrix-vector
  * product that reads each weight row once for all rows of the batch, RMSNorm, and attention of one
  * query over the KV cache. Weights and cache are read in place from the tensors' memory (direct
- * buffers over PyTorch's storage), so nothing is copied and training updates are seen at once.
+ * buffers over PyTorch's storage, loaded through {@link VectorLoads}), so nothing is copied and
+ * training updates are seen at once.
  *
  * <p>Only this class refers to {@code jdk.incubator.vector}: it is loaded only when {@link
  * FastDecode#available()} says the module is present.
@@ -86,7 +87,7 @@ final class DecodeKernels {
     for (int r = from + 4 * quarter; r < to; r++) {
       float add = bias == null ? 0f : bias[r];
       for (int b = 0; b < batch; b++) {
-        out[b][r] = dot(w.buffer(r), w.byteOffset(r), x[b], w.cols()) + add;
+        out[b][r] = dot(w.buffer(r), w.memory(r), w.byteOffset(r), x[b], w.cols()) + add;
       }
     }
   }
@@ -100,12 +101,16 @@ final class DecodeKernels {
       float[] x3, float[] bias, float[][] out, int b) {
     int cols = w.cols();
     ByteBuffer buf0 = w.buffer(r0);
+    Object mem0 = w.memory(r0);
     int base0 = w.byteOffset(r0);
     ByteBuffer buf1 = w.buffer(r1);
+    Object mem1 = w.memory(r1);
     int base1 = w.byteOffset(r1);
     ByteBuffer buf2 = w.buffer(r2);
+    Object mem2 = w.memory(r2);
     int base2 = w.byteOffset(r2);
     ByteBuffer buf3 = w.buffer(r3);
+    Object mem3 = w.memory(r3);
     int base3 = w.byteOffset(r3);
     FloatVector a00 = FloatVector.zero(SPECIES);
     FloatVector a01 = FloatVector.zero(SPECIES);
@@ -126,10 +131,10 @@ final class DecodeKernels {
     int i = 0;
     int bound = SPECIES.loopBound(cols);
     for (; i < bound; i += SPECIES.length()) {
-      FloatVector w0 = FloatVector.fromByteBuffer(SPECIES, buf0, base0 + 4 * i, ORDER);
-      FloatVector w1 = FloatVector.fromByteBuffer(SPECIES, buf1, base1 + 4 * i, ORDER);
-      FloatVector w2 = FloatVector.fromByteBuffer(SPECIES, buf2, base2 + 4 * i, ORDER);
-      FloatVector w3 = FloatVector.fromByteBuffer(SPECIES, buf3, base3 + 4 * i, ORDER);
+      FloatVector w0 = VectorLoads.load(SPECIES, mem0, base0 + 4 * i);
+      FloatVector w1 = VectorLoads.load(SPECIES, mem1, base1 + 4 * i);
+      FloatVector w2 = VectorLoads.load(SPECIES, mem2, base2 + 4 * i);
+      FloatVector w3 = VectorLoads.load(SPECIES, mem3, base3 + 4 * i);
       FloatVector v0 = FloatVector.fromArray(SPECIES, x0, i);
       a00 = w0.fma(v0, a00);
       a10 = w1.fma(v0, a10);
@@ -240,12 +245,16 @@ final class DecodeKernels {
   private static void tile4x1(Weights w, int r0, int r1, int r2, int r3, float[] x, float[] bias, float[] out) {
     int cols = w.cols();
     ByteBuffer buf0 = w.buffer(r0);
+    Object mem0 = w.memory(r0);
     int base0 = w.byteOffset(r0);
     ByteBuffer buf1 = w.buffer(r1);
+    Object mem1 = w.memory(r1);
     int base1 = w.byteOffset(r1);
     ByteBuffer buf2 = w.buffer(r2);
+    Object mem2 = w.memory(r2);
     int base2 = w.byteOffset(r2);
     ByteBuffer buf3 = w.buffer(r3);
+    Object mem3 = w.memory(r3);
     int base3 = w.byteOffset(r3);
     FloatVector a0 = FloatVector.zero(SPECIES);
     FloatVector a1 = FloatVector.zero(SPECIES);
@@ -255,10 +264,10 @@ final class DecodeKernels {
     int bound = SPECIES.loopBound(cols);
     for (; i < bound; i += SPECIES.length()) {
       FloatVector v = FloatVector.fromArray(SPECIES, x, i);
-      a0 = FloatVector.fromByteBuffer(SPECIES, buf0, base0 + 4 * i, ORDER).fma(v, a0);
-      a1 = FloatVector.fromByteBuffer(SPECIES, buf1, base1 + 4 * i, ORDER).fma(v, a1);
-      a2 = FloatVector.fromByteBuffer(SPECIES, buf2, base2 + 4 * i, ORDER).fma(v, a2);
-      a3 = FloatVector.fromByteBuffer(SPECIES, buf3, base3 + 4 * i, ORDER).fma(v, a3);
+      a0 = VectorLoads.load(SPECIES, mem0, base0 + 4 * i).fma(v, a0);
+      a1 = VectorLoads.load(SPECIES, mem1, base1 + 4 * i).fma(v, a1);
+      a2 = VectorLoads.load(SPECIES, mem2, base2 + 4 * i).fma(v, a2);
+      a3 = VectorLoads.load(SPECIES, mem3, base3 + 4 * i).fma(v, a3);
     }
     FloatVector tab = a0.add(a0.rearrange(SWAP_HALF)).blend(a1.add(a1.rearrange(SWAP_HALF)), HALF_SET);
     FloatVector tcd = a2.add(a2.rearrange(SWAP_HALF)).blend(a3.add(a3.rearrange(SWAP_HALF)), HALF_SET);
@@ -282,12 +291,12 @@ final class DecodeKernels {
   }
 
   /** One weight row times one vector, summed in the same order as a lane of {@link #matmul}'s tiles. */
-  private static float dot(ByteBuffer buf, int base, float[] x, int cols) {
+  private static float dot(ByteBuffer buf, Object mem, int base, float[] x, int cols) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = 0;
     int bound = SPECIES.loopBound(cols);
     for (; i < bound; i += SPECIES.length()) {
-      acc = FloatVector.fromByteBuffer(SPECIES, buf, base + 4 * i, ORDER).fma(FloatVector.fromArray(SPECIES, x, i), acc);
+      acc = VectorLoads.load(SPECIES, mem, base + 4 * i).fma(FloatVector.fromArray(SPECIES, x, i), acc);
     }
     float s = treeSum(acc);
     for (; i < cols; i++) {
@@ -349,6 +358,8 @@ final class DecodeKernels {
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
     float max = Float.NEGATIVE_INFINITY;
     int bound = HEAD_SPECIES.loopBound(headDim);
+    Object keysMem = VectorLoads.memory(keys);
+    Object valuesMem = VectorLoads.memory(values);
     for (int s = 0; s < slots; s++) {
       if (!allowed[s]) {
         continue;
@@ -359,7 +370,7 @@ final class DecodeKernels {
       if (bound > 0) {
         FloatVector acc = FloatVector.zero(HEAD_SPECIES);
         for (; i < bound; i += HEAD_SPECIES.length()) {
-          acc = FloatVector.fromByteBuffer(HEAD_SPECIES, keys, at + 4 * i, ORDER)
+          acc = VectorLoads.load(HEAD_SPECIES, keysMem, at + 4 * i)
               .fma(FloatVector.fromArray(HEAD_SPECIES, q, qOff + i), acc);
         }
         score = acc.reduceLanes(VectorOperators.ADD);
@@ -390,7 +401,7 @@ final class DecodeKernels {
       int i = 0;
       for (; i < bound; i += HEAD_SPECIES.length()) {
         FloatVector o = FloatVector.fromArray(HEAD_SPECIES, out, outOff + i);
-        FloatVector.fromByteBuffer(HEAD_SPECIES, values, at + 4 * i, ORDER).fma(pv, o).intoArray(out, outOff + i);
+        VectorLoads.load(HEAD_SPECIES, valuesMem, at + 4 * i).fma(pv, o).intoArray(out, outOff + i);
       }
       for (; i < headDim; i++) {
         out[outOff + i] += p * values.getFloat(at + 4 * i);

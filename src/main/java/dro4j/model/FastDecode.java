@@ -19,13 +19,23 @@ public final class FastDecode {
   public static final String JVM_OPTION = "--add-modules " + MODULE;
 
   private static final boolean MODULE_PRESENT = ModuleLayer.boot().findModule(MODULE).isPresent();
+  /** The module is there and its vector loads from off-heap memory link ({@link VectorLoads#linkable}). */
+  private static final boolean KERNELS_USABLE = MODULE_PRESENT && VectorLoads.linkable();
   private static volatile boolean hinted;
   private static DecodeThreads sharedThreads;
 
   private FastDecode() {}
 
-  /** Whether {@code jdk.incubator.vector} is in this JVM (the Java kernels can run). */
+  /**
+   * Whether the Java kernels can run: {@code jdk.incubator.vector} is in this JVM and its API has the
+   * off-heap vector loads they use (JDK 17-18, or JDK 22+ with a jar built on JDK 22+: {@link VectorLoads}).
+   */
   public static boolean available() {
+    return KERNELS_USABLE;
+  }
+
+  /** Whether {@code jdk.incubator.vector} is in this JVM (its streaming kernel, {@link #readBandwidth}, runs). */
+  public static boolean modulePresent() {
     return MODULE_PRESENT;
   }
 
@@ -34,7 +44,7 @@ public final class FastDecode {
    * DRO4J_DECODE} nor {@code -Ddro4j.decode} says {@code libtorch}.
    */
   public static boolean enabledByDefault() {
-    return choose(MODULE_PRESENT, setting());
+    return choose(KERNELS_USABLE, setting());
   }
 
   /** The decision, as a function of its inputs: {@code setting} is null, "auto", "vector" or "libtorch". */
@@ -58,15 +68,27 @@ public final class FastDecode {
 
   /** The one-line hint printed when the module is missing. */
   static String hint() {
+    return hint(false, Runtime.version().feature());
+  }
+
+  /**
+   * The hint for a JVM without the module ({@code modulePresent} false) or whose Vector API lacks the
+   * kernels' loads (JDK {@code feature}).
+   */
+  static String hint(boolean modulePresent, int feature) {
+    if (modulePresent) {
+      return "dro4j: decoding through libtorch: the Java decode kernels need JDK 17-18, or JDK 22+ with a dro4j jar"
+          + " built on JDK 22+, and this is JDK " + feature + " (DRO4J_DECODE=libtorch silences this)";
+    }
     return "dro4j: decoding through libtorch; for the faster Java decode path run java with " + JVM_OPTION
         + " (DRO4J_DECODE=libtorch silences this)";
   }
 
-  /** Prints {@link #hint()} once per JVM when the module is missing and the setting does not ask for libtorch. */
+  /** Prints the hint once per JVM when the kernels cannot run and the setting does not ask for libtorch. */
   static void hintOnce() {
-    if (!hinted && !MODULE_PRESENT && setting() == null) {
+    if (!hinted && !KERNELS_USABLE && setting() == null) {
       hinted = true;
-      System.err.println(hint());
+      System.err.println(hint(MODULE_PRESENT, Runtime.version().feature()));
     }
   }
 

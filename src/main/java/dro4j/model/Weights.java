@@ -16,12 +16,16 @@ final class Weights {
   private final int cols;
   private final int rowsPerChunk;
   private final ByteBuffer[] chunks;
+  /** {@link VectorLoads#memory} of each chunk: what the kernels' vector loads read. */
+  private final Object[] memories;
 
   private Weights(int rows, int cols, int rowsPerChunk, ByteBuffer[] chunks) {
     this.rows = rows;
     this.cols = cols;
     this.rowsPerChunk = rowsPerChunk;
     this.chunks = chunks;
+    this.memories = new Object[chunks.length];
+    for (int c = 0; c < chunks.length; c++) memories[c] = VectorLoads.memory(chunks[c]);
   }
 
   /** Views a 2-D (or, as one row, 1-D) fp32 tensor; chunks hold at most {@code maxChunkBytes} bytes. */
@@ -65,6 +69,11 @@ final class Weights {
   /** The buffer holding row {@code r}. */
   ByteBuffer buffer(int r) {
     return chunks[r / rowsPerChunk];
+  }
+
+  /** The vector-load view ({@link VectorLoads#memory}) of {@link #buffer(int)}. */
+  Object memory(int r) {
+    return memories[r / rowsPerChunk];
   }
 
   /** The byte offset of row {@code r} in {@link #buffer(int)}. */

@@ -76,6 +76,7 @@ class VectorRelaunchTest {
   @Test
   void withoutTheModuleTheCliFallsBackToLibtorchOrRelaunchesAndPrintsTheSameCompletion(@TempDir Path tmp)
       throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dro4j.model.KernelJdks.expected(), "JDK 19-21: no Java decode kernels");
     assertThat(FastDecode.available()).isTrue(); // this JVM: the fast path
     String[] args = {"generate", "--prompt", "Once upon a time", "--max-new-tokens", "12", "--greedy"};
     CliTest.Result here = CliTest.run(args);

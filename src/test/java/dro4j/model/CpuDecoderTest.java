@@ -30,12 +30,13 @@ class CpuDecoderTest {
 
   @BeforeAll
   static void start() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(KernelJdks.expected(), "JDK 19-21: no Java decode kernels");
     manager = TensorEngine.newManager();
   }
 
   @AfterAll
   static void stop() {
-    manager.close();
+    if (manager != null) manager.close();
   }
 
   @Test
@@ -353,6 +354,7 @@ class CpuDecoderTest {
     assertThatThrownBy(() -> FastDecode.choose(true, "fast")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("DRO4J_DECODE");
     assertThat(FastDecode.hint()).contains("--add-modules jdk.incubator.vector").doesNotContain("\n");
+    assertThat(FastDecode.hint(true, 21)).contains("JDK 21").contains("JDK 17-18").doesNotContain("\n");
   }
 
   @Test

@@ -1,0 +1,15 @@
+package dro4j.model;
+
+/** Where the suite expects the Java decode kernels to run ({@link VectorLoads}). */
+public final class KernelJdks {
+  private KernelJdks() {}
+
+  /**
+   * JDK 17-18 (ByteBuffer loads) and 22+ (MemorySegment loads, which a build on 22+ compiles into the
+   * test classes); JDK 19-21 have neither, and decoding goes through libtorch there.
+   */
+  public static boolean expected() {
+    int feature = Runtime.version().feature();
+    return feature <= 18 || feature >= 22;
+  }
+}
