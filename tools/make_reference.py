@@ -298,7 +298,7 @@ def peft_adapter():
             tensors["merged." + n] = p.detach().float().contiguous()
     save_file(tensors, os.path.join(QP, "reference_logits.safetensors"))
     json.dump({"ids": ids, "made_by": "peft " + peft.__version__ + " get_peft_model + save_pretrained on tiny-qwen2 loaded in float32",
-               "lora": {"r": 4, "lora_alpha": 8, "target_modules": cfg.target_modules and sorted(cfg.target_modules)},
+               "lora": {"r": 4, "lora_alpha": 8, "target_modules": sorted(cfg.target_modules)},
                "note": "logits.chat: the adapted model on ids; merged_logits.chat: after merge_and_unload; merged.<name>: merged weights"},
               open(os.path.join(QP, "reference.json"), "w"), indent=1)
 section(peft_adapter)

@@ -1,7 +1,6 @@
 package dro4j.model;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -15,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * buffers over PyTorch's storage, loaded through {@link VectorLoads}), so nothing is copied and
  * training updates are seen at once.
  *
- * <p>Only this class refers to {@code jdk.incubator.vector}: it is loaded only when {@link
- * FastDecode#available()} says the module is present.
+ * <p>Only this class and {@link VectorLoads} refer to {@code jdk.incubator.vector}: they are loaded
+ * only when {@link FastDecode#available()} says the module is present and its loads link.
  */
 final class DecodeKernels {
   private DecodeKernels() {}
@@ -52,7 +51,6 @@ final class DecodeKernels {
    */
   static final VectorSpecies<Float> HEAD_SPECIES =
       SPECIES.length() > 8 ? FloatVector.SPECIES_256 : SPECIES;
-  private static final ByteOrder ORDER = ByteOrder.nativeOrder();
   /** Batch rows that share one pass over four weight rows (sixteen accumulators stay in registers). */
   static final int BATCH_TILE = 4;
 

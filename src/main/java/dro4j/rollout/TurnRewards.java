@@ -140,25 +140,21 @@ public final class TurnRewards {
 
   /** Minus each turn's failed tool calls (malformed, unknown tool, the tool's error). */
   public static double[][] toolErrorTurns(List<Trajectory> trajectories) {
-    double[][] out = new double[trajectories.size()][];
-    for (int i = 0; i < out.length; i++) {
-      List<Turn> turns = trajectories.get(i).turns();
-      out[i] = new double[turns.size()];
-      for (int t = 0; t < turns.size(); t++) out[i][t] = -turns.get(t).toolErrors();
-    }
-    return out;
+    return perTurn(trajectories, turn -> -turn.toolErrors());
   }
 
   /** Each turn's environment reward, 0 where the environment gave none. */
   public static double[][] stepRewards(List<Trajectory> trajectories) {
+    return perTurn(trajectories, turn -> turn.stepReward() == null ? 0 : turn.stepReward());
+  }
+
+  /** {@code value} of every turn, {@code [trajectory][turn]}. */
+  private static double[][] perTurn(List<Trajectory> trajectories, java.util.function.ToDoubleFunction<Turn> value) {
     double[][] out = new double[trajectories.size()][];
     for (int i = 0; i < out.length; i++) {
       List<Turn> turns = trajectories.get(i).turns();
       out[i] = new double[turns.size()];
-      for (int t = 0; t < turns.size(); t++) {
-        Double r = turns.get(t).stepReward();
-        out[i][t] = r == null ? 0 : r;
-      }
+      for (int t = 0; t < turns.size(); t++) out[i][t] = value.applyAsDouble(turns.get(t));
     }
     return out;
   }
