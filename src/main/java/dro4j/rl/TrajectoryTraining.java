@@ -64,6 +64,16 @@ final class TrajectoryTraining {
     return out;
   }
 
+  /** {@code tool_success_reward} times the share of each trajectory's calls that ran; 0 without calls. */
+  static double[] toolSuccessRewards(List<Trajectory> trajectories, double weight) {
+    double[] out = new double[trajectories.size()];
+    for (int i = 0; i < out.length; i++) {
+      Trajectory t = trajectories.get(i);
+      out[i] = t.toolCalls() == 0 ? 0.0 : weight * (t.toolCalls() - t.toolErrors()) / (double) t.toolCalls();
+    }
+    return out;
+  }
+
   /**
    * Rolls out, scores and trains one step; {@code metrics} receives the rollout, reward and advantage
    * metrics. With {@code logCompletions} the outcome carries one {@code completions.jsonl} row per
@@ -103,6 +113,12 @@ final class TrajectoryTraining {
       for (int i = 0; i < total.length; i++) total[i] += penalty[i];
       perReward.put("tool_errors", penalty);
       metrics.put("rewards/tool_errors/mean", Stats.mean(penalty));
+    }
+    if (config.toolSuccessReward() != 0) {
+      double[] bonus = toolSuccessRewards(trajectories, config.toolSuccessReward());
+      for (int i = 0; i < total.length; i++) total[i] += bonus[i];
+      perReward.put("tool_success", bonus);
+      metrics.put("rewards/tool_success/mean", Stats.mean(bonus));
     }
     if (rewards != null) {
       RewardScoring.Scores scores = GroupRollout.scores(scored);

@@ -28,9 +28,11 @@ class AgentJobsTest {
       GrpoConfig config = GrpoConfig.builder().load(root.resolve("examples/agents/" + job + ".yaml"))
           .set("dataset", root.resolve(config(root, job)).toString())
           .set("max_steps", 1).set("max_completion_length", 12).set("num_generations", 2).set("per_step_prompts", 1)
-          // the held-out evaluation is CalculatorJobCommandTest's; a tool-error penalty joins the reward,
-          // and the turns get the step rewards minus their failed calls as turn rewards
+          // the held-out evaluation is CalculatorJobCommandTest's; a tool-error penalty and a bonus for the
+          // share of calls that ran join the reward, and the turns get the step rewards minus their failed
+          // calls as turn rewards
           .set("eval_on_start", false).set("eval_strategy", "no").set("tool_error_reward", -0.5)
+          .set("tool_success_reward", 0.25)
           .set("turn_reward", "tool_errors+environment")
           .set("output_dir", out.resolve(job).toString()).build();
       List<Map<String, Object>> steps = new ArrayList<>();
@@ -41,11 +43,14 @@ class AgentJobsTest {
       Map<String, Object> m = steps.get(0);
       assertThat(m).containsKeys("turns/mean", "turns/tool_calls", "turns/tool_errors", "rewards/environment/mean", "loss");
       assertThat((double) m.get("turns/mean")).isBetween(1.0, (double) config.maxTurns());
-      // reward = environment's return + tool_error_reward per failed call, each a per-trajectory mean
+      // reward = environment's return + tool_error_reward per failed call + tool_success_reward times the
+      // share of calls that ran, each a per-trajectory mean
       double errors = ((Number) m.get("turns/tool_errors")).doubleValue();
       assertThat(((Number) m.get("rewards/tool_errors/mean")).doubleValue()).isCloseTo(-0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
+      double success = ((Number) m.get("rewards/tool_success/mean")).doubleValue();
+      assertThat(success).isBetween(0.0, 0.25);
       assertThat(((Number) m.get("reward")).doubleValue()).isCloseTo(
-          ((Number) m.get("rewards/environment/mean")).doubleValue() - 0.5 * errors, org.assertj.core.data.Offset.offset(1e-9));
+          ((Number) m.get("rewards/environment/mean")).doubleValue() - 0.5 * errors + success, org.assertj.core.data.Offset.offset(1e-9));
       // the mean turn reward over all turns: (return - failed calls) per trajectory over turns per trajectory
       assertThat(((Number) m.get("turns/turn_reward/mean")).doubleValue()).isCloseTo(
           (((Number) m.get("rewards/environment/mean")).doubleValue() - errors) / (double) m.get("turns/mean"),

@@ -211,6 +211,12 @@ public record GrpoConfig(
             + " tool-call rewards of ToolRL (Qian et al. 2025, arXiv 2504.13958). Default 0.0 (the environment's"
             + " return alone).", defaultValue = "0.0")
         double toolErrorReward,
+    @Setting(help = "With environment: added to a trajectory's reward times the share of its tool calls that ran"
+            + " (well-formed, a known tool, no error), 0 for a trajectory without calls, as a reward entry"
+            + " tool_success; positive values reward calls that run without making not calling the safe choice"
+            + " (a tool-execution reward in the spirit of ToolRL's format reward, Qian et al. 2025, arXiv"
+            + " 2504.13958). Default 0.0 (the environment's return alone).", defaultValue = "0.0")
+        double toolSuccessReward,
     @Setting(help = "With turn_reward: the weight w of the normalised turn reward. Default 1.0.", defaultValue = "1.0")
         double turnRewardWeight,
     @Setting(help = "With turn_reward: the discount gamma of IGPO's turn advantages: turn t gets w * sum_{k>=t}"
@@ -315,6 +321,9 @@ public record GrpoConfig(
     TrainingArguments.finite("turn_reward_weight", turnRewardWeight, 0);
     if (!Double.isFinite(toolErrorReward)) {
       throw new BadInputException("tool_error_reward must be a finite number, got " + toolErrorReward);
+    }
+    if (!Double.isFinite(toolSuccessReward)) {
+      throw new BadInputException("tool_success_reward must be a finite number, got " + toolSuccessReward);
     }
     if (!(turnRewardDiscount >= 0 && turnRewardDiscount <= 1)) {
       throw new BadInputException("turn_reward_discount must be in [0, 1], got " + turnRewardDiscount);
@@ -548,6 +557,9 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#toolErrorReward() */
     public Builder toolErrorReward(double v) { return set("tool_error_reward", v); }
+
+    /** @see GrpoConfig#toolSuccessReward() */
+    public Builder toolSuccessReward(double v) { return set("tool_success_reward", v); }
     /** @see GrpoConfig#turnRewardWeight() */
     public Builder turnRewardWeight(double v) { return set("turn_reward_weight", v); }
 
