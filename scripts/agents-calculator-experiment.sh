@@ -41,6 +41,14 @@ for seed in (1, 2, 3):
     print(f"{seed} | " + " | ".join(f"{b[k]:.3f} -> {a[k]:.3f}" for k in keys) + f" | {s['seconds']:.0f} s")
     for k in keys:
         rise[k].append(a[k] - b[k])
+# per tool (calls that ran, calls per trajectory): the overall rate mixes tools that always run with ones that fail
+for seed in (1, 2, 3):
+    s = json.load(open(f"{w}/seed-{seed}/summary.json"))
+    b, a = s["eval_before"], s["eval_after"]
+    tools = sorted({k.split("/", 1)[1] for k in list(b) + list(a) if k.startswith("tool_call_success_rate/")})
+    print(f"seed {seed} per tool: " + "; ".join(
+        f"{t} {b.get('tool_call_success_rate/' + t, float('nan')):.3f} -> {a.get('tool_call_success_rate/' + t, float('nan')):.3f}"
+        f" ({b.get('tool_calls/' + t, 0):.3f} -> {a.get('tool_calls/' + t, 0):.3f} a trajectory)" for t in tools))
 for k in keys:
     r = rise[k]
     spread = max(r) - min(r)

@@ -33,6 +33,9 @@ import java.util.function.Supplier;
  *   <li>{@code eval/tool_call_success_rate}: calls that ran (well-formed, a known tool, no exception)
  *       over all calls, 0 when there were none; {@code eval/tool_calls} and {@code eval/tool_errors} per
  *       trajectory; {@code eval/with_successful_tool_call}: the share of trajectories with at least one;
+ *   <li>{@code eval/tool_call_success_rate/<tool>} and {@code eval/tool_calls/<tool>} per tool the
+ *       environment offers, plus {@code unknown} (a name it does not offer) and {@code malformed} (a call
+ *       that could not be parsed): which tools' calls fail, since the overall rate mixes them;
  *   <li>{@code eval/turns} per trajectory and {@code eval/stop/<reason>} shares.
  * </ul>
  */
@@ -72,6 +75,9 @@ final class TrajectoryEvaluation {
     double turns = 0;
     int n = 0;
     Map<String, Integer> stops = new TreeMap<>();
+    Map<String, int[]> perTool = new TreeMap<>(); // tool -> {calls, errors}
+    java.util.Set<String> offered = new java.util.HashSet<>();
+    for (dro4j.rollout.Tool tool : environments.get().tools()) offered.add(tool.name());
     for (int s = 0; s < examples.size(); s += CHUNK) {
       List<Example> chunk = examples.subList(s, Math.min(examples.size(), s + CHUNK));
       try (TrajectoryBatch batch = rollout.run(chunk, environments, generations, Seeds.derive(seed, "trajectory-evaluation", s))) {
@@ -88,6 +94,14 @@ final class TrajectoryEvaluation {
           errors += t.toolErrors();
           if (t.toolCalls() > t.toolErrors()) withSuccess++;
           turns += t.turns().size();
+          for (Turn turn : t.turns()) {
+            for (Turn.ToolOutcome o : turn.tools()) {
+              String name = !o.call().wellFormed() ? "malformed" : offered.contains(o.call().name()) ? o.call().name() : "unknown";
+              int[] c = perTool.computeIfAbsent(name, k -> new int[2]);
+              c[0]++;
+              if (o.error()) c[1]++;
+            }
+          }
           stops.merge(t.stopReason().key(), 1, Integer::sum);
         }
       }
@@ -101,6 +115,11 @@ final class TrajectoryEvaluation {
     m.put("eval/with_successful_tool_call", withSuccess / n);
     m.put("eval/turns", turns / n);
     for (Map.Entry<String, Integer> e : stops.entrySet()) m.put("eval/stop/" + e.getKey(), (double) e.getValue() / n);
+    for (Map.Entry<String, int[]> e : perTool.entrySet()) {
+      int[] c = e.getValue();
+      m.put("eval/tool_call_success_rate/" + e.getKey(), (double) (c[0] - c[1]) / c[0]);
+      m.put("eval/tool_calls/" + e.getKey(), (double) c[0] / n);
+    }
     return m;
   }
 

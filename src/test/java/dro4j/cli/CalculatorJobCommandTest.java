@@ -43,6 +43,21 @@ class CalculatorJobCommandTest {
     // the warm start calls tools on the held-out questions, and (almost) always well
     assertThat(metrics.get("eval_start/tool_calls").asDouble()).isGreaterThan(0.5);
     assertThat(metrics.get("eval_start/tool_call_success_rate").asDouble()).isGreaterThan(0.5);
+    // per tool: the calls add up to the total, and the successes to the overall rate
+    double calls = 0;
+    double ran = 0;
+    for (java.util.Iterator<String> it = metrics.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!k.startsWith("eval_start/tool_calls/")) continue;
+      String tool = k.substring("eval_start/tool_calls/".length());
+      assertThat(tool).matches("add|subtract|multiply|divide|exp|greater|table_(sum|average|max|min)|unknown|malformed");
+      double c = metrics.get(k).asDouble();
+      calls += c;
+      ran += c * metrics.get("eval_start/tool_call_success_rate/" + tool).asDouble();
+    }
+    assertThat(calls).isCloseTo(metrics.get("eval_start/tool_calls").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(ran / calls).isCloseTo(metrics.get("eval_start/tool_call_success_rate").asDouble(),
+        org.assertj.core.data.Offset.offset(1e-9));
 
     boolean sawTool = false;
     for (String line : Files.readAllLines(dir.resolve("out").resolve("completions.jsonl"))) {
