@@ -8,14 +8,17 @@ import dro4j.rollout.Environment;
 import dro4j.rollout.Environments;
 import dro4j.rollout.RolloutSettings;
 import dro4j.rollout.StopReason;
+import dro4j.rollout.Tool;
 import dro4j.rollout.ToolCallParser;
 import dro4j.rollout.Trajectory;
 import dro4j.rollout.TrajectoryBatch;
 import dro4j.rollout.TrajectoryRollout;
 import dro4j.rollout.Turn;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -49,6 +52,8 @@ final class TrajectoryEvaluation {
   private final int everySteps;
   private final int generations;
   private final long seed;
+  /** The names of the environment's tools: each gets its own {@code eval/tool_call_success_rate/<tool>}. */
+  private final Set<String> offeredTools = new HashSet<>();
 
   TrajectoryEvaluation(GrpoConfig config, LanguageModel policy, List<Example> examples) {
     this.generations = config.effectiveNumGenerationsEval();
@@ -63,6 +68,7 @@ final class TrajectoryEvaluation {
     this.examples = List.copyOf(examples);
     this.everySteps = config.effectiveEvalSteps();
     this.seed = config.training().seed();
+    for (Tool tool : environments.get().tools()) offeredTools.add(tool.name());
   }
 
   /** The {@code eval/...} metrics of the policy now. */
@@ -76,8 +82,6 @@ final class TrajectoryEvaluation {
     int n = 0;
     Map<String, Integer> stops = new TreeMap<>();
     Map<String, int[]> perTool = new TreeMap<>(); // tool -> {calls, errors}
-    java.util.Set<String> offered = new java.util.HashSet<>();
-    for (dro4j.rollout.Tool tool : environments.get().tools()) offered.add(tool.name());
     for (int s = 0; s < examples.size(); s += CHUNK) {
       List<Example> chunk = examples.subList(s, Math.min(examples.size(), s + CHUNK));
       try (TrajectoryBatch batch = rollout.run(chunk, environments, generations, Seeds.derive(seed, "trajectory-evaluation", s))) {
@@ -96,7 +100,7 @@ final class TrajectoryEvaluation {
           turns += t.turns().size();
           for (Turn turn : t.turns()) {
             for (Turn.ToolOutcome o : turn.tools()) {
-              String name = !o.call().wellFormed() ? "malformed" : offered.contains(o.call().name()) ? o.call().name() : "unknown";
+              String name = !o.call().wellFormed() ? "malformed" : offeredTools.contains(o.call().name()) ? o.call().name() : "unknown";
               int[] c = perTool.computeIfAbsent(name, k -> new int[2]);
               c[0]++;
               if (o.error()) c[1]++;

@@ -74,6 +74,14 @@ final class TrajectoryTraining {
     return out;
   }
 
+  /** Adds a per-trajectory reward to the totals, as entry {@code name} and metric {@code rewards/<name>/mean}. */
+  private static void addReward(String name, double[] values, double[] total, Map<String, double[]> perReward,
+      Map<String, Object> metrics) {
+    for (int i = 0; i < total.length; i++) total[i] += values[i];
+    perReward.put(name, values);
+    metrics.put("rewards/" + name + "/mean", Stats.mean(values));
+  }
+
   /**
    * Rolls out, scores and trains one step; {@code metrics} receives the rollout, reward and advantage
    * metrics. With {@code logCompletions} the outcome carries one {@code completions.jsonl} row per
@@ -109,16 +117,10 @@ final class TrajectoryTraining {
     double[] total = envReturn.clone();
     Map<String, double[]> perReward = new java.util.LinkedHashMap<>();
     if (config.toolErrorReward() != 0) {
-      double[] penalty = toolErrorRewards(trajectories, config.toolErrorReward());
-      for (int i = 0; i < total.length; i++) total[i] += penalty[i];
-      perReward.put("tool_errors", penalty);
-      metrics.put("rewards/tool_errors/mean", Stats.mean(penalty));
+      addReward("tool_errors", toolErrorRewards(trajectories, config.toolErrorReward()), total, perReward, metrics);
     }
     if (config.toolSuccessReward() != 0) {
-      double[] bonus = toolSuccessRewards(trajectories, config.toolSuccessReward());
-      for (int i = 0; i < total.length; i++) total[i] += bonus[i];
-      perReward.put("tool_success", bonus);
-      metrics.put("rewards/tool_success/mean", Stats.mean(bonus));
+      addReward("tool_success", toolSuccessRewards(trajectories, config.toolSuccessReward()), total, perReward, metrics);
     }
     if (rewards != null) {
       RewardScoring.Scores scores = GroupRollout.scores(scored);

@@ -560,6 +560,7 @@ public record GrpoConfig(
 
     /** @see GrpoConfig#toolSuccessReward() */
     public Builder toolSuccessReward(double v) { return set("tool_success_reward", v); }
+
     /** @see GrpoConfig#turnRewardWeight() */
     public Builder turnRewardWeight(double v) { return set("turn_reward_weight", v); }
 
