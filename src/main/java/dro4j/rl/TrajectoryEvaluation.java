@@ -9,6 +9,7 @@ import dro4j.rollout.Environments;
 import dro4j.rollout.RolloutSettings;
 import dro4j.rollout.StopReason;
 import dro4j.rollout.Tool;
+import dro4j.rollout.ToolCall;
 import dro4j.rollout.ToolCallParser;
 import dro4j.rollout.Trajectory;
 import dro4j.rollout.TrajectoryBatch;
@@ -100,8 +101,7 @@ final class TrajectoryEvaluation {
           turns += t.turns().size();
           for (Turn turn : t.turns()) {
             for (Turn.ToolOutcome o : turn.tools()) {
-              String name = !o.call().wellFormed() ? "malformed" : offeredTools.contains(o.call().name()) ? o.call().name() : "unknown";
-              int[] c = perTool.computeIfAbsent(name, k -> new int[2]);
+              int[] c = perTool.computeIfAbsent(toolKey(o.call()), k -> new int[2]);
               c[0]++;
               if (o.error()) c[1]++;
             }
@@ -125,6 +125,12 @@ final class TrajectoryEvaluation {
       m.put("eval/tool_calls/" + e.getKey(), (double) c[0] / n);
     }
     return m;
+  }
+
+  /** The per-tool metric key of a call: its tool's name, {@code unknown} or {@code malformed}. */
+  private String toolKey(ToolCall call) {
+    if (!call.wellFormed()) return "malformed";
+    return offeredTools.contains(call.name()) ? call.name() : "unknown";
   }
 
   /** The metrics after step {@code step} (1-based) of {@code totalSteps}: empty when no evaluation is due. */
