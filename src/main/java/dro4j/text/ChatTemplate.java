@@ -332,6 +332,8 @@ public final class ChatTemplate {
             .withTrimBlocks(true)
             .withLstripBlocks(false) // JinjaRewriter applies lstrip_blocks as Jinja does
             .withLegacyOverrides(overrides)
+            // Jinja prints a value as text; Jinjava would render a value holding "{{ .. }}" again
+            .withNestedInterpretationEnabled(false)
             .withElResolver(resolver)
             .withMaxOutputSize(limits.maxOutputChars())
             .withMaxStringLength(limits.maxStringLength())

@@ -300,6 +300,40 @@ class TrajectoryRolloutTest {
     }
   }
 
+  /**
+   * A template that raises on what the policy wrote ends that trajectory (stop reason template) and
+   * nothing else: the run goes on, the other rows of the batch are untouched.
+   */
+  @Test
+  void aTemplateThatRaisesOnThePolicysTextEndsOnlyThatTrajectory(@TempDir Path other) throws IOException {
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) Files.copy(f, other.resolve(f.getFileName()));
+    }
+    String qwen = Files.readString(dir.resolve(ChatTemplate.JINJA_FILE));
+    Files.writeString(other.resolve(ChatTemplate.JINJA_FILE),
+        "{%- for m in messages %}{%- if m.role == 'assistant' and m.content and 'kaboom' in m.content %}"
+            + "{{ raise_exception('no kaboom') }}{%- endif %}{%- endfor %}" + qwen);
+    List<String> kaboom = List.of("kaboom " + ADD_CALL, "5");
+    try (LanguageModel picky = LanguageModel.load(other)) {
+      int[] turn = new int[2];
+      dro4j.generate.Generator.ForcedTokens forced = (row, generated, count) -> {
+        if (count == 0) turn[row]++;
+        String text = row == 0 ? kaboom.get(turn[row] - 1) : SCRIPTS.get(0).get(turn[row] - 1);
+        int[] t = picky.tokenizer().encode(text, false);
+        return count < t.length ? t[count] : count == t.length ? imEnd : -1;
+      };
+      try (TrajectoryBatch batch = new TrajectoryRollout(picky, settings().withForced(forced))
+          .run(List.of(EXAMPLE), Calculator::new, 2, 7)) {
+        Trajectory raised = batch.trajectories().get(0);
+        assertThat(raised.stopReason()).isEqualTo(StopReason.TEMPLATE);
+        assertThat(raised.turns()).hasSize(1);
+        Trajectory fine = batch.trajectories().get(1);
+        assertThat(fine.stopReason()).isEqualTo(StopReason.DONE);
+        assertThat(fine.turns()).hasSize(2);
+      }
+    }
+  }
+
   /** An environment that opens with {@code first} and answers every turn with {@code step}. */
   static java.util.function.Supplier<Environment> environment(String first,
       java.util.function.Function<String, StepResult> step) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ChatTemplateTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,6 +132,19 @@ class ChatTemplateTest {
             + "{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
             + "<|im_start|>user\nWeather in Zürich?<|im_end|>\n<|im_start|>assistant\n",
         rendered);
+  }
+
+  /**
+   * A value is text, never template source: Jinja prints a message's {@code {{ 7*7 }}} as it is.
+   * Jinjava's nested interpretation would evaluate it, so a policy that writes {@code {{"a": 1}}} in a
+   * tool call (seen in a calculator run at temperature 1) would fail the render and end the run.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"#{\"a\":18424,\"b\":10772}", "{{ 7*7 }}", "{% if true %}x{% endif %}", "{{\"a\":18424,\"b\":10772}}", "{#", "{{ raise_exception('no') }}"})
+  void messageTextThatLooksLikeTemplateSyntaxIsPrintedAsItIs(String text) {
+    ChatTemplate chat = ChatTemplate.load(fixture("chat-templates", "qwen2.5-instruct"));
+    String rendered = chat.render(List.of(ChatMessage.user("a " + text + " b")), false);
+    assertThat(rendered).contains("<|im_start|>user\na " + text + " b<|im_end|>");
   }
 
   @Test
