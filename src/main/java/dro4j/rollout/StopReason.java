@@ -12,7 +12,7 @@ public enum StopReason {
   MAX_COMPLETION_LENGTH,
   /** The environment threw; the message is in the trajectory's last turn. */
   ENVIRONMENT_ERROR,
-  /** The chat template could not render the next turn as an append (see {@link TemplateDelta}). */
+  /** The chat template could not render the next turn as an append, or raised on it (see {@link TemplateDelta}). */
   TEMPLATE;
 
   /** The name used in logs: lower case. */
