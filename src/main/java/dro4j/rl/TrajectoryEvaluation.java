@@ -44,8 +44,13 @@ import java.util.function.Supplier;
  * </ul>
  */
 final class TrajectoryEvaluation {
-  /** Examples rolled out together. */
-  private static final int CHUNK = 16;
+  /**
+   * Trajectories rolled out together: 16 examples at 8 generations each. A chunk's KV cache and
+   * scores grow with its rows, so more generations per example mean fewer examples per chunk (64
+   * held-out examples x 32 generations in chunks of 16 examples needed over 8 GB and was killed on
+   * a 24 GB machine running three seeds).
+   */
+  private static final int CHUNK_ROWS = 128;
 
   private final TrajectoryRollout rollout;
   private final Supplier<Environment> environments;
@@ -83,8 +88,9 @@ final class TrajectoryEvaluation {
     int n = 0;
     Map<String, Integer> stops = new TreeMap<>();
     Map<String, int[]> perTool = new TreeMap<>(); // tool -> {calls, errors}
-    for (int s = 0; s < examples.size(); s += CHUNK) {
-      List<Example> chunk = examples.subList(s, Math.min(examples.size(), s + CHUNK));
+    int perChunk = Math.max(1, CHUNK_ROWS / generations);
+    for (int s = 0; s < examples.size(); s += perChunk) {
+      List<Example> chunk = examples.subList(s, Math.min(examples.size(), s + perChunk));
       try (TrajectoryBatch batch = rollout.run(chunk, environments, generations, Seeds.derive(seed, "trajectory-evaluation", s))) {
         for (Trajectory t : batch.trajectories()) {
           n++;
