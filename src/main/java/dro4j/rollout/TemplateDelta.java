@@ -2,7 +2,6 @@ package dro4j.rollout;
 
 import dro4j.text.ChatMessage;
 import dro4j.text.ChatTemplate;
-import dro4j.text.ChatTemplateException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +24,8 @@ import java.util.Map;
  * stand-in history instead, {@code [user "."]} rendered without and with {@code O} and the same
  * template variables (verl's way: a history that ends with a user turn has no assistant turn to
  * re-render), after the closing taken from the real {@code before}; if even that is not an append, the
- * trajectory ends with {@link StopReason#TEMPLATE}. It ends so too when the template raises on what the
- * policy wrote (a {@code raise_exception} on some content, a render limit): one trajectory's text never
- * stops the run. Either way the trajectory's earlier tokens are never changed.
+ * trajectory ends with {@link StopReason#TEMPLATE}, as it does when the template raises on what the
+ * policy wrote ({@link TrajectoryRollout}). Either way the trajectory's earlier tokens are never changed.
  */
 final class TemplateDelta {
   /** The stand-in history of the fallback: it ends with a user turn, so no assistant turn is re-rendered. */
@@ -48,22 +46,18 @@ final class TemplateDelta {
 
   /**
    * The text to append after a policy turn that ended with {@code stopText} (the stop token's text,
-   * "" when the turn ended otherwise), or null when the template cannot append or raises.
+   * "" when the turn ended otherwise), or null when the template cannot append.
    *
    * @param conversation the messages so far, ending with the policy's assistant message
    * @param observations the new turns
    */
   String delta(List<ChatMessage> conversation, List<ChatMessage> observations, String stopText) {
-    try {
-      String before = template.render(conversation, false, variables);
-      int at = stopText.isEmpty() ? -1 : before.lastIndexOf(stopText);
-      String closing = at >= 0 ? before.substring(at + stopText.length()) : "";
-      String d = appended(before, conversation, observations);
-      if (d == null) d = appended(null, STAND_IN, observations);
-      return d == null ? null : closing + d;
-    } catch (ChatTemplateException e) {
-      return null;
-    }
+    String before = template.render(conversation, false, variables);
+    int at = stopText.isEmpty() ? -1 : before.lastIndexOf(stopText);
+    String closing = at >= 0 ? before.substring(at + stopText.length()) : "";
+    String d = appended(before, conversation, observations);
+    if (d == null) d = appended(null, STAND_IN, observations);
+    return d == null ? null : closing + d;
   }
 
   /** What rendering {@code conversation + observations} with the generation prompt appends, or null. */

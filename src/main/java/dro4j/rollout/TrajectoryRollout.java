@@ -9,6 +9,7 @@ import dro4j.generate.SamplingParams;
 import dro4j.model.KvCache;
 import dro4j.text.ChatMessage;
 import dro4j.text.ChatTemplate;
+import dro4j.text.ChatTemplateException;
 import dro4j.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  * </ol>
  *
  * A trajectory ends at {@code done}, {@code max_turns}, {@code max_tool_calling_iterations}, {@code
- * max_completion_length}, an environment exception or a template that cannot append ({@link
+ * max_completion_length}, an environment exception or a template that cannot append or raises ({@link
  * StopReason}). The result keeps the cache: row {@code q * G + j} holds trajectory j of example q
  * (all of it but its final sampled token), ready for rewards that continue it (R3, IGPO's information
  * gain).
@@ -272,7 +273,12 @@ public final class TrajectoryRollout {
     }
     row.conversation.add(new ChatMessage("assistant", content, assistantFields));
     String stopText = endedByStop ? tokenizer.decode(new int[] {ids[ids.length - 1]}, false) : "";
-    String delta = row.delta.delta(row.conversation, observations, stopText);
+    String delta;
+    try {
+      delta = row.delta.delta(row.conversation, observations, stopText);
+    } catch (ChatTemplateException e) { // raised on what the policy wrote: one trajectory never stops the run
+      delta = null;
+    }
     if (delta == null) {
       return finish(row, new Turn(start, row.length, row.length, text, calls, errors, reward, outcomes, observation),
           StopReason.TEMPLATE);
