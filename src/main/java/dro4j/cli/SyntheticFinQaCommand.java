@@ -62,6 +62,13 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
           + " for those). Default 0.")
   double directShare;
 
+  @Option(names = "--malformed-call-share", paramLabel = "P", defaultValue = "0",
+      description = "With --format finqa-tools: the share of the conversations with calls (drawn per example) in"
+          + " which one call is first written malformed (a brace or the closing tag left out, or the arguments"
+          + " as a list), answered by the environment's error, then written well-formed: the slips and"
+          + " corrections of distilled tool-use data. Default 0.")
+  double malformedShare;
+
   @Override
   public Integer call() {
     int[] o = range("--operations", operations);
@@ -71,7 +78,7 @@ final class SyntheticFinQaCommand implements Callable<Integer> {
     if (out.toAbsolutePath().getParent() != null) out.toAbsolutePath().getParent().toFile().mkdirs();
     switch (format) {
       case "sft" -> ExampleFiles.writeJsonl(out, FinQaSftData.synthetic(seed, count, settings));
-      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning, directShare));
+      case "finqa-tools" -> ExampleFiles.writeJsonl(out, FinQaToolUseData.synthetic(seed, count, settings, reasoning, directShare, malformedShare));
       case "finqa" -> {
         com.fasterxml.jackson.databind.node.ArrayNode list = Json.MAPPER.createArrayNode();
         for (dro4j.data.finqa.FinQaRecord rec : SyntheticFinQa.generate(seed, count, settings)) {

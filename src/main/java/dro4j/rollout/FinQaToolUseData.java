@@ -5,6 +5,7 @@ import dro4j.data.finqa.FinQaProgram;
 import dro4j.data.finqa.FinQaRecord;
 import dro4j.data.finqa.FinQaSftData;
 import dro4j.data.finqa.SyntheticFinQa;
+import dro4j.text.ChatMessage;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +27,14 @@ import java.util.Map;
  * has seen the tools but does not rely on them yet. Which ones is drawn per example from (seed, index),
  * so example i of a seed is the same whatever the count. A warm start on such a mix calls the tools on
  * some questions only, which leaves GRPO something it can learn on any question: that calling pays.
+ *
+ * <p>With a {@code malformedShare} &gt; 0 ({@code --malformed-call-share}) that share of the conversations
+ * that call the calculator first writes one of its calls malformed ({@link #malformedCallText}), gets
+ * the environment's error for it as the tool turn, and then writes the same call well-formed: the slips
+ * and their corrections that tool-use SFT data distilled from a larger model holds. A warm start on such
+ * data copies as well as one on clean data but makes malformed calls some of the time, which GRPO can
+ * learn to avoid. Which conversations, which of their calls and which slip are drawn per example from
+ * (seed, index), apart from the direct-answer draw.
  *
  * <p>Each example keeps the FinQA fields and metadata of {@link FinQaRecord#toExample}, {@code prompt}
  * (the first observation), the final answer as reference, {@code messages} (TRL's conversational
@@ -60,8 +69,26 @@ public final class FinQaToolUseData {
    */
   public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning,
       double directShare) {
+    return synthetic(seed, count, settings, reasoning, directShare, 0);
+  }
+
+  /**
+   * The conversations of {@link SyntheticFinQa#generate}{@code (seed, count, settings)}, {@code
+   * directShare} of them answering without the calculator ({@link #directExample}) and {@code
+   * malformedShare} of the others with one call first written malformed, then corrected.
+   *
+   * @param directShare in [0, 1]: the probability that an example answers directly, drawn per example
+   *     from (seed, index)
+   * @param malformedShare in [0, 1]: the probability that a conversation with calls has one slip, drawn per
+   *     example from (seed, index) on a stream of its own
+   */
+  public static List<Example> synthetic(long seed, int count, SyntheticFinQa.Settings settings, boolean reasoning,
+      double directShare, double malformedShare) {
     if (!(directShare >= 0 && directShare <= 1)) {
       throw new IllegalArgumentException("the direct-answer share must be in [0, 1], got " + directShare);
+    }
+    if (!(malformedShare >= 0 && malformedShare <= 1)) {
+      throw new IllegalArgumentException("the malformed-call share must be in [0, 1], got " + malformedShare);
     }
     List<Example> out = new ArrayList<>(count);
     List<FinQaRecord> records = SyntheticFinQa.generate(seed, count, settings);
@@ -69,9 +96,45 @@ public final class FinQaToolUseData {
       // its own stream per (seed, index), apart from the generator's (SplittableRandom mixes its seed)
       boolean direct = directShare > 0
           && new java.util.SplittableRandom(~seed * 0x9E3779B97F4A7C15L + i).nextDouble() < directShare;
-      out.add(direct ? directExample(records.get(i)) : example(records.get(i), reasoning));
+      if (direct) {
+        out.add(directExample(records.get(i)));
+        continue;
+      }
+      java.util.SplittableRandom slips = new java.util.SplittableRandom((seed ^ 0x6A09E667F3BCC909L) * 0xBF58476D1CE4E5B9L + i);
+      int slipAt = -1;
+      int slipKind = 0;
+      if (malformedShare > 0 && slips.nextDouble() < malformedShare) {
+        slipAt = slips.nextInt(calls(records.get(i)).size());
+        slipKind = slips.nextInt(MALFORMED_KINDS);
+      }
+      out.add(example(records.get(i), reasoning, slipAt, slipKind));
     }
     return out;
+  }
+
+  /** How many kinds of slip {@link #malformedCallText} writes. */
+  static final int MALFORMED_KINDS = 3;
+
+  /**
+   * A call written with one of the slips small models make (by {@code kind}): the JSON object's last brace
+   * left out, the arguments as a list of the values, or the closing tag left out. The text is laid out as
+   * {@link ConversationTokens} writes a well-formed call, so that only the slip differs, and {@link
+   * ToolCallParser#hermes()} reads each as malformed.
+   */
+  static String malformedCallText(String name, Map<String, Object> arguments, int kind) {
+    Map<String, Object> call = new LinkedHashMap<>();
+    call.put("name", name);
+    call.put("arguments", arguments);
+    String good = ConversationTokens.rawText(new ChatMessage("assistant", "", Map.of("tool_calls", List.of(call))), "a slip");
+    String body = good.substring("<tool_call>".length(), good.length() - "</tool_call>".length());
+    return switch (kind) {
+      case 0 -> "<tool_call>" + body.substring(0, body.length() - 1) + "</tool_call>";
+      case 1 -> "<tool_call>" + body.substring(0, body.indexOf(",\"arguments\":") + ",\"arguments\":".length())
+          + "[" + String.join(",", arguments.values().stream().map(v -> v instanceof String t ? "\"" + t + "\"" : String.valueOf(v)).toList())
+          + "]}</tool_call>";
+      case 2 -> "<tool_call>" + body;
+      default -> throw new IllegalArgumentException("no slip of kind " + kind);
+    };
   }
 
   /**
@@ -94,6 +157,11 @@ public final class FinQaToolUseData {
 
   /** The conversation of one record (see {@link #synthetic(long, int, SyntheticFinQa.Settings, boolean)}). */
   public static Example example(FinQaRecord record, boolean reasoning) {
+    return example(record, reasoning, -1, 0);
+  }
+
+  /** The conversation of one record, call {@code slipAt} (-1: none) first written with slip {@code slipKind}. */
+  private static Example example(FinQaRecord record, boolean reasoning, int slipAt, int slipKind) {
     Example base = record.toExample();
     FinQaCalculatorEnvironment env = new FinQaCalculatorEnvironment();
     String first = env.reset(base);
@@ -121,6 +189,13 @@ public final class FinQaToolUseData {
       if (reasoning && results.isEmpty()) {
         String c = FinQaSftData.completion(record);
         think = c.substring(0, c.indexOf("</think>") + "</think>".length());
+      }
+      if (results.size() == slipAt) {
+        String slip = malformedCallText(call[0], args, slipKind);
+        messages.add(message("assistant", think.isEmpty() ? slip : think + " " + slip));
+        ToolCall parsed = ToolCallParser.hermes().parse(slip).calls().get(0);
+        messages.add(message("tool", TrajectoryRollout.malformedCallResult(parsed)));
+        think = "";
       }
       Map<String, Object> assistant = message("assistant", think);
       assistant.put("tool_calls", List.of(toolCall));

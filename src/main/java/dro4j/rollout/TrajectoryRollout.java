@@ -306,8 +306,13 @@ public final class TrajectoryRollout {
 
   private record ToolResult(String text, boolean error) {}
 
+  /** The tool turn that answers a malformed call: what went wrong, for the policy to mend. */
+  static String malformedCallResult(ToolCall call) {
+    return "error: malformed tool call: " + call.error();
+  }
+
   private ToolResult runTool(Row row, ToolCall call) {
-    if (!call.wellFormed()) return new ToolResult("error: malformed tool call: " + call.error(), true);
+    if (!call.wellFormed()) return new ToolResult(malformedCallResult(call), true);
     Tool tool = row.tools.get(call.name());
     if (tool == null) {
       return new ToolResult("error: unknown tool '" + call.name() + "'; available: " + String.join(", ", row.tools.keySet()), true);

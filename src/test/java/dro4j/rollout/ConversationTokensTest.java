@@ -65,8 +65,18 @@ class ConversationTokensTest {
         .startsWith("<think> the ").endsWith("</think>");
     // and one answered without the calculator (--direct-share)
     Example direct = FinQaToolUseData.directExample(dro4j.data.finqa.SyntheticFinQa.generate(7, 1, SyntheticFinQa.Settings.fixed(2, 2, 2)).get(0));
-    for (Example e : List.of(examples.get(0), FinQaToolUseData.synthetic(4, 1, SyntheticFinQa.Settings.fixed(1, 2, 2)).get(0),
-        reasoning, direct)) {
+    List<Example> cases = new ArrayList<>(List.of(examples.get(0),
+        FinQaToolUseData.synthetic(4, 1, SyntheticFinQa.Settings.fixed(1, 2, 2)).get(0), reasoning, direct));
+    // and one of each slip (--malformed-call-share): a malformed call, the environment's error, the call again
+    java.util.Set<String> slips = new java.util.HashSet<>();
+    for (Example e : FinQaToolUseData.synthetic(9, 30, SyntheticFinQa.Settings.fixed(1, 2, 2), true, 0, 1)) {
+      for (Object m : (List<?>) e.metadata().get(SftTrainer.MESSAGES)) {
+        String error = String.valueOf(((Map<?, ?>) m).get("content"));
+        if (error.startsWith("error: ") && slips.add(error.replaceAll("[a-z_]+ are", "are"))) cases.add(e);
+      }
+    }
+    assertThat(slips).hasSize(3);
+    for (Example e : cases) {
       List<ChatMessage> messages = new ArrayList<>();
       for (Object m : (List<?>) e.metadata().get(SftTrainer.MESSAGES)) messages.add(ChatMessage.fromMap((Map<?, ?>) m, e.id()));
       @SuppressWarnings("unchecked")
@@ -104,7 +114,8 @@ class ConversationTokensTest {
         }
         assertThat(t.stopReason()).isEqualTo(StopReason.DONE);
         assertThat(t.toolCalls()).isEqualTo(turns.size() - 1);
-        assertThat(t.toolErrors()).isZero();
+        long slipped = messages.stream().filter(m -> m.role().equals("tool") && m.content().startsWith("error: ")).count();
+        assertThat(t.toolErrors()).isEqualTo(slipped);
         assertThat(t.turns().get(t.turns().size() - 1).stepReward()).isEqualTo(1.0);
       }
     }

@@ -55,5 +55,62 @@ class FinQaToolUseDataTest {
   void aShareOutsideZeroToOneIsRefused() {
     assertThatThrownBy(() -> FinQaToolUseData.synthetic(1, 2, SETTINGS, true, 1.5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[0, 1]");
+    assertThatThrownBy(() -> FinQaToolUseData.synthetic(1, 2, SETTINGS, true, 0, -0.1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed-call share must be in [0, 1]");
+  }
+
+  /** The slip of a conversation: the index of the assistant message that writes it, or -1. */
+  private static int slip(Example e) {
+    List<?> m = messages(e);
+    for (int i = 1; i + 1 < m.size(); i++) {
+      Map<?, ?> a = (Map<?, ?>) m.get(i);
+      if (a.get("role").equals("assistant") && !a.containsKey("tool_calls")) return i;
+    }
+    return -1;
+  }
+
+  @Test
+  void aSlipIsAMalformedCallTheEnvironmentsErrorAndTheSameCallWellFormed() {
+    List<Example> slipped = FinQaToolUseData.synthetic(13, 60, SETTINGS, true, 0, 1);
+    List<Example> clean = FinQaToolUseData.synthetic(13, 60, SETTINGS, true);
+    java.util.Set<String> errors = new java.util.TreeSet<>();
+    for (int k = 0; k < slipped.size(); k++) {
+      Example e = slipped.get(k);
+      int at = slip(e);
+      assertThat(at).as(e.id()).isPositive();
+      List<?> m = messages(e);
+      String text = ((Map<?, ?>) m.get(at)).get("content").toString();
+      ToolCall parsed = ToolCallParser.hermes().parse(text).calls().get(0);
+      assertThat(parsed.wellFormed()).as(text).isFalse();
+      Map<?, ?> tool = (Map<?, ?>) m.get(at + 1);
+      assertThat(tool.get("role")).isEqualTo("tool");
+      assertThat(tool.get("content")).isEqualTo("error: malformed tool call: " + parsed.error());
+      errors.add(parsed.error().replaceAll("\"[a-z_]+\"", "_").replaceAll(" of [a-z_]+ ", " of _ "));
+      // without the slip and its error, and with the reasoning back on the corrected call, the clean conversation
+      List<Object> mended = new java.util.ArrayList<>(m);
+      Map<String, Object> corrected = new java.util.LinkedHashMap<>((Map<String, Object>) m.get(at + 2));
+      if (at == 1) {
+        String think = text.substring(0, text.indexOf("</think>") + "</think>".length());
+        assertThat(text).startsWith("<think> ").isEqualTo(think + " " + text.substring(think.length() + 1));
+        corrected.put("content", think);
+      } else {
+        assertThat(text).startsWith("<tool_call>{\"name\":");
+      }
+      mended.subList(at, at + 3).clear();
+      mended.add(at, corrected);
+      assertThat(mended).as(e.id()).isEqualTo(messages(clean.get(k)));
+      assertThat(e.reference()).isEqualTo(clean.get(k).reference());
+    }
+    assertThat(errors).as("the three slips").hasSize(3);
+
+    // a share: about that many slips, example i fixed whatever the count, none at 0, direct answers never slip
+    long half = FinQaToolUseData.synthetic(13, 400, SETTINGS, true, 0, 0.5).stream().filter(e -> slip(e) > 0).count();
+    assertThat(half).isBetween(160L, 240L); // Binomial(400, 0.5): 200 +- 20 at 2 sigma
+    assertThat(FinQaToolUseData.synthetic(13, 30, SETTINGS, true, 0, 0.5))
+        .isEqualTo(FinQaToolUseData.synthetic(13, 400, SETTINGS, true, 0, 0.5).subList(0, 30));
+    assertThat(FinQaToolUseData.synthetic(13, 30, SETTINGS, true, 0, 0)).isEqualTo(clean.subList(0, 30));
+    List<Example> mixed = FinQaToolUseData.synthetic(13, 200, SETTINGS, true, 0.5, 1);
+    assertThat(mixed.stream().filter(FinQaToolUseDataTest::direct).count()).isBetween(70L, 130L);
+    assertThat(mixed.stream().filter(e -> !direct(e)).allMatch(e -> slip(e) > 0)).isTrue();
   }
 }
