@@ -26,6 +26,8 @@ export DRO4J_THREADS="${DRO4J_THREADS:-1}" GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-200
 [ -f target/dro4j.jar ] || mvn -B -q package -DskipTests
 D=(java -jar target/dro4j.jar)
 mkdir -p "$W"
+# with REUSE=1: whether stage directory $1 already holds a checkpoint, so that the stage is skipped
+reused() { [ "${REUSE:-0}" = 1 ] && ls -d "$1"/checkpoint-* > /dev/null 2>&1; }
 
 # 1. Conversations: the calculator environment's question, one call per gold program step, the tool's
 #    result, the answer. Training seed 2, held-out seed 1002 (finqa-tiny's own data used seeds 1 and 1001).
@@ -34,7 +36,7 @@ mkdir -p "$W"
 
 # 2. SFT from bundled:finqa-tiny (settings in scripts/finqa-tiny-tools/sft.yaml); prints the held-out NLL
 #    per assistant token before and after.
-if [ "${REUSE:-0}" != 1 ] || ! ls -d "$W"/sft/checkpoint-* > /dev/null 2>&1; then
+if ! reused "$W/sft"; then
   rm -rf "$W/sft"
   "${D[@]}" sft --config "$HERE/sft.yaml" --model=bundled:finqa-tiny --dataset="$W/sft-train.jsonl" --output_dir="$W/sft" \
     --eval-dataset "$W/sft-heldout.jsonl" | tee "$W/sft.log"
@@ -45,7 +47,7 @@ fi
 STAGE1="$(ls -d "$W"/sft/checkpoint-* | sort -t- -k2 -n | tail -1)"
 "${D[@]}" synthetic-finqa --seed 4 --count 4000 --rows 2-3 --years 2 --format finqa-tools --reasoning --out "$W/sft2-train.jsonl"
 "${D[@]}" synthetic-finqa --seed 1004 --count 64 --rows 2-3 --years 2 --format finqa-tools --reasoning --out "$W/sft2-heldout.jsonl"
-if [ "${REUSE:-0}" != 1 ] || ! ls -d "$W"/sft2/checkpoint-* > /dev/null 2>&1; then
+if ! reused "$W/sft2"; then
   rm -rf "$W/sft2"
   "${D[@]}" sft --config "$HERE/sft-reasoning.yaml" --model="$STAGE1" --dataset="$W/sft2-train.jsonl" --output_dir="$W/sft2" \
     --eval-dataset "$W/sft2-heldout.jsonl" | tee "$W/sft2.log"

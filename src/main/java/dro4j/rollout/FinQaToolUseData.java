@@ -127,11 +127,12 @@ public final class FinQaToolUseData {
     call.put("arguments", arguments);
     String good = ConversationTokens.rawText(new ChatMessage("assistant", "", Map.of("tool_calls", List.of(call))), "a slip");
     String body = good.substring("<tool_call>".length(), good.length() - "</tool_call>".length());
+    String head = body.substring(0, body.indexOf("\"arguments\":") + "\"arguments\":".length());
+    List<String> values = new ArrayList<>();
+    for (Object v : arguments.values()) values.add(v instanceof String t ? "\"" + t + "\"" : String.valueOf(v));
     return switch (kind) {
       case 0 -> "<tool_call>" + body.substring(0, body.length() - 1) + "</tool_call>";
-      case 1 -> "<tool_call>" + body.substring(0, body.indexOf(",\"arguments\":") + ",\"arguments\":".length())
-          + "[" + String.join(",", arguments.values().stream().map(v -> v instanceof String t ? "\"" + t + "\"" : String.valueOf(v)).toList())
-          + "]}</tool_call>";
+      case 1 -> "<tool_call>" + head + "[" + String.join(",", values) + "]}</tool_call>";
       case 2 -> "<tool_call>" + body;
       default -> throw new IllegalArgumentException("no slip of kind " + kind);
     };
