@@ -96,6 +96,11 @@ public final class RuntimeBenchmark {
     return new Rate(batch * length / best, flops / best, Double.NaN);
   }
 
+  /** Warm-up of each decode measurement: at least this long, and until its step time settles ({@link WarmUp}). */
+  private static final long WARM_UP_MIN_NANOS = 2_000_000_000L;
+  /** The most warm-up a decode measurement takes, however its step times move. */
+  private static final long WARM_UP_MAX_NANOS = 30_000_000_000L;
+
   /**
    * Decode: {@code steps} one-token steps ({@link Transformer#nextTokenLogits}, on the decode path the
    * model is set to) for {@code batch} rows after a prompt of {@code context} tokens, with the LM head
@@ -110,17 +115,21 @@ public final class RuntimeBenchmark {
     ModelConfig c = model.config();
     boolean[] valid = new boolean[batch];
     Arrays.fill(valid, true);
-    // untimed steps until the kernels are compiled (at least 3, and 2 s unless 1,000 steps come first), on
-    // caches of their own with a short prompt, so the timed steps start from the same context however
-    // long this took
-    long warm = System.nanoTime();
-    for (int warmSteps = 0; warmSteps < 3 || (warmSteps < 1000 && System.nanoTime() - warm < 2_000_000_000L); ) {
+    // untimed steps at this batch size until their time has settled (WarmUp), on caches of their own with
+    // a short prompt, so the timed steps start from the same context however long this took
+    WarmUp warmUp = new WarmUp(WARM_UP_MIN_NANOS, WARM_UP_MAX_NANOS);
+    while (!warmUp.done()) {
       try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, Math.min(context, 16), 64)) {
-        for (int s = 0; s < 64 && (warmSteps < 3 || System.nanoTime() - warm < 2_000_000_000L); s++, warmSteps++) {
-          model.nextTokenLogits(cache, randomTokens(c, 1, batch, 1000 + warmSteps)[0], valid);
+        for (int s = 0; s < 64 && !warmUp.done(); s++) {
+          int[] tokens = randomTokens(c, 1, batch, 1000 + warmUp.steps())[0];
+          long s0 = System.nanoTime();
+          model.nextTokenLogits(cache, tokens, valid);
+          warmUp.step(System.nanoTime() - s0);
         }
       }
     }
+    out.printf("  (warm-up at batch %d: %d untimed steps, %.1f s, %s)%n", batch, warmUp.steps(),
+        warmUp.elapsedNanos() / 1e9, warmUp.settled() ? "until the step time settled" : "stopped at the time limit");
     try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, context, steps)) {
       model.profileJavaDecode(profile);
       long t0 = System.nanoTime();
