@@ -96,8 +96,8 @@ public final class RuntimeBenchmark {
     return new Rate(batch * length / best, flops / best, Double.NaN);
   }
 
-  /** Warm-up of each decode measurement: at least this long, and until its step time settles ({@link WarmUp}). */
-  private static final long WARM_UP_MIN_NANOS = 2_000_000_000L;
+  /** How long a decode measurement's warm-up steps must go without a gain before they count as settled ({@link WarmUp}). */
+  private static final long WARM_UP_PATIENCE_NANOS = 2_000_000_000L;
   /** The most warm-up a decode measurement takes, however its step times move. */
   private static final long WARM_UP_MAX_NANOS = 30_000_000_000L;
 
@@ -117,7 +117,7 @@ public final class RuntimeBenchmark {
     Arrays.fill(valid, true);
     // untimed steps at this batch size until their time has settled (WarmUp), on caches of their own with
     // a short prompt, so the timed steps start from the same context however long this took
-    WarmUp warmUp = new WarmUp(WARM_UP_MIN_NANOS, WARM_UP_MAX_NANOS);
+    WarmUp warmUp = new WarmUp(WARM_UP_PATIENCE_NANOS, WARM_UP_MAX_NANOS);
     while (!warmUp.done()) {
       try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, Math.min(context, 16), 64)) {
         for (int s = 0; s < 64 && !warmUp.done(); s++) {

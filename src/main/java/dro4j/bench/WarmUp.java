@@ -9,10 +9,12 @@ import java.util.Arrays;
  * in slower code for seconds), so a fixed warm-up time measures whatever stage compilation has reached.
  *
  * <p>Steps are taken in blocks of {@link #BLOCK_STEPS}; a block's time is its median step, so one step
- * the OS delayed does not count as a change. Warm-up is over when it has lasted at least {@code
- * minNanos} (and three steps), and either {@link #PATIENCE_BLOCKS} blocks in a row were not {@link
- * #MIN_GAIN} faster than the fastest block before them, or {@code maxNanos} of step time has gone by.
- * The clock is the sum of the step times given, so a decision depends only on those times.
+ * the OS delayed does not count as a change. Warm-up is over when at least {@link #PATIENCE_BLOCKS}
+ * blocks in a row, and at least {@code patienceNanos} of steps, have gone by since the last block that
+ * was {@link #MIN_GAIN} faster than the fastest before it (the time too, because a small model's blocks
+ * take milliseconds while one compile of its decode step takes a second or more), or when {@code
+ * maxNanos} of step time has gone by. The clock is the sum of the step times given, so a decision
+ * depends only on those times.
  */
 final class WarmUp {
   /** Steps whose median is one block's time. */
@@ -22,7 +24,7 @@ final class WarmUp {
   /** The share by which a block must beat the fastest one before it to count as a gain. */
   static final double MIN_GAIN = 0.02;
 
-  private final long minNanos;
+  private final long patienceNanos;
   private final long maxNanos;
   private final long[] block = new long[BLOCK_STEPS];
   private int inBlock;
@@ -30,13 +32,15 @@ final class WarmUp {
   private long elapsed;
   private long fastestBlock = Long.MAX_VALUE;
   private int blocksWithoutGain;
+  /** Step time since the end of the last block with a gain. */
+  private long sinceGain;
 
-  /** Warm-up of at least {@code minNanos} and at most about {@code maxNanos} of step time. */
-  WarmUp(long minNanos, long maxNanos) {
-    if (minNanos < 0 || maxNanos < minNanos) {
-      throw new IllegalArgumentException("need 0 <= minNanos <= maxNanos, got " + minNanos + " and " + maxNanos);
+  /** Warm-up that waits {@code patienceNanos} of steps without a gain, at most about {@code maxNanos} in all. */
+  WarmUp(long patienceNanos, long maxNanos) {
+    if (patienceNanos < 0 || maxNanos < patienceNanos) {
+      throw new IllegalArgumentException("need 0 <= patienceNanos <= maxNanos, got " + patienceNanos + " and " + maxNanos);
     }
-    this.minNanos = minNanos;
+    this.patienceNanos = patienceNanos;
     this.maxNanos = maxNanos;
   }
 
@@ -44,6 +48,7 @@ final class WarmUp {
   void step(long nanos) {
     steps++;
     elapsed += nanos;
+    sinceGain += nanos;
     block[inBlock++] = nanos;
     if (inBlock == BLOCK_STEPS) {
       inBlock = 0;
@@ -52,6 +57,7 @@ final class WarmUp {
       long median = sorted[BLOCK_STEPS / 2];
       if (median < fastestBlock * (1 - MIN_GAIN)) {
         blocksWithoutGain = 0;
+        sinceGain = 0;
       } else {
         blocksWithoutGain++;
       }
@@ -61,15 +67,12 @@ final class WarmUp {
 
   /** Whether the steps so far count as settled (or warm-up has used its time). */
   boolean done() {
-    if (steps < 3 || elapsed < minNanos) {
-      return false;
-    }
-    return settled() || elapsed >= maxNanos;
+    return steps >= 3 && (settled() || elapsed >= maxNanos);
   }
 
-  /** Whether the last {@link #PATIENCE_BLOCKS} blocks brought no gain (rather than the time limit ending warm-up). */
+  /** Whether the steps have gone the patience without a gain (rather than the time limit ending warm-up). */
   boolean settled() {
-    return blocksWithoutGain >= PATIENCE_BLOCKS;
+    return blocksWithoutGain >= PATIENCE_BLOCKS && sinceGain >= patienceNanos;
   }
 
   /** Warm-up steps recorded so far. */

@@ -95,6 +95,7 @@ final class CpuDecoder {
   }
 
   CpuDecoder(ModelConfig config, Map<String, NDArray> parameters, DecodeThreads threads, long maxChunkBytes) {
+    DecodeKernels.compileAhead(); // before any step needs them: see DecodeKernels, "Compiling the kernels ahead"
     this.config = config;
     this.threads = threads;
     this.maxChunkBytes = maxChunkBytes;

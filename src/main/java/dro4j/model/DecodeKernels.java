@@ -407,6 +407,126 @@ final class DecodeKernels {
     }
   }
 
+  /*
+   * Compiling the kernels ahead. A kernel runs in C1's code until C2 has compiled it, and C1 does not
+   * turn Vector API calls into vector instructions: each vector is an object, and a matmul there is
+   * 20-60x slower. The first steps at batch >= 4 are the first calls of tile4x4; they also deoptimize
+   * the decode step, whose C2 compiles take 1-1.5 s each on a 2-core machine, and the one C2 thread
+   * such a machine has serves them in turn. Measured (2026-12-03, 2-core Zen 3, `bench --decode-profile`
+   * on stories260K): tile4x4 waited 2.65 s in the queue behind two compiles of the step (1.5 s and
+   * 1.1 s), and in 4 of 14 runs batch 8 ran at 270-600 tokens/s instead of ~4,000 for the whole
+   * measurement (on a 0.5B model, Zen 4: 7 tokens/s instead of 42).
+   * So the first decoder of a JVM runs every kernel on scratch data, with batches of 1, 5 and 8 and
+   * with and without bias, until they run at compiled speed: C2 then compiles them before any step
+   * needs them, with profiles that have seen every path.
+   */
+  /** Rounds of scratch work whose time tells when the kernels run compiled. */
+  private static final int AHEAD_EARLY_ROUNDS = 8;
+  /** How much faster than the early rounds (C1 and the interpreter) a round must be to count as compiled. */
+  static final int AHEAD_SPEED_UP = 16;
+  /** Rounds that run on after the first compiled-speed round, for the kernels compiled last. */
+  static final int AHEAD_ROUNDS_AFTER = 20;
+  /** The most time compiling ahead takes, compiled or not (a JVM without C2, or a very busy machine). */
+  private static final long AHEAD_MAX_NANOS = 3_000_000_000L;
+  private static volatile boolean compiledAhead;
+
+  /**
+   * Runs every kernel on scratch data until the rounds run at compiled speed ({@link #looksCompiled}),
+   * at most a few seconds; once per JVM, the later calls return at once. Touches nothing but its own
+   * scratch buffers.
+   *
+   * @return the nanoseconds it took (0 when it had already run)
+   */
+  static long compileAhead() {
+    if (compiledAhead) {
+      return 0;
+    }
+    synchronized (DecodeKernels.class) {
+      if (compiledAhead) {
+        return 0;
+      }
+      long start = System.nanoTime();
+      aheadRounds(start);
+      compiledAhead = true;
+      return System.nanoTime() - start;
+    }
+  }
+
+  private static void aheadRounds(long start) {
+    int cols = 16 * LANES + 3; // a tail after the vector loop, as in no real shape but cheap to cover
+    int rows = 4 * 8 + 3; // quarters of eight rows, and three left to the single-row path
+    Weights w = Weights.over(scratch(rows * cols), rows, cols);
+    float[] bias = new float[rows];
+    int headDim = 2 * HEAD_SPECIES.length() + 1;
+    int slots = 24;
+    ByteBuffer keys = scratch(slots * headDim);
+    ByteBuffer values = scratch(slots * headDim);
+    boolean[] allowed = new boolean[slots];
+    for (int s = 0; s < slots; s++) {
+      allowed[s] = s % 5 != 3;
+    }
+    float[] scores = new float[slots];
+    int[] batches = {1, 5, 8};
+    float[][][] xs = new float[batches.length][][];
+    float[][][] outs = new float[batches.length][][];
+    for (int i = 0; i < batches.length; i++) {
+      xs[i] = new float[batches[i]][cols];
+      outs[i] = new float[batches[i]][rows];
+      for (float[] row : xs[i]) {
+        for (int c = 0; c < cols; c++) {
+          row[c] = (float) Math.sin(c);
+        }
+      }
+    }
+    float[] q = new float[headDim];
+    float[] attended = new float[headDim];
+    float[] ones = new float[cols];
+    java.util.Arrays.fill(ones, 1f);
+    float[] normed = new float[cols];
+    long[] rounds = new long[4096];
+    int n = 0;
+    while (n < rounds.length && !looksCompiled(rounds, n) && System.nanoTime() - start < AHEAD_MAX_NANOS) {
+      long t0 = System.nanoTime();
+      for (int it = 0; it < 10; it++) {
+        for (int i = 0; i < batches.length; i++) {
+          matmul(xs[i], w, (it & 1) == 0 ? null : bias, outs[i], 0, rows);
+          rmsNorm(xs[i][0], 0, cols, ones, 1e-6f, normed);
+        }
+        attend(q, 0, keys, values, 0, headDim, allowed, slots, scores, attended, 0);
+      }
+      rounds[n++] = System.nanoTime() - t0;
+    }
+  }
+
+  private static ByteBuffer scratch(int floats) {
+    ByteBuffer b = ByteBuffer.allocateDirect(4 * floats).order(java.nio.ByteOrder.nativeOrder());
+    for (int i = 0; i < floats; i++) {
+      b.putFloat(4 * i, (i % 7) * 0.01f);
+    }
+    return b;
+  }
+
+  /**
+   * Whether the round times {@code rounds[0 .. n)} show the kernels compiled: {@link #AHEAD_ROUNDS_AFTER}
+   * rounds have passed since the first that took at most 1/{@link #AHEAD_SPEED_UP} of the median of
+   * rounds 1-{@value #AHEAD_EARLY_ROUNDS} (round 0 is mostly class loading). Noise does not make a
+   * 16-fold change; a tier of the JIT does.
+   */
+  static boolean looksCompiled(long[] rounds, int n) {
+    if (n <= AHEAD_EARLY_ROUNDS) {
+      return false;
+    }
+    long[] early = java.util.Arrays.copyOfRange(rounds, 1, AHEAD_EARLY_ROUNDS + 1);
+    java.util.Arrays.sort(early);
+    long threshold = early[AHEAD_EARLY_ROUNDS / 2] / AHEAD_SPEED_UP;
+    for (int i = AHEAD_EARLY_ROUNDS + 1; i < n; i++) {
+      if (rounds[i] <= threshold) {
+        return n - i > AHEAD_ROUNDS_AFTER;
+      }
+    }
+    return false;
+  }
+
   /**
    * Sums {@code data[from..to)} with vector loads and returns the sum (so the JIT cannot drop the
    * reads): the streaming-read kernel of the bandwidth measurement, separate from {@link #matmul}.

@@ -49,6 +49,14 @@ final class Weights {
     return new Weights(rows, cols, perChunk, chunks);
   }
 
+  /** A matrix over {@code buffer} (direct, {@code rows * cols} floats): scratch data, not a tensor's. */
+  static Weights over(ByteBuffer buffer, int rows, int cols) {
+    if (!buffer.isDirect() || buffer.capacity() != 4L * rows * cols) {
+      throw new IllegalArgumentException("need a direct buffer of " + 4L * rows * cols + " bytes");
+    }
+    return new Weights(rows, cols, rows, new ByteBuffer[] {buffer.order(ByteOrder.nativeOrder())});
+  }
+
   /** The storage of a contiguous fp32 tensor as a direct buffer in native order. */
   static ByteBuffer view(NDArray array, long expectedBytes, String name) {
     ByteBuffer b = array.toByteBuffer(true);
