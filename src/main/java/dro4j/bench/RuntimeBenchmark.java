@@ -118,6 +118,9 @@ public final class RuntimeBenchmark {
     // untimed steps at this batch size until their time has settled (WarmUp), on caches of their own with
     // a short prompt, so the timed steps start from the same context however long this took
     WarmUp warmUp = new WarmUp(WARM_UP_PATIENCE_NANOS, WARM_UP_MAX_NANOS);
+    // a profiled step takes paths an unprofiled one does not: warm those up too, or the first timed
+    // step deoptimizes the decode step and the timed steps run while it is compiled again
+    model.profileJavaDecode(profile == null ? null : new DecodeProfile());
     while (!warmUp.done()) {
       try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, Math.min(context, 16), 64)) {
         for (int s = 0; s < 64 && !warmUp.done(); s++) {
