@@ -55,18 +55,43 @@ final class DecodeKernels {
   static final int BATCH_TILE = 4;
 
   /**
+   * How {@link #matmul} covers eight batch rows at a time. With 16 vector registers (AVX2's 256-bit
+   * vectors) the 4x4 tile's sixteen accumulators, four weights and one input do not fit: C2 keeps
+   * seven accumulators on the stack, a load and a store per FMA. The 1x8 tile keeps eight
+   * accumulators and one weight vector, and loads each weight once for eight FMAs instead of four,
+   * which matters where every load from a {@code ByteBuffer} carries a dozen instructions of checks.
+   * Measured on a 2-core Zen 3 (2026-12-03, 0.5B shape, batch 8, the two alternating step by step in
+   * one process, five runs): median step 6-19% shorter with 1x8. With 32 registers (AVX-512) the 4x4
+   * tile fits, and 1x8 measured slower on a Zen 4 (175-212 ms a step against 105-132).
+   */
+  enum BatchTile {
+    /** Four weight rows times four batch rows ({@link #tile4x4}). */
+    FOUR_BY_FOUR,
+    /** One weight row times eight batch rows ({@link #tile1x8}), each of a pass's four rows in turn. */
+    ONE_BY_EIGHT
+  }
+
+  /** The tiling of this machine's vectors: {@link BatchTile#ONE_BY_EIGHT} for eight lanes (AVX2). */
+  static final BatchTile BATCH_TILING = LANES == 8 ? BatchTile.ONE_BY_EIGHT : BatchTile.FOUR_BY_FOUR;
+
+  /**
    * {@code out[b][r] = x[b] . w[r] (+ bias[r])} for the weight rows {@code from <= r < to} and every
-   * batch row {@code b}.
+   * batch row {@code b}, in {@link #BATCH_TILING}.
    *
    * <p>The rows are cut into four quarters that are walked side by side: each pass takes one row from
    * every quarter, so the four weight streams run sequentially through memory (what the hardware
    * prefetcher follows best), and the four rows of a pass are reused from the L1 cache by every tile of
-   * {@link #BATCH_TILE} batch rows. Every output is one vector accumulator over the columns in order,
-   * summed by the same tree of lanes ({@link #treeSum}), plus the scalar tail, whatever kernel computes
-   * it: results do not depend on the thread count, on how the rows are split, or on which other rows
-   * are in the batch.
+   * batch rows. Every output is one vector accumulator over the columns in order, summed by the same
+   * tree of lanes ({@link #treeSum}), plus the scalar tail, whatever kernel computes it: results do not
+   * depend on the thread count, on how the rows are split, on the tiling, or on which other rows are
+   * in the batch.
    */
   static void matmul(float[][] x, Weights w, float[] bias, float[][] out, int from, int to) {
+    matmul(x, w, bias, out, from, to, BATCH_TILING);
+  }
+
+  /** {@link #matmul(float[][], Weights, float[], float[][], int, int)} in the given tiling (tests compare them). */
+  static void matmul(float[][] x, Weights w, float[] bias, float[][] out, int from, int to, BatchTile tiling) {
     int batch = x.length;
     int quarter = (to - from) / 4;
     for (int j = 0; j < quarter; j++) {
@@ -75,6 +100,14 @@ final class DecodeKernels {
       int r2 = r1 + quarter;
       int r3 = r2 + quarter;
       int b = 0;
+      if (tiling == BatchTile.ONE_BY_EIGHT) {
+        for (; b + 8 <= batch; b += 8) {
+          tile1x8(w, r0, x, b, bias, out);
+          tile1x8(w, r1, x, b, bias, out);
+          tile1x8(w, r2, x, b, bias, out);
+          tile1x8(w, r3, x, b, bias, out);
+        }
+      }
       for (; b + BATCH_TILE <= batch; b += BATCH_TILE) {
         tile4x4(w, r0, r1, r2, r3, x[b], x[b + 1], x[b + 2], x[b + 3], bias, out, b);
       }
@@ -88,6 +121,86 @@ final class DecodeKernels {
         out[b][r] = dot(w.buffer(r), w.memory(r), w.byteOffset(r), x[b], w.cols()) + add;
       }
     }
+  }
+
+  /**
+   * Weight row {@code r} times batch rows {@code b .. b + 7}: eight accumulators and one weight vector
+   * in registers, each weight loaded once for eight FMAs. Summed in the same order as {@link #dot}: the
+   * accumulators are folded four at a time as in {@link #tile4x4}.
+   */
+  private static void tile1x8(Weights w, int r, float[][] x, int b, float[] bias, float[][] out) {
+    int cols = w.cols();
+    ByteBuffer buf = w.buffer(r);
+    Object mem = w.memory(r);
+    int base = w.byteOffset(r);
+    float[] x0 = x[b];
+    float[] x1 = x[b + 1];
+    float[] x2 = x[b + 2];
+    float[] x3 = x[b + 3];
+    float[] x4 = x[b + 4];
+    float[] x5 = x[b + 5];
+    float[] x6 = x[b + 6];
+    float[] x7 = x[b + 7];
+    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a1 = FloatVector.zero(SPECIES);
+    FloatVector a2 = FloatVector.zero(SPECIES);
+    FloatVector a3 = FloatVector.zero(SPECIES);
+    FloatVector a4 = FloatVector.zero(SPECIES);
+    FloatVector a5 = FloatVector.zero(SPECIES);
+    FloatVector a6 = FloatVector.zero(SPECIES);
+    FloatVector a7 = FloatVector.zero(SPECIES);
+    int i = 0;
+    int bound = SPECIES.loopBound(cols);
+    for (; i < bound; i += SPECIES.length()) {
+      FloatVector wv = VectorLoads.load(SPECIES, mem, base + 4 * i);
+      a0 = wv.fma(FloatVector.fromArray(SPECIES, x0, i), a0);
+      a1 = wv.fma(FloatVector.fromArray(SPECIES, x1, i), a1);
+      a2 = wv.fma(FloatVector.fromArray(SPECIES, x2, i), a2);
+      a3 = wv.fma(FloatVector.fromArray(SPECIES, x3, i), a3);
+      a4 = wv.fma(FloatVector.fromArray(SPECIES, x4, i), a4);
+      a5 = wv.fma(FloatVector.fromArray(SPECIES, x5, i), a5);
+      a6 = wv.fma(FloatVector.fromArray(SPECIES, x6, i), a6);
+      a7 = wv.fma(FloatVector.fromArray(SPECIES, x7, i), a7);
+    }
+    // tree sums, batch rows 0-3 in one folded vector and 4-7 in another (inline, as in tile4x4)
+    FloatVector tab = a0.add(a0.rearrange(SWAP_HALF)).blend(a1.add(a1.rearrange(SWAP_HALF)), HALF_SET);
+    FloatVector tcd = a2.add(a2.rearrange(SWAP_HALF)).blend(a3.add(a3.rearrange(SWAP_HALF)), HALF_SET);
+    FloatVector t = tab.add(tab.rearrange(SWAP_QUARTER)).blend(tcd.add(tcd.rearrange(SWAP_QUARTER)), QUARTER_SET);
+    t = SWAP_EIGHTH == null ? t : t.add(t.rearrange(SWAP_EIGHTH));
+    t = SWAP_SIXTEENTH == null ? t : t.add(t.rearrange(SWAP_SIXTEENTH));
+    FloatVector uab = a4.add(a4.rearrange(SWAP_HALF)).blend(a5.add(a5.rearrange(SWAP_HALF)), HALF_SET);
+    FloatVector ucd = a6.add(a6.rearrange(SWAP_HALF)).blend(a7.add(a7.rearrange(SWAP_HALF)), HALF_SET);
+    FloatVector u = uab.add(uab.rearrange(SWAP_QUARTER)).blend(ucd.add(ucd.rearrange(SWAP_QUARTER)), QUARTER_SET);
+    u = SWAP_EIGHTH == null ? u : u.add(u.rearrange(SWAP_EIGHTH));
+    u = SWAP_SIXTEENTH == null ? u : u.add(u.rearrange(SWAP_SIXTEENTH));
+    float s0 = t.lane(LANE_A);
+    float s1 = t.lane(LANE_B);
+    float s2 = t.lane(LANE_C);
+    float s3 = t.lane(LANE_D);
+    float s4 = u.lane(LANE_A);
+    float s5 = u.lane(LANE_B);
+    float s6 = u.lane(LANE_C);
+    float s7 = u.lane(LANE_D);
+    for (; i < cols; i++) {
+      float wi = buf.getFloat(base + 4 * i);
+      s0 += wi * x0[i];
+      s1 += wi * x1[i];
+      s2 += wi * x2[i];
+      s3 += wi * x3[i];
+      s4 += wi * x4[i];
+      s5 += wi * x5[i];
+      s6 += wi * x6[i];
+      s7 += wi * x7[i];
+    }
+    float add = bias == null ? 0f : bias[r];
+    out[b][r] = s0 + add;
+    out[b + 1][r] = s1 + add;
+    out[b + 2][r] = s2 + add;
+    out[b + 3][r] = s3 + add;
+    out[b + 4][r] = s4 + add;
+    out[b + 5][r] = s5 + add;
+    out[b + 6][r] = s6 + add;
+    out[b + 7][r] = s7 + add;
   }
 
   /**
@@ -410,10 +523,10 @@ final class DecodeKernels {
   /*
    * Compiling the kernels ahead. A kernel runs in C1's code until C2 has compiled it, and C1 does not
    * turn Vector API calls into vector instructions: each vector is an object, and a matmul there is
-   * 20-60x slower. The first steps at batch >= 4 are the first calls of tile4x4; they also deoptimize
+   * 20-60x slower. The first steps at batch >= 4 are the first calls of a batch tile; they also deoptimize
    * the decode step, whose C2 compiles take 1-1.5 s each on a 2-core machine, and the one C2 thread
    * such a machine has serves them in turn. Measured (2026-12-03, 2-core Zen 3, `bench --decode-profile`
-   * on stories260K): tile4x4 waited 2.65 s in the queue behind two compiles of the step (1.5 s and
+   * on stories260K, before tile1x8): tile4x4 waited 2.65 s in the queue behind two compiles of the step (1.5 s and
    * 1.1 s), and in 4 of 14 runs batch 8 ran at 270-600 tokens/s instead of ~4,000 for the whole
    * measurement (on a 0.5B model, Zen 4: 7 tokens/s instead of 42).
    * So the first decoder of a JVM runs every kernel on scratch data, with batches of 1, 5 and 8 and

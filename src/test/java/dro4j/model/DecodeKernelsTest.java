@@ -79,6 +79,36 @@ class DecodeKernelsTest {
   }
 
   @Test
+  void bothTilingsGiveEveryOutputTheSameBitsAsEachBatchRowAlone() {
+    Random rng = new Random(7);
+    int batch = 13; // a tile of eight, one of four and a row alone
+    float[] w = new float[ROWS * COLS];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rng.nextGaussian();
+    }
+    float[][] x = new float[batch][COLS];
+    for (float[] row : x) {
+      for (int i = 0; i < COLS; i++) {
+        row[i] = (float) rng.nextGaussian();
+      }
+    }
+    try (NDManager m = manager.newSubManager()) {
+      NDArray array = m.create(w, new Shape(ROWS, COLS));
+      array.setName("w");
+      Weights weights = Weights.of(array, CpuDecoder.MAX_CHUNK_BYTES);
+      for (DecodeKernels.BatchTile tiling : DecodeKernels.BatchTile.values()) {
+        float[][] all = new float[batch][ROWS];
+        DecodeKernels.matmul(x, weights, null, all, 0, ROWS, tiling);
+        for (int b = 0; b < batch; b++) {
+          float[][] alone = new float[1][ROWS];
+          DecodeKernels.matmul(new float[][] {x[b]}, weights, null, alone, 0, ROWS, tiling);
+          assertThat(all[b]).as("%s, batch row %d", tiling, b).isEqualTo(alone[0]);
+        }
+      }
+    }
+  }
+
+  @Test
   void treeSumAddsLaneIAndLaneIPlusHalfLevelByLevel() {
     int lanes = DecodeKernels.SPECIES.length();
     float[] v = new float[lanes];
