@@ -35,27 +35,38 @@ class DecodeKernelsTest {
   private static final int ROWS = 14;
   private static final int COLS = 2 * DecodeKernels.SPECIES.length() + 5;
 
+  private static float[] gaussian(Random rng, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) rng.nextGaussian();
+    }
+    return v;
+  }
+
+  /** {@code batch} input rows of {@link #COLS}. */
+  private static float[][] gaussianRows(Random rng, int batch) {
+    float[][] x = new float[batch][];
+    for (int b = 0; b < batch; b++) {
+      x[b] = gaussian(rng, COLS);
+    }
+    return x;
+  }
+
+  /** {@code w} as a [ROWS, COLS] tensor of {@code m}, viewed in place. */
+  private static Weights weights(NDManager m, float[] w) {
+    NDArray array = m.create(w, new Shape(ROWS, COLS));
+    array.setName("w");
+    return Weights.of(array, CpuDecoder.MAX_CHUNK_BYTES);
+  }
+
   @Test
   void everyOutputIsTheSameSumWhateverTileComputesItAndCloseToTheExactProduct() {
     Random rng = new Random(3);
-    float[] w = new float[ROWS * COLS];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) rng.nextGaussian();
-    }
-    float[] bias = new float[ROWS];
-    for (int r = 0; r < ROWS; r++) {
-      bias[r] = (float) rng.nextGaussian();
-    }
-    float[][] x = new float[9][COLS]; // two tiles of four batch rows and one alone
-    for (float[] row : x) {
-      for (int i = 0; i < COLS; i++) {
-        row[i] = (float) rng.nextGaussian();
-      }
-    }
+    float[] w = gaussian(rng, ROWS * COLS);
+    float[] bias = gaussian(rng, ROWS);
+    float[][] x = gaussianRows(rng, 9); // two tiles of four batch rows and one alone
     try (NDManager m = manager.newSubManager()) {
-      NDArray array = m.create(w, new Shape(ROWS, COLS));
-      array.setName("w");
-      Weights weights = Weights.of(array, CpuDecoder.MAX_CHUNK_BYTES);
+      Weights weights = weights(m, w);
       float[][] all = new float[9][ROWS];
       DecodeKernels.matmul(x, weights, bias, all, 0, ROWS);
       // the same rows in two ranges of other quarters, and each batch row alone
@@ -82,20 +93,10 @@ class DecodeKernelsTest {
   void bothTilingsGiveEveryOutputTheSameBitsAsEachBatchRowAlone() {
     Random rng = new Random(7);
     int batch = 13; // a tile of eight, one of four and a row alone
-    float[] w = new float[ROWS * COLS];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) rng.nextGaussian();
-    }
-    float[][] x = new float[batch][COLS];
-    for (float[] row : x) {
-      for (int i = 0; i < COLS; i++) {
-        row[i] = (float) rng.nextGaussian();
-      }
-    }
+    float[] w = gaussian(rng, ROWS * COLS);
+    float[][] x = gaussianRows(rng, batch);
     try (NDManager m = manager.newSubManager()) {
-      NDArray array = m.create(w, new Shape(ROWS, COLS));
-      array.setName("w");
-      Weights weights = Weights.of(array, CpuDecoder.MAX_CHUNK_BYTES);
+      Weights weights = weights(m, w);
       for (DecodeKernels.BatchTile tiling : DecodeKernels.BatchTile.values()) {
         float[][] all = new float[batch][ROWS];
         DecodeKernels.matmul(x, weights, null, all, 0, ROWS, tiling);
