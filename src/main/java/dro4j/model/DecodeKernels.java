@@ -61,8 +61,9 @@ final class DecodeKernels {
    * accumulators and one weight vector, and loads each weight once for eight FMAs instead of four,
    * which matters where every load from a {@code ByteBuffer} carries a dozen instructions of checks.
    * Measured on a 2-core Zen 3 (2026-12-03, 0.5B shape, batch 8, the two alternating step by step in
-   * one process, five runs of 30-60 steps each): median step 3-19% shorter with 1x8. With 32 registers (AVX-512) the 4x4
-   * tile fits, and 1x8 measured slower on a Zen 4 (175-212 ms a step against 105-132).
+   * one process, five runs of 30-60 steps each): median step 3-19% shorter with 1x8. With 32
+   * registers (AVX-512) the 4x4 tile fits, and 1x8 measured slower on a Zen 4 (175-212 ms a step
+   * against 105-132).
    */
   enum BatchTile {
     /** Four weight rows times four batch rows ({@link #tile4x4}). */
