@@ -567,7 +567,7 @@ final class DecodeKernels {
   }
 
   private static void aheadRounds(long start) {
-    int cols = 16 * LANES + 3; // a tail after the vector loop, as in no real shape but cheap to cover
+    int cols = 16 * LANES + 3; // three columns past the last whole vector: the scalar tails run too
     int rows = 4 * 8 + 3; // quarters of eight rows, and three left to the single-row path
     Weights w = Weights.over(scratch(rows * cols), rows, cols);
     float[] bias = new float[rows];
