@@ -163,7 +163,8 @@ final class DecodeKernels {
       a6 = wv.fma(FloatVector.fromArray(SPECIES, x6, i), a6);
       a7 = wv.fma(FloatVector.fromArray(SPECIES, x7, i), a7);
     }
-    // tree sums, batch rows 0-3 in one folded vector and 4-7 in another (inline, as in tile4x4)
+    // tree sums, batch rows 0-3 in one folded vector and 4-7 in another (inline: a helper taking vectors
+    // would box them, as tile4x4 says)
     FloatVector tab = a0.add(a0.rearrange(SWAP_HALF)).blend(a1.add(a1.rearrange(SWAP_HALF)), HALF_SET);
     FloatVector tcd = a2.add(a2.rearrange(SWAP_HALF)).blend(a3.add(a3.rearrange(SWAP_HALF)), HALF_SET);
     FloatVector t = tab.add(tab.rearrange(SWAP_QUARTER)).blend(tcd.add(tcd.rearrange(SWAP_QUARTER)), QUARTER_SET);
