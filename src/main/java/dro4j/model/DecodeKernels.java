@@ -44,13 +44,26 @@ final class DecodeKernels {
   private static final int LANE_B = LANES / 2;
   private static final int LANE_C = LANES / 4;
   private static final int LANE_D = 3 * LANES / 4;
-  /**
-   * Vectors of attention over one head: at most eight floats, so that small heads (stories260K's are
-   * eight wide) are not left to scalar code. Zen 4 runs 512-bit vectors as two 256-bit halves, so this
-   * costs nothing there; elsewhere attention is a few percent of a large model's step.
+  /*
+   * One vector species for every kernel, attention included. The Vector API's methods are shared JDK
+   * code with one profile each: when a second species (256-bit vectors for attention beside 512-bit
+   * ones for the matmuls, as on AVX-512 machines before 2026-12-03) reaches a method compiled for one,
+   * its class check traps, and after a few such traps C2 compiles the next kernel that inlines it with
+   * a virtual call beside the inlined path. Then every FMA of the loop boxes its vector. Measured on a
+   * 2-core Zen 4: 3 of 6 `bench --decode-only` runs had batch 8 at 6-7 tokens/s instead of 42-44, all
+   * the time in tile4x4 and ~10 GB/s of float[] garbage from FloatVector.lanewiseTemplate under fma;
+   * stories260K at batch 8 ran at 256-470 tokens/s instead of ~5,800. Heads narrower than a vector
+   * are covered by several cache slots per vector instead ({@link #attendNarrow}).
    */
-  static final VectorSpecies<Float> HEAD_SPECIES =
-      SPECIES.length() > 8 ? FloatVector.SPECIES_256 : SPECIES;
+  /** Swaps lanes {@code i} and {@code i ^ 1, 2, 4, 8}: narrow-head attention's sums within and across slots. */
+  private static final VectorShuffle<Float> SWAP_1 = LANES > 1 ? swap(1) : null;
+  private static final VectorShuffle<Float> SWAP_2 = LANES > 2 ? swap(2) : null;
+  private static final VectorShuffle<Float> SWAP_4 = LANES > 4 ? swap(4) : null;
+  private static final VectorShuffle<Float> SWAP_8 = LANES > 8 ? swap(8) : null;
+  /** Lane {@code i} takes lane {@code i / d}: one weight per slot of a narrow head, spread over its lanes. */
+  private static final VectorShuffle<Float> SPREAD_2 = VectorShuffle.fromOp(SPECIES, i -> i / 2);
+  private static final VectorShuffle<Float> SPREAD_4 = VectorShuffle.fromOp(SPECIES, i -> i / 4);
+  private static final VectorShuffle<Float> SPREAD_8 = VectorShuffle.fromOp(SPECIES, i -> i / 8);
   /** Batch rows that share one pass over four weight rows (sixteen accumulators stay in registers). */
   static final int BATCH_TILE = 4;
 
@@ -469,8 +482,12 @@ final class DecodeKernels {
    */
   static void attend(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
+    if (headDim >= 2 && headDim < LANES && LANES % headDim == 0) {
+      attendNarrow(q, qOff, keys, values, kvBase, headDim, allowed, slots, scores, out, outOff);
+      return;
+    }
     float max = Float.NEGATIVE_INFINITY;
-    int bound = HEAD_SPECIES.loopBound(headDim);
+    int bound = SPECIES.loopBound(headDim);
     Object keysMem = VectorLoads.memory(keys);
     Object valuesMem = VectorLoads.memory(values);
     for (int s = 0; s < slots; s++) {
@@ -481,10 +498,10 @@ final class DecodeKernels {
       int i = 0;
       float score = 0f;
       if (bound > 0) {
-        FloatVector acc = FloatVector.zero(HEAD_SPECIES);
-        for (; i < bound; i += HEAD_SPECIES.length()) {
-          acc = VectorLoads.load(HEAD_SPECIES, keysMem, at + 4 * i)
-              .fma(FloatVector.fromArray(HEAD_SPECIES, q, qOff + i), acc);
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (; i < bound; i += SPECIES.length()) {
+          acc = VectorLoads.load(SPECIES, keysMem, at + 4 * i)
+              .fma(FloatVector.fromArray(SPECIES, q, qOff + i), acc);
         }
         score = acc.reduceLanes(VectorOperators.ADD);
       }
@@ -510,16 +527,117 @@ final class DecodeKernels {
       }
       float p = scores[s] * inv;
       int at = kvBase + 4 * s * headDim;
-      FloatVector pv = FloatVector.broadcast(HEAD_SPECIES, p);
+      FloatVector pv = FloatVector.broadcast(SPECIES, p);
       int i = 0;
-      for (; i < bound; i += HEAD_SPECIES.length()) {
-        FloatVector o = FloatVector.fromArray(HEAD_SPECIES, out, outOff + i);
-        VectorLoads.load(HEAD_SPECIES, valuesMem, at + 4 * i).fma(pv, o).intoArray(out, outOff + i);
+      for (; i < bound; i += SPECIES.length()) {
+        FloatVector o = FloatVector.fromArray(SPECIES, out, outOff + i);
+        VectorLoads.load(SPECIES, valuesMem, at + 4 * i).fma(pv, o).intoArray(out, outOff + i);
       }
       for (; i < headDim; i++) {
         out[outOff + i] += p * values.getFloat(at + 4 * i);
       }
     }
+  }
+
+  /**
+   * {@link #attend} for a head of {@code headDim} floats that divides a vector (stories260K's heads are
+   * eight wide): a vector covers {@code LANES / headDim} consecutive cache slots, whose keys and values
+   * are adjacent in the cache. A group of slots goes through vectors when every slot in it is allowed,
+   * a slot of a partly masked or incomplete group through scalar code, so masked slots are never read.
+   * Scores: the keys times the query repeated per slot, summed within each slot's lanes. Values: each
+   * slot's weight spread over its lanes by a shuffle, one accumulator over the groups, and its slots'
+   * lanes summed at the end onto the scalar slots' sum.
+   */
+  private static void attendNarrow(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
+      boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
+    int perVector = LANES / headDim;
+    float[] lanes = new float[LANES];
+    for (int j = 0; j < LANES; j++) {
+      lanes[j] = q[qOff + j % headDim];
+    }
+    FloatVector repeated = FloatVector.fromArray(SPECIES, lanes, 0);
+    Object keysMem = VectorLoads.memory(keys);
+    Object valuesMem = VectorLoads.memory(values);
+    float max = Float.NEGATIVE_INFINITY;
+    for (int s0 = 0; s0 < slots; s0 += perVector) {
+      if (wholeGroup(allowed, s0, perVector, slots)) {
+        FloatVector t = VectorLoads.load(SPECIES, keysMem, kvBase + 4 * s0 * headDim).mul(repeated);
+        // sums within each slot's headDim lanes: strides headDim / 2 .. 1
+        t = headDim >= 8 ? t.add(t.rearrange(SWAP_4)) : t;
+        t = headDim >= 4 ? t.add(t.rearrange(SWAP_2)) : t;
+        t = t.add(t.rearrange(SWAP_1));
+        t.intoArray(lanes, 0);
+        for (int j = 0; j < perVector; j++) {
+          scores[s0 + j] = lanes[j * headDim];
+          max = Math.max(max, lanes[j * headDim]);
+        }
+      } else {
+        for (int s = s0; s < Math.min(slots, s0 + perVector); s++) {
+          if (allowed[s]) {
+            int at = kvBase + 4 * s * headDim;
+            float score = 0f;
+            for (int i = 0; i < headDim; i++) {
+              score += keys.getFloat(at + 4 * i) * q[qOff + i];
+            }
+            scores[s] = score;
+            max = Math.max(max, score);
+          }
+        }
+      }
+    }
+    float total = 0f;
+    for (int s = 0; s < slots; s++) {
+      if (allowed[s]) {
+        float e = (float) Math.exp(scores[s] - max);
+        scores[s] = e;
+        total += e;
+      }
+    }
+    float inv = 1f / total;
+    float[] weights = new float[slots + LANES]; // a whole vector from any group's first slot
+    for (int s = 0; s < slots; s++) {
+      weights[s] = allowed[s] ? scores[s] * inv : 0f;
+    }
+    VectorShuffle<Float> spread = headDim == 2 ? SPREAD_2 : headDim == 4 ? SPREAD_4 : SPREAD_8;
+    java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+    FloatVector acc = FloatVector.zero(SPECIES);
+    for (int s0 = 0; s0 < slots; s0 += perVector) {
+      if (wholeGroup(allowed, s0, perVector, slots)) {
+        FloatVector p = FloatVector.fromArray(SPECIES, weights, s0).rearrange(spread);
+        acc = VectorLoads.load(SPECIES, valuesMem, kvBase + 4 * s0 * headDim).fma(p, acc);
+      } else {
+        for (int s = s0; s < Math.min(slots, s0 + perVector); s++) {
+          if (allowed[s]) {
+            float p = weights[s];
+            int at = kvBase + 4 * s * headDim;
+            for (int i = 0; i < headDim; i++) {
+              out[outOff + i] += p * values.getFloat(at + 4 * i);
+            }
+          }
+        }
+      }
+    }
+    // the slots' partial sums: strides headDim .. LANES / 2
+    acc = headDim <= 2 && LANES > 2 ? acc.add(acc.rearrange(SWAP_2)) : acc;
+    acc = headDim <= 4 && LANES > 4 ? acc.add(acc.rearrange(SWAP_4)) : acc;
+    acc = headDim <= 8 && LANES > 8 ? acc.add(acc.rearrange(SWAP_8)) : acc;
+    acc.intoArray(lanes, 0);
+    for (int i = 0; i < headDim; i++) {
+      out[outOff + i] += lanes[i];
+    }
+  }
+
+  /** Whether slots {@code s0 .. s0 + count} all exist and are allowed. */
+  private static boolean wholeGroup(boolean[] allowed, int s0, int count, int slots) {
+    if (s0 + count > slots) {
+      return false;
+    }
+    for (int s = s0; s < s0 + count; s++) {
+      if (!allowed[s]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /*
@@ -572,7 +690,8 @@ final class DecodeKernels {
     int rows = 4 * 8 + 3; // quarters of eight rows, and three left to the single-row path
     Weights w = Weights.over(scratch(rows * cols), rows, cols);
     float[] bias = new float[rows];
-    int headDim = 2 * HEAD_SPECIES.length() + 1;
+    int headDim = 2 * SPECIES.length() + 1;
+    int narrowHead = Math.max(2, LANES / 2); // attendNarrow's path
     int slots = 24;
     ByteBuffer keys = scratch(slots * headDim);
     ByteBuffer values = scratch(slots * headDim);
@@ -608,6 +727,7 @@ final class DecodeKernels {
           rmsNorm(xs[i][0], 0, cols, ones, 1e-6f, normed);
         }
         attend(q, 0, keys, values, 0, headDim, allowed, slots, scores, attended, 0);
+        attend(q, 0, keys, values, 0, narrowHead, allowed, slots, scores, attended, 0);
       }
       rounds[n++] = System.nanoTime() - t0;
     }

@@ -125,4 +125,69 @@ class DecodeKernelsTest {
     }
     assertThat(DecodeKernels.treeSum(FloatVector.fromArray(DecodeKernels.SPECIES, v, 0))).isEqualTo(level[0]);
   }
+
+  /**
+   * Attention of one query over a cache row: the softmax-weighted values in double precision, for heads
+   * wider than a vector, as wide, and narrower (several slots a vector), with masked slots (NaN in the
+   * cache, so reading one would show) inside and at the ends of the slot groups, an incomplete last group,
+   * and the head at an offset in the cache and in the query.
+   */
+  @Test
+  void attentionIsTheSoftmaxWeightedValuesAndNeverReadsAMaskedSlot() {
+    int lanes = DecodeKernels.SPECIES.length();
+    int slots = 13;
+    boolean[] allowed = new boolean[slots];
+    for (int s = 0; s < slots; s++) {
+      allowed[s] = s != 0 && s != 5 && s != 10;
+    }
+    Random rng = new Random(11);
+    for (int headDim : java.util.stream.IntStream.of(1, 2, lanes / 4, lanes / 2, lanes, 2 * lanes + 3)
+        .filter(d -> d >= 1).distinct().toArray()) {
+      int heads = 2; // the query reads the second head's slots
+      java.nio.ByteBuffer keys = java.nio.ByteBuffer.allocateDirect(4 * heads * slots * headDim)
+          .order(java.nio.ByteOrder.nativeOrder());
+      java.nio.ByteBuffer values = java.nio.ByteBuffer.allocateDirect(4 * heads * slots * headDim)
+          .order(java.nio.ByteOrder.nativeOrder());
+      int kvBase = 4 * slots * headDim;
+      float[][] k = new float[slots][];
+      float[][] v = new float[slots][];
+      for (int s = 0; s < slots; s++) {
+        k[s] = gaussian(rng, headDim);
+        v[s] = gaussian(rng, headDim);
+        for (int i = 0; i < headDim; i++) {
+          keys.putFloat(kvBase + 4 * (s * headDim + i), allowed[s] ? k[s][i] : Float.NaN);
+          values.putFloat(kvBase + 4 * (s * headDim + i), allowed[s] ? v[s][i] : Float.NaN);
+        }
+      }
+      int qOff = headDim;
+      float[] q = new float[2 * headDim];
+      for (int i = 0; i < headDim; i++) {
+        q[qOff + i] = (float) (rng.nextGaussian() / Math.sqrt(headDim));
+      }
+      double[] score = new double[slots];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int s = 0; s < slots; s++) {
+        for (int i = 0; i < headDim && allowed[s]; i++) {
+          score[s] += (double) k[s][i] * q[qOff + i];
+        }
+        max = allowed[s] ? Math.max(max, score[s]) : max;
+      }
+      double total = 0;
+      for (int s = 0; s < slots; s++) {
+        total += allowed[s] ? Math.exp(score[s] - max) : 0;
+      }
+      float[] out = new float[3 * headDim];
+      java.util.Arrays.fill(out, 7f); // overwritten in the head's range only
+      DecodeKernels.attend(q, qOff, keys, values, kvBase, headDim, allowed, slots, new float[slots], out, headDim);
+      for (int i = 0; i < headDim; i++) {
+        double expected = 0;
+        for (int s = 0; s < slots; s++) {
+          expected += allowed[s] ? Math.exp(score[s] - max) / total * v[s][i] : 0;
+        }
+        assertThat((double) out[headDim + i]).as("head %d, lane %d", headDim, i).isCloseTo(expected, within(1e-5));
+        assertThat(out[i]).isEqualTo(7f);
+        assertThat(out[2 * headDim + i]).isEqualTo(7f);
+      }
+    }
+  }
 }
