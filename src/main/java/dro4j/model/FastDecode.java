@@ -28,7 +28,7 @@ public final class FastDecode {
 
   /**
    * Whether the Java kernels can run: {@code jdk.incubator.vector} is in this JVM and its API has the
-   * off-heap vector loads they use (JDK 17-18, or JDK 22+ with a jar built on JDK 22+: {@link VectorLoads}).
+   * off-heap vector loads they use (JDK 17-18 and 22+: {@link VectorLoads}).
    */
   public static boolean available() {
     return KERNELS_USABLE;
@@ -77,8 +77,8 @@ public final class FastDecode {
    */
   static String hint(boolean modulePresent, int feature) {
     if (modulePresent) {
-      return "dro4j: decoding through libtorch: the Java decode kernels need JDK 17-18, or JDK 22+ with a dro4j jar"
-          + " built on JDK 22+, and this is JDK " + feature + " (DRO4J_DECODE=libtorch silences this)";
+      return "dro4j: decoding through libtorch: the Java decode kernels need JDK 17-18 or 22+, and this is JDK "
+          + feature + " (DRO4J_DECODE=libtorch silences this)";
     }
     return "dro4j: decoding through libtorch; for the faster Java decode path run java with " + JVM_OPTION
         + " (DRO4J_DECODE=libtorch silences this)";

@@ -5,8 +5,8 @@ public final class KernelJdks {
   private KernelJdks() {}
 
   /**
-   * JDK 17-18 (ByteBuffer loads) and 22+ (MemorySegment loads, which a build on 22+ compiles into the
-   * test classes); JDK 19-21 have neither, and decoding goes through libtorch there.
+   * JDK 17-18 (ByteBuffer loads) and 22+ (MemorySegment loads, through method handles); on JDK 19-21
+   * decoding goes through libtorch.
    */
   public static boolean expected() {
     int feature = Runtime.version().feature();
