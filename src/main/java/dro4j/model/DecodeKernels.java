@@ -55,11 +55,6 @@ final class DecodeKernels {
    * stories260K at batch 8 ran at 256-470 tokens/s instead of ~5,800. Heads narrower than a vector
    * are covered by several cache slots per vector instead ({@link #attendNarrow}).
    */
-  /** Swaps lanes {@code i} and {@code i ^ 1, 2, 4, 8}: narrow-head attention's sums within and across slots. */
-  private static final VectorShuffle<Float> SWAP_1 = LANES > 1 ? swap(1) : null;
-  private static final VectorShuffle<Float> SWAP_2 = LANES > 2 ? swap(2) : null;
-  private static final VectorShuffle<Float> SWAP_4 = LANES > 4 ? swap(4) : null;
-  private static final VectorShuffle<Float> SWAP_8 = LANES > 8 ? swap(8) : null;
   /** Lane {@code i} takes lane {@code i / d}: one weight per slot of a narrow head, spread over its lanes. */
   private static final VectorShuffle<Float> SPREAD_2 = VectorShuffle.fromOp(SPECIES, i -> i / 2);
   private static final VectorShuffle<Float> SPREAD_4 = VectorShuffle.fromOp(SPECIES, i -> i / 4);
@@ -544,9 +539,13 @@ final class DecodeKernels {
    * eight wide): a vector covers {@code LANES / headDim} consecutive cache slots, whose keys and values
    * are adjacent in the cache. A group of slots goes through vectors when every slot in it is allowed,
    * a slot of a partly masked or incomplete group through scalar code, so masked slots are never read.
-   * Scores: the keys times the query repeated per slot, summed within each slot's lanes. Values: each
-   * slot's weight spread over its lanes by a shuffle, one accumulator over the groups, and its slots'
-   * lanes summed at the end onto the scalar slots' sum.
+   * Scores: the keys times the query repeated per slot, each slot's lanes summed in order. Values: each
+   * slot's weight spread over its lanes by a shuffle, summed per lane over the groups, then over a
+   * vector's slots onto the scalar slots' sum.
+   *
+   * <p>No vector value crosses a branch or a loop iteration here: where one did (a vector chosen by
+   * {@code headDim ? :}, an accumulator updated in one arm of an if), C2 boxed it, and the compiled
+   * method allocated ~7 GB in a stories260K decode benchmark. The accumulator lives in an array instead.
    */
   private static void attendNarrow(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
@@ -560,28 +559,20 @@ final class DecodeKernels {
     Object valuesMem = VectorLoads.memory(values);
     float max = Float.NEGATIVE_INFINITY;
     for (int s0 = 0; s0 < slots; s0 += perVector) {
-      if (wholeGroup(allowed, s0, perVector, slots)) {
-        FloatVector t = VectorLoads.load(SPECIES, keysMem, kvBase + 4 * s0 * headDim).mul(repeated);
-        // sums within each slot's headDim lanes: strides headDim / 2 .. 1
-        t = headDim >= 8 ? t.add(t.rearrange(SWAP_4)) : t;
-        t = headDim >= 4 ? t.add(t.rearrange(SWAP_2)) : t;
-        t = t.add(t.rearrange(SWAP_1));
-        t.intoArray(lanes, 0);
-        for (int j = 0; j < perVector; j++) {
-          scores[s0 + j] = lanes[j * headDim];
-          max = Math.max(max, lanes[j * headDim]);
-        }
-      } else {
-        for (int s = s0; s < Math.min(slots, s0 + perVector); s++) {
-          if (allowed[s]) {
-            int at = kvBase + 4 * s * headDim;
-            float score = 0f;
-            for (int i = 0; i < headDim; i++) {
-              score += keys.getFloat(at + 4 * i) * q[qOff + i];
-            }
-            scores[s] = score;
-            max = Math.max(max, score);
+      boolean whole = wholeGroup(allowed, s0, perVector, slots);
+      if (whole) {
+        VectorLoads.load(SPECIES, keysMem, kvBase + 4 * s0 * headDim).mul(repeated).intoArray(lanes, 0);
+      }
+      for (int s = s0; s < Math.min(slots, s0 + perVector); s++) {
+        if (allowed[s]) {
+          int at = kvBase + 4 * s * headDim;
+          int lane = (s - s0) * headDim;
+          float score = 0f;
+          for (int i = 0; i < headDim; i++) {
+            score += whole ? lanes[lane + i] : keys.getFloat(at + 4 * i) * q[qOff + i];
           }
+          scores[s] = score;
+          max = Math.max(max, score);
         }
       }
     }
@@ -598,13 +589,20 @@ final class DecodeKernels {
     for (int s = 0; s < slots; s++) {
       weights[s] = allowed[s] ? scores[s] * inv : 0f;
     }
-    VectorShuffle<Float> spread = headDim == 2 ? SPREAD_2 : headDim == 4 ? SPREAD_4 : SPREAD_8;
+    float[] partial = new float[LANES];
     java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-    FloatVector acc = FloatVector.zero(SPECIES);
     for (int s0 = 0; s0 < slots; s0 += perVector) {
       if (wholeGroup(allowed, s0, perVector, slots)) {
-        FloatVector p = FloatVector.fromArray(SPECIES, weights, s0).rearrange(spread);
-        acc = VectorLoads.load(SPECIES, valuesMem, kvBase + 4 * s0 * headDim).fma(p, acc);
+        FloatVector v = VectorLoads.load(SPECIES, valuesMem, kvBase + 4 * s0 * headDim);
+        FloatVector w = FloatVector.fromArray(SPECIES, weights, s0);
+        FloatVector sum = FloatVector.fromArray(SPECIES, partial, 0);
+        if (headDim == 2) {
+          v.fma(w.rearrange(SPREAD_2), sum).intoArray(partial, 0);
+        } else if (headDim == 4) {
+          v.fma(w.rearrange(SPREAD_4), sum).intoArray(partial, 0);
+        } else {
+          v.fma(w.rearrange(SPREAD_8), sum).intoArray(partial, 0);
+        }
       } else {
         for (int s = s0; s < Math.min(slots, s0 + perVector); s++) {
           if (allowed[s]) {
@@ -617,13 +615,10 @@ final class DecodeKernels {
         }
       }
     }
-    // the slots' partial sums: strides headDim .. LANES / 2
-    acc = headDim <= 2 && LANES > 2 ? acc.add(acc.rearrange(SWAP_2)) : acc;
-    acc = headDim <= 4 && LANES > 4 ? acc.add(acc.rearrange(SWAP_4)) : acc;
-    acc = headDim <= 8 && LANES > 8 ? acc.add(acc.rearrange(SWAP_8)) : acc;
-    acc.intoArray(lanes, 0);
-    for (int i = 0; i < headDim; i++) {
-      out[outOff + i] += lanes[i];
+    for (int j = 0; j < perVector; j++) {
+      for (int i = 0; i < headDim; i++) {
+        out[outOff + i] += partial[j * headDim + i];
+      }
     }
   }
 
@@ -717,20 +712,64 @@ final class DecodeKernels {
     float[] ones = new float[cols];
     java.util.Arrays.fill(ones, 1f);
     float[] normed = new float[cols];
-    long[] rounds = new long[4096];
-    int n = 0;
-    while (n < rounds.length && !looksCompiled(rounds, n) && System.nanoTime() - start < AHEAD_MAX_NANOS) {
-      long t0 = System.nanoTime();
+    Runnable matmuls = () -> {
       for (int it = 0; it < 10; it++) {
         for (int i = 0; i < batches.length; i++) {
           matmul(xs[i], w, (it & 1) == 0 ? null : bias, outs[i], 0, rows);
           rmsNorm(xs[i][0], 0, cols, ones, 1e-6f, normed);
         }
+      }
+    };
+    long[] rounds = new long[4096];
+    int n = 0;
+    while (n < rounds.length && !looksCompiled(rounds, n) && System.nanoTime() - start < AHEAD_MAX_NANOS) {
+      long t0 = System.nanoTime();
+      matmuls.run();
+      for (int it = 0; it < 10; it++) {
         attend(q, 0, keys, values, 0, headDim, allowed, slots, scores, attended, 0);
         attend(q, 0, keys, values, 0, narrowHead, allowed, slots, scores, attended, 0);
       }
       rounds[n++] = System.nanoTime() - t0;
     }
+    if (looksCompiled(rounds, n)) {
+      long before = allocatedBytes();
+      matmuls.run();
+      long allocated = allocatedBytes() - before;
+      if (before >= 0 && boxes(allocated)) {
+        System.err.println(boxedWarning(allocated));
+      }
+    }
+  }
+
+  /**
+   * What the matmuls and norms of a compiled round may allocate: nothing but noise (a few bytes a call
+   * measured). Boxed, they allocate megabytes: each vector an object and a {@code float[]}, about
+   * 6 MB a round. (Attention is left out: it is compiled later, and {@link #attendNarrow} allocates
+   * small arrays by design.)
+   */
+  static final long AHEAD_ROUND_ALLOCATION_LIMIT = 64 * 1024;
+
+  /** Whether a compiled round of matmuls that allocated {@code bytes} had its vectors boxed. */
+  static boolean boxes(long bytes) {
+    return bytes > AHEAD_ROUND_ALLOCATION_LIMIT;
+  }
+
+  /** The one line printed when the compiled kernels box their vectors. */
+  static String boxedWarning(long bytes) {
+    return "dro4j: the Java decode kernels allocate " + bytes / 1024 + " KB a round once compiled: the JIT boxed"
+        + " their vectors, and decoding in this JVM runs several times slower. Other code using the Vector API"
+        + " with another vector size can cause this (docs/design.md, \"One vector species\");"
+        + " DRO4J_DECODE=libtorch avoids the kernels.";
+  }
+
+  /** Bytes this thread has allocated so far, or -1 where the JVM does not count them. */
+  private static long allocatedBytes() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    if (threads instanceof com.sun.management.ThreadMXBean counted && counted.isThreadAllocatedMemorySupported()
+        && counted.isThreadAllocatedMemoryEnabled()) {
+      return counted.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+    return -1;
   }
 
   private static ByteBuffer scratch(int floats) {

@@ -51,4 +51,13 @@ class CompileAheadTest {
     DecodeKernels.compileAhead();
     assertThat(DecodeKernels.compileAhead()).isZero();
   }
+
+  @Test
+  void aRoundOfMatmulsThatAllocatesMegabytesWasBoxedAndTheWarningIsOneLine() {
+    assertThat(DecodeKernels.boxes(0)).isFalse();
+    assertThat(DecodeKernels.boxes(9 * 60)).isFalse(); // ~9 bytes a call measured, 60 calls a round
+    assertThat(DecodeKernels.boxes(5_400 * 1024)).isTrue(); // a boxed round, measured
+    assertThat(DecodeKernels.boxedWarning(5_400 * 1024)).contains("5400 KB").contains("DRO4J_DECODE=libtorch")
+        .doesNotContain("\n");
+  }
 }
