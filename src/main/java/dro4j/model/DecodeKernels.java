@@ -731,15 +731,24 @@ final class DecodeKernels {
       }
       rounds[n++] = System.nanoTime() - t0;
     }
-    if (looksCompiled(rounds, n)) {
-      long before = allocatedBytes();
-      matmuls.run();
-      long allocated = allocatedBytes() - before;
-      if (before >= 0 && boxes(allocated)) {
+    if (looksCompiled(rounds, n) && allocatedBytes() >= 0) {
+      // a kernel still in C1 allocates too, until C2's code is installed: boxing is what does not stop
+      long allocated = Long.MAX_VALUE;
+      long checkStart = System.nanoTime();
+      for (int r = 0; r < AHEAD_ALLOCATION_ROUNDS && boxes(allocated)
+          && System.nanoTime() - checkStart < AHEAD_MAX_NANOS / 3; r++) {
+        long before = allocatedBytes();
+        matmuls.run();
+        allocated = allocatedBytes() - before;
+      }
+      if (boxes(allocated)) {
         System.err.println(boxedWarning(allocated));
       }
     }
   }
+
+  /** Rounds of matmuls, at most, in which one must allocate next to nothing before compileAhead warns. */
+  static final int AHEAD_ALLOCATION_ROUNDS = 200;
 
   /**
    * What the matmuls and norms of a compiled round may allocate: nothing but noise (a few bytes a call
@@ -757,8 +766,8 @@ final class DecodeKernels {
   /** The one line printed when the compiled kernels box their vectors. */
   static String boxedWarning(long bytes) {
     return "dro4j: the Java decode kernels allocate " + bytes / 1024 + " KB a round once compiled: the JIT boxed"
-        + " their vectors, and decoding in this JVM runs several times slower. Other code using the Vector API"
-        + " with another vector size can cause this (docs/design.md, \"One vector species\");"
+        + " vectors in them, which can make decoding in this JVM several times slower. Other code using the Vector"
+        + " API with another vector size can cause this (docs/design.md, \"One vector species\");"
         + " DRO4J_DECODE=libtorch avoids the kernels.";
   }
 
