@@ -506,14 +506,7 @@ final class DecodeKernels {
       scores[s] = score;
       max = Math.max(max, score);
     }
-    float total = 0f;
-    for (int s = 0; s < slots; s++) {
-      if (allowed[s]) {
-        float e = (float) Math.exp(scores[s] - max);
-        scores[s] = e;
-        total += e;
-      }
-    }
+    float total = exponentiate(scores, allowed, slots, max);
     java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
     float inv = 1f / total;
     for (int s = 0; s < slots; s++) {
@@ -576,14 +569,7 @@ final class DecodeKernels {
         }
       }
     }
-    float total = 0f;
-    for (int s = 0; s < slots; s++) {
-      if (allowed[s]) {
-        float e = (float) Math.exp(scores[s] - max);
-        scores[s] = e;
-        total += e;
-      }
-    }
+    float total = exponentiate(scores, allowed, slots, max);
     float inv = 1f / total;
     float[] weights = new float[slots + LANES]; // a whole vector from any group's first slot
     for (int s = 0; s < slots; s++) {
@@ -620,6 +606,19 @@ final class DecodeKernels {
         out[outOff + i] += partial[j * headDim + i];
       }
     }
+  }
+
+  /** {@code scores[s] = exp(scores[s] - max)} for the allowed slots, in place; returns their sum. */
+  private static float exponentiate(float[] scores, boolean[] allowed, int slots, float max) {
+    float total = 0f;
+    for (int s = 0; s < slots; s++) {
+      if (allowed[s]) {
+        float e = (float) Math.exp(scores[s] - max);
+        scores[s] = e;
+        total += e;
+      }
+    }
+    return total;
   }
 
   /** Whether slots {@code s0 .. s0 + count} all exist and are allowed. */
