@@ -562,7 +562,7 @@ final class DecodeKernels {
           int lane = (s - s0) * headDim;
           float score = 0f;
           for (int i = 0; i < headDim; i++) {
-            score += whole ? lanes[lane + i] : keys.getFloat(at + 4 * i) * q[qOff + i];
+            score += whole ? lanes[lane + i] : keys.getFloat(at + 4 * i) * q[qOff + i]; // the same products
           }
           scores[s] = score;
           max = Math.max(max, score);
