@@ -737,7 +737,7 @@ final class DecodeKernels {
       long allocated = Long.MAX_VALUE;
       long checkStart = System.nanoTime();
       for (int r = 0; r < AHEAD_ALLOCATION_ROUNDS && boxes(allocated)
-          && System.nanoTime() - checkStart < AHEAD_MAX_NANOS / 3; r++) {
+          && System.nanoTime() - checkStart < AHEAD_MAX_NANOS; r++) {
         long before = allocatedBytes();
         matmuls.run();
         allocated = allocatedBytes() - before;
@@ -749,7 +749,7 @@ final class DecodeKernels {
   }
 
   /** Rounds of matmuls, at most, in which one must allocate next to nothing before compileAhead warns. */
-  static final int AHEAD_ALLOCATION_ROUNDS = 200;
+  static final int AHEAD_ALLOCATION_ROUNDS = 1000;
 
   /**
    * What the matmuls of a compiled round may allocate: nothing but noise (a few bytes a call measured).
