@@ -754,9 +754,10 @@ final class DecodeKernels {
   /**
    * What the matmuls of a compiled round may allocate: nothing but noise (a few bytes a call measured).
    * Boxed, they allocate megabytes: each vector an object and a {@code float[]}, about 5 MB a round.
-   * The matmuls are nearly all of a step, so only they are counted: attention is compiled later and
-   * {@link #attendNarrow} allocates small arrays by design, and a boxed {@link #rmsNorm} (seen now and
-   * then, 3 KB a call, cause not traced) costs a step little.
+   * The matmuls are nearly all of a step, so only they are counted. The norms and attention reach C2
+   * later: {@link #rmsNorm} allocated 3 KB a call (C1 boxes every vector) for up to ~9,000 calls after
+   * compileAhead returned, {@link #attendNarrow} for up to ~50,000, and then nothing but the latter's
+   * three small arrays; counting them would make the line cry wolf.
    */
   static final long AHEAD_ROUND_ALLOCATION_LIMIT = 64 * 1024;
 
