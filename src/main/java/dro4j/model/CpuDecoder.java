@@ -353,12 +353,7 @@ final class CpuDecoder {
         lora.add(1, up, from, to);
       }
       for (int i = 0; i < h.length; i++) {
-        float[] g = gate[i];
-        float[] u = up[i];
-        for (int j = from; j < to; j++) {
-          float sigmoid = (float) (1.0 / (1.0 + Math.exp(-g[j])));
-          g[j] = sigmoid * g[j] * u[j];
-        }
+        DecodeKernels.siluGate(gate[i], up[i], from, to);
       }
     });
   }

@@ -135,10 +135,14 @@ class DecodeKernelsTest {
   @Test
   void attentionIsTheSoftmaxWeightedValuesAndNeverReadsAMaskedSlot() {
     int lanes = DecodeKernels.SPECIES.length();
-    int slots = 13;
+    attentionMatchesDoublePrecision(13, lanes);
+    attentionMatchesDoublePrecision(3 * lanes + 5, lanes); // the softmax's vectors and its scalar tail
+  }
+
+  private static void attentionMatchesDoublePrecision(int slots, int lanes) {
     boolean[] allowed = new boolean[slots];
     for (int s = 0; s < slots; s++) {
-      allowed[s] = s != 0 && s != 5 && s != 10;
+      allowed[s] = s != 0 && s != 5 && s != 10 && s != slots - 2;
     }
     Random rng = new Random(11);
     for (int headDim : java.util.stream.IntStream.of(1, 2, lanes / 4, lanes / 2, lanes, 2 * lanes + 3)
@@ -178,7 +182,9 @@ class DecodeKernelsTest {
       }
       float[] out = new float[3 * headDim];
       java.util.Arrays.fill(out, 7f); // overwritten in the head's range only
-      DecodeKernels.attend(q, qOff, keys, values, kvBase, headDim, allowed, slots, new float[slots], out, headDim);
+      float[] scores = new float[slots];
+      java.util.Arrays.fill(scores, Float.NaN); // a masked slot's score is never written: stale values must not leak
+      DecodeKernels.attend(q, qOff, keys, values, kvBase, headDim, allowed, slots, scores, out, headDim);
       for (int i = 0; i < headDim; i++) {
         double expected = 0;
         for (int s = 0; s < slots; s++) {
@@ -189,5 +195,75 @@ class DecodeKernelsTest {
         assertThat(out[2 * headDim + i]).isEqualTo(7f);
       }
     }
+  }
+
+  /**
+   * The vector exp of softmax and SiLU: within 1 ulp of {@code Math.exp} over [-87, 0] (2 allowed), 1 at
+   * 0, NaN for NaN, and at most exp(-87) below -87. The scalar twin gives the vector's lanes bit for bit.
+   */
+  @Test
+  void expOfNonPositiveValuesIsWithinTwoUlpOfMathExpAndTheScalarTwinMatchesTheLanes() {
+    int lanes = DecodeKernels.SPECIES.length();
+    Random rng = new Random(17);
+    float[] x = new float[lanes * 4096];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i % 3 == 0 ? (float) (-87 * rng.nextDouble()) : (float) -Math.pow(10, -8 + 9.9 * rng.nextDouble());
+    }
+    x[0] = 0f;
+    x[1] = -0f;
+    x[2] = -87f;
+    float[] got = new float[x.length];
+    for (int i = 0; i < x.length; i += lanes) {
+      DecodeKernels.expNonPositive(FloatVector.fromArray(DecodeKernels.SPECIES, x, i)).intoArray(got, i);
+    }
+    for (int i = 0; i < x.length; i++) {
+      if (x[i] < -87f) {
+        continue; // drawn below the range by the power of ten: checked apart below
+      }
+      float expected = (float) Math.exp(x[i]);
+      assertThat((double) got[i]).as("exp(%s)", x[i]).isCloseTo(expected, within(2.0 * Math.ulp(expected)));
+      assertThat(Float.floatToRawIntBits(DecodeKernels.expNonPositive(x[i]))).as("scalar exp(%s)", x[i])
+          .isEqualTo(Float.floatToRawIntBits(got[i]));
+    }
+    assertThat(got[0]).isEqualTo(1f);
+    assertThat(got[1]).isEqualTo(1f);
+    assertThat(DecodeKernels.expNonPositive(Float.NaN)).isNaN();
+    for (float below : new float[] {-87.5f, -100f, -1e30f, Float.NEGATIVE_INFINITY}) {
+      assertThat(DecodeKernels.expNonPositive(below)).isBetween(0f, (float) Math.exp(-87.0) * 1.0001f);
+    }
+  }
+
+  /**
+   * {@code silu(gate) * up} against double precision, for gates far below and above 0; values in a
+   * vector and in the scalar tail give the same bits.
+   */
+  @Test
+  void siluGateIsTheGatedSiluInEveryLaneAndInTheTail() {
+    int lanes = DecodeKernels.SPECIES.length();
+    Random rng = new Random(23);
+    int n = 5 * lanes + 3;
+    float[] gate = new float[n];
+    float[] up = new float[n];
+    for (int i = 0; i < n; i++) {
+      gate[i] = (float) (rng.nextGaussian() * (i % 4 == 0 ? 40 : 3));
+      up[i] = (float) rng.nextGaussian();
+    }
+    gate[0] = 0f;
+    gate[1] = -120f;
+    gate[2] = 120f;
+    float[] vectors = gate.clone();
+    DecodeKernels.siluGate(vectors, up, 0, n);
+    float[] shifted = gate.clone();
+    DecodeKernels.siluGate(shifted, up, 1, n); // every value moves between a vector and the tail
+    for (int i = 0; i < n; i++) {
+      double g = gate[i];
+      double expected = g / (1 + Math.exp(-g)) * up[i];
+      assertThat((double) vectors[i]).as("silu(%s) * %s", gate[i], up[i])
+          .isCloseTo(expected, within(1e-6 * Math.abs(expected) + 1e-30));
+      if (i > 0) {
+        assertThat(Float.floatToRawIntBits(shifted[i])).isEqualTo(Float.floatToRawIntBits(vectors[i]));
+      }
+    }
+    assertThat(shifted[0]).isEqualTo(gate[0]);
   }
 }
