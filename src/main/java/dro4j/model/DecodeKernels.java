@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The Java Vector API kernels of the CPU decode path ({@link CpuDecoder}): a batched matrix-vector
  * product that reads each weight row once for all rows of the batch, RMSNorm, attention of one
  * query over the KV cache, and the MLP's gated SiLU (with an exp of its own, {@link
- * #expNonPositive(FloatVector)}). Weights and cache are read in place from the tensors' memory (direct
+ * #expNonPositive(float)}). Weights and cache are read in place from the tensors' memory (direct
  * buffers over PyTorch's storage, loaded through {@link VectorLoads}), so nothing is copied and
  * training updates are seen at once.
  *
@@ -618,14 +618,29 @@ final class DecodeKernels {
    * (NodeCountInliningCutoff). With {@link #treeSum} here and a final blend in the exp, attend's graph
    * ran out before its value loop, whose vector loads then became calls that box: 57,600 bytes a call
    * and 72 ns a cache slot instead of 21 (64-wide heads, 2026-12-03). So the sum is one {@code
-   * reduceLanes}, and new vector code in attend needs the same check ({@code -XX:+PrintInlining}).
+   * reduceLanes}; DecodeKernelsTest checks that compiled attention allocates nothing.
    */
-  private static float exponentiate(float[] scores, boolean[] allowed, int slots, float max) {
+  static float exponentiate(float[] scores, boolean[] allowed, int slots, float max) {
     FloatVector sum = FloatVector.zero(SPECIES);
     int s = 0;
     int bound = SPECIES.loopBound(slots);
     for (; s < bound; s += LANES) {
-      FloatVector e = expNonPositive(FloatVector.fromArray(SPECIES, scores, s).sub(max));
+      FloatVector x = FloatVector.fromArray(SPECIES, scores, s).sub(max);
+      // exp(x), as expNonPositive(float) computes it, written out: see the note above it
+      FloatVector clamped = x.max(EXP_LOW);
+      FloatVector t = clamped.fma(LOG2_E, ROUNDER);
+      FloatVector n = t.sub(ROUNDER);
+      FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HIGH), clamped);
+      r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LOW), r);
+      FloatVector p = r.fma(1f / 5040, 1f / 720);
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 120));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 24));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 6));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 0.5f));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
+      FloatVector e = p.mul(t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+          .reinterpretAsFloats());
       e = FloatVector.zero(SPECIES).blend(e, VectorMask.fromArray(SPECIES, allowed, s));
       e.intoArray(scores, s);
       sum = sum.add(e);
@@ -650,7 +665,14 @@ final class DecodeKernels {
    * Within 2 ulp of Math.exp over [-87, 0] (DecodeKernelsTest), exactly 1 at 0, NaN for NaN. Below
    * EXP_LOW it returns exp(EXP_LOW), 1.6e-38, for the smaller exact value: an absolute error under
    * 2e-38, which neither a softmax (its largest term is 1) nor a sigmoid can show. The scalar twin
-   * computes the same operations, so a tail gives the lanes' bits. Measured in one process: the
+   * computes the same operations, so a tail gives the lanes' bits.
+   *
+   * The vector code is written out in exponentiate and siluGate rather than called: a helper that takes
+   * and returns vectors is inlined only while it has no large compiled body of its own. Once called
+   * often enough from code that did not inline it (C1's code of its callers, a test), C2 compiles it
+   * alone with boxed arguments, and the kernels compiled after that call it and box every vector:
+   * attend then allocated 3,552 bytes a call for good in one test JVM. DecodeKernelsTest checks that
+   * both copies give the scalar twin's bits. Measured in one process: the
    * batch-8 step's SiLU values in 0.8-1.05 ms instead of 6.8-14 ms; attention 21.2-21.6 ns a cache
    * slot instead of 26.4-26.8 (64-wide heads), 12.1-12.4 instead of 15.6-22.6 (8-wide).
    */
@@ -664,26 +686,7 @@ final class DecodeKernels {
   private static final float ROUNDER = 12582912f;
   private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
-  /** {@code exp(x)} in every lane, for lanes {@code <= 0} (see above). */
-  static FloatVector expNonPositive(FloatVector x) {
-    FloatVector clamped = x.max(EXP_LOW);
-    FloatVector t = clamped.fma(LOG2_E, ROUNDER);
-    FloatVector n = t.sub(ROUNDER);
-    FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HIGH), clamped);
-    r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LOW), r);
-    FloatVector p = r.fma(1f / 5040, 1f / 720);
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 120));
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 24));
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 6));
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 0.5f));
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
-    p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
-    FloatVector scale = t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-        .reinterpretAsFloats();
-    return p.mul(scale);
-  }
-
-  /** {@link #expNonPositive(FloatVector)} for one value, bit for bit. */
+  /** {@code exp(x)} for {@code x <= 0}, as the vector code of the kernels computes it in every lane (see above). */
   static float expNonPositive(float x) {
     float clamped = Math.max(x, EXP_LOW);
     float t = Math.fma(clamped, LOG2_E, ROUNDER);
@@ -710,7 +713,21 @@ final class DecodeKernels {
     int j = from;
     for (; j + LANES <= to; j += LANES) {
       FloatVector g = FloatVector.fromArray(SPECIES, gate, j);
-      FloatVector e = expNonPositive(g.abs().neg());
+      // exp(-|g|), as expNonPositive(float) computes it, written out: see the note above it
+      FloatVector clamped = g.abs().neg().max(EXP_LOW);
+      FloatVector t = clamped.fma(LOG2_E, ROUNDER);
+      FloatVector n = t.sub(ROUNDER);
+      FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HIGH), clamped);
+      r = n.fma(FloatVector.broadcast(SPECIES, -LN2_LOW), r);
+      FloatVector p = r.fma(1f / 5040, 1f / 720);
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 120));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 24));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f / 6));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 0.5f));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
+      p = p.fma(r, FloatVector.broadcast(SPECIES, 1f));
+      FloatVector e = p.mul(t.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+          .reinterpretAsFloats());
       FloatVector sigmoid = FloatVector.broadcast(SPECIES, 1f).blend(e, g.lt(0f)).div(e.add(1f));
       sigmoid.mul(g).mul(FloatVector.fromArray(SPECIES, up, j)).intoArray(gate, j);
     }
@@ -876,7 +893,7 @@ final class DecodeKernels {
   }
 
   /** Bytes this thread has allocated so far, or -1 where the JVM does not count them. */
-  private static long allocatedBytes() {
+  static long allocatedBytes() {
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     if (threads instanceof com.sun.management.ThreadMXBean counted && counted.isThreadAllocatedMemorySupported()
         && counted.isThreadAllocatedMemoryEnabled()) {
