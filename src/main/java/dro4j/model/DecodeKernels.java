@@ -486,10 +486,12 @@ final class DecodeKernels {
     int bound = SPECIES.loopBound(headDim);
     Object keysMem = VectorLoads.memory(keys);
     Object valuesMem = VectorLoads.memory(values);
+    int first = -1;
     for (int s = 0; s < slots; s++) {
       if (!allowed[s]) {
         continue;
       }
+      first = first < 0 ? s : first;
       int at = kvBase + 4 * s * headDim;
       int i = 0;
       float score = 0f;
@@ -509,21 +511,42 @@ final class DecodeKernels {
     }
     float total = exponentiate(scores, allowed, slots, max);
     java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+    if (first < 0) {
+      return; // nothing to attend to: zeros, as a sum over no slots
+    }
     float inv = 1f / total;
     for (int s = 0; s < slots; s++) {
-      if (!allowed[s]) {
-        continue;
+      scores[s] *= inv; // masked slots hold 0
+    }
+    // one vector of the head at a time over all slots, its sum kept in a register; a masked slot adds
+    // 0 times the first allowed slot's values (finite), so no branch and no masked slot is read
+    int d = 0;
+    for (; d + 2 * LANES <= bound; d += 2 * LANES) {
+      FloatVector o0 = FloatVector.zero(SPECIES);
+      FloatVector o1 = FloatVector.zero(SPECIES);
+      for (int s = 0; s < slots; s++) {
+        int at = kvBase + 4 * ((allowed[s] ? s : first) * headDim + d);
+        FloatVector p = FloatVector.broadcast(SPECIES, scores[s]);
+        o0 = VectorLoads.load(SPECIES, valuesMem, at).fma(p, o0);
+        o1 = VectorLoads.load(SPECIES, valuesMem, at + 4 * LANES).fma(p, o1);
       }
-      float p = scores[s] * inv;
-      int at = kvBase + 4 * s * headDim;
-      FloatVector pv = FloatVector.broadcast(SPECIES, p);
-      int i = 0;
-      for (; i < bound; i += SPECIES.length()) {
-        FloatVector o = FloatVector.fromArray(SPECIES, out, outOff + i);
-        VectorLoads.load(SPECIES, valuesMem, at + 4 * i).fma(pv, o).intoArray(out, outOff + i);
+      o0.intoArray(out, outOff + d);
+      o1.intoArray(out, outOff + d + LANES);
+    }
+    for (; d < bound; d += LANES) {
+      FloatVector o = FloatVector.zero(SPECIES);
+      for (int s = 0; s < slots; s++) {
+        int at = kvBase + 4 * (allowed[s] ? s : first) * headDim;
+        o = VectorLoads.load(SPECIES, valuesMem, at + 4 * d).fma(FloatVector.broadcast(SPECIES, scores[s]), o);
       }
-      for (; i < headDim; i++) {
-        out[outOff + i] += p * values.getFloat(at + 4 * i);
+      o.intoArray(out, outOff + d);
+    }
+    for (int s = 0; s < slots; s++) {
+      if (allowed[s]) {
+        int at = kvBase + 4 * s * headDim;
+        for (int i = bound; i < headDim; i++) {
+          out[outOff + i] += scores[s] * values.getFloat(at + 4 * i);
+        }
       }
     }
   }

@@ -139,6 +139,23 @@ class DecodeKernelsTest {
     attentionMatchesDoublePrecision(3 * lanes + 5, lanes); // the softmax's vectors and its scalar tail
   }
 
+  /** A query with no slot to attend to (all masked, NaN in the cache) gets zeros, a sum over no slots. */
+  @Test
+  void attentionOverOnlyMaskedSlotsIsZero() {
+    int lanes = DecodeKernels.SPECIES.length();
+    for (int headDim : new int[] {lanes / 2, 2 * lanes + 3}) {
+      int slots = 2 * lanes + 1;
+      java.nio.ByteBuffer nan = java.nio.ByteBuffer.allocateDirect(4 * slots * headDim).order(java.nio.ByteOrder.nativeOrder());
+      for (int i = 0; i < slots * headDim; i++) {
+        nan.putFloat(4 * i, Float.NaN);
+      }
+      float[] out = new float[headDim];
+      java.util.Arrays.fill(out, 7f);
+      DecodeKernels.attend(new float[headDim], 0, nan, nan, 0, headDim, new boolean[slots], slots, new float[slots], out, 0);
+      assertThat(out).as("head %d", headDim).containsOnly(0f);
+    }
+  }
+
   private static void attentionMatchesDoublePrecision(int slots, int lanes) {
     boolean[] allowed = new boolean[slots];
     for (int s = 0; s < slots; s++) {
