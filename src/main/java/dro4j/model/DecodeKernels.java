@@ -680,7 +680,7 @@ final class DecodeKernels {
   /*
    * exp(x) for x <= 0 (softmax's exp(score - max), SiLU's exp(-|x|)), in vectors. Math.exp is scalar:
    * 5-7 ns a value on a 2-core Zen 4 (2026-12-03), a fifth of attention's time per cache slot and
-   * 7-14 ms of a batch-8 step's SiLU on the Qwen2.5-0.5B shape (934,000 values, one thread).
+   * 6-14 ms of a batch-8 step's SiLU on the Qwen2.5-0.5B shape (934,000 values, one thread).
    * FloatVector's lanewise EXP is fast only where the JDK has vector math stubs for the platform (x86)
    * and elsewhere falls back to Java code lane by lane. This is plain Vector API arithmetic, the same
    * on every platform: x = n ln 2 + r with n = round(x / ln 2) and |r| <= ln 2 / 2, exp(r) by its
@@ -695,9 +695,10 @@ final class DecodeKernels {
    * often enough from code that did not inline it (C1's code of its callers, a test), C2 compiles it
    * alone with boxed arguments, and the kernels compiled after that call it and box every vector:
    * attend then allocated 3,552 bytes a call for good in one test JVM. DecodeKernelsTest checks that
-   * both copies give the scalar twin's bits. Measured in one process: the
-   * batch-8 step's SiLU values in 0.8-1.05 ms instead of 6.8-14 ms; attention 21.2-21.6 ns a cache
-   * slot instead of 26.4-26.8 (64-wide heads), 12.1-12.4 instead of 15.6-22.6 (8-wide).
+   * both copies give the scalar twin's bits. Measured (docs/results.md, 2026-12-03 evening): the
+   * batch-8 step's SiLU values in 0.59-1.05 ms instead of 6.3-14.0 ms on one thread, about 6 ms of
+   * a 150-170 ms step on two; with this exp alone, attention took 21.0-22.2 ns a cache slot instead
+   * of 25.4-26.8 (64-wide heads) and 11.9-12.6 instead of 15.6-22.6 (8-wide).
    */
   /** The least argument exp takes (lower ones are raised to it): 2^n stays a normal float down to here. */
   private static final float EXP_LOW = -87f;
