@@ -641,7 +641,7 @@ final class DecodeKernels {
    * (NodeCountInliningCutoff). With {@link #treeSum} here and a final blend in the exp, attend's graph
    * ran out before its value loop, whose vector loads then became calls that box: 57,600 bytes a call
    * and 72 ns a cache slot instead of 21 (64-wide heads, 2026-12-03). So the sum is one {@code
-   * reduceLanes}; DecodeKernelsTest checks that compiled attention allocates nothing.
+   * reduceLanes}; DecodeKernelsTest checks that compiled attention boxes no vectors.
    */
   static float exponentiate(float[] scores, boolean[] allowed, int slots, float max) {
     FloatVector sum = FloatVector.zero(SPECIES);

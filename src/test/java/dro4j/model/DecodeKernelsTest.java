@@ -293,14 +293,16 @@ class DecodeKernelsTest {
   }
 
   /**
-   * Compiled attention over 64-wide heads allocates nothing. C2 stops inlining once a method's graph
-   * is large, and a vector op left as a call boxes its vectors: attend with a larger softmax allocated
-   * 57,600 bytes a call and ran 3x slower. This catches vector code added to attend past that budget.
-   * C2 compiles attend after some thousands of calls, so the calls go on until one round of them
-   * allocates nothing, for at most 20 s.
+   * Compiled attention over 64-wide heads boxes no vectors. C2 stops inlining once a method's graph is
+   * large, and a vector op left as a call boxes its vectors: attend with a larger softmax allocated
+   * 57,600 bytes a call and ran 3x slower, and with the exp as a separately compiled helper 3,552.
+   * This catches vector code added to attend past that budget. On JDK 25 a compiled call allocates 64
+   * bytes all the same (likely its two memory-segment views of the cache buffers), so the bound is
+   * 1 KB, not 0. C2 compiles attend after some thousands of calls, so
+   * the calls go on until a round of them is under the bound, for at most 20 s.
    */
   @Test
-  void compiledAttentionOverWideHeadsAllocatesNothing() {
+  void compiledAttentionOverWideHeadsBoxesNoVectors() {
     org.junit.jupiter.api.Assumptions.assumeTrue(DecodeKernels.allocatedBytes() >= 0, "no allocation counter");
     int headDim = 64;
     int slots = 150;
@@ -319,13 +321,14 @@ class DecodeKernelsTest {
     float[] out = new float[headDim];
     long perCall = Long.MAX_VALUE;
     long deadline = System.nanoTime() + 20_000_000_000L;
-    while (perCall > 0 && System.nanoTime() < deadline) {
+    long bound = 1024;
+    while (perCall >= bound && System.nanoTime() < deadline) {
       long before = DecodeKernels.allocatedBytes();
       for (int c = 0; c < 1000; c++) {
         DecodeKernels.attend(q, 0, keys, values, 0, headDim, allowed, slots, scores, out, 0);
       }
       perCall = (DecodeKernels.allocatedBytes() - before) / 1000;
     }
-    assertThat(perCall).as("bytes a call of compiled attention").isZero();
+    assertThat(perCall).as("bytes a call of compiled attention").isLessThan(bound);
   }
 }
