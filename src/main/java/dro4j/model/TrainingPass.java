@@ -78,18 +78,8 @@ public final class TrainingPass {
     Transformer.ForwardInputs in = model.trainingInputs(tokens, valid, out);
     int layers = model.layerCount();
     if (!Autograd.recording()) {
-      // nothing will back-propagate (reference or old log-probs): free each layer's intermediates as soon
-      // as the next layer has its input, so the peak is one layer's, not the whole stack's
-      NDArray x = keep(model.embedTokens(in.ids()), out);
-      for (int l = 0; l < layers; l++) {
-        NDArray next;
-        try (NDScope scope = new NDScope()) {
-          scope.suppressNotUsedWarning();
-          next = keep(model.decoderLayer(l, x, in), out);
-        }
-        x.close();
-        x = next;
-      }
+      // nothing will back-propagate (reference or old log-probs)
+      NDArray x = model.layersWithoutGradients(keep(model.embedTokens(in.ids()), out), in, null, out);
       return new TrainingPass(model, out, false, in, headChunk, null, x);
     }
     if (!checkpointed) {
