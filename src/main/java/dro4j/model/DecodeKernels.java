@@ -475,6 +475,13 @@ final class DecodeKernels {
    * values to {@code out[outOff ..]}. {@code kvBase} is the byte offset of slot 0 of that row and head
    * in the cache buffers ({@code [batch, kvHeads, capacity, headDim]}, so slots are {@code headDim}
    * floats apart). {@code scores} is scratch of at least {@code keys} floats.
+   *
+   * <p>Every sum runs from the first allowed slot on, so a row whose cache starts with {@code k}
+   * masked slots (left padding, or its group stacked beside longer prompts) gets the bits it gets
+   * with those slots removed: the scores are per slot, the exp's lanes are counted from the first
+   * allowed slot, and a masked slot after it adds an exact zero to the values' sums. That is what
+   * lets {@code Generator#generateGroups} decode several groups in one batch with each group's
+   * results unchanged.
    */
   static void attend(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
@@ -509,13 +516,14 @@ final class DecodeKernels {
       scores[s] = score;
       max = Math.max(max, score);
     }
-    float total = exponentiate(scores, allowed, slots, max);
     java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
     if (first < 0) {
       return; // nothing to attend to: zeros, as a sum over no slots
     }
+    // everything from here on starts at the first allowed slot: see attendFrom's note on the masked prefix
+    float total = exponentiate(scores, allowed, first, slots, max);
     float inv = 1f / total;
-    for (int s = 0; s < slots; s++) {
+    for (int s = first; s < slots; s++) {
       scores[s] *= inv; // masked slots hold 0
     }
     // one vector of the head at a time over all slots, its sum kept in a register; a masked slot adds
@@ -524,7 +532,7 @@ final class DecodeKernels {
     for (; d + 2 * LANES <= bound; d += 2 * LANES) {
       FloatVector o0 = FloatVector.zero(SPECIES);
       FloatVector o1 = FloatVector.zero(SPECIES);
-      for (int s = 0; s < slots; s++) {
+      for (int s = first; s < slots; s++) {
         int at = kvBase + 4 * ((allowed[s] ? s : first) * headDim + d);
         FloatVector p = FloatVector.broadcast(SPECIES, scores[s]);
         o0 = VectorLoads.load(SPECIES, valuesMem, at).fma(p, o0);
@@ -535,13 +543,13 @@ final class DecodeKernels {
     }
     for (; d < bound; d += LANES) {
       FloatVector o = FloatVector.zero(SPECIES);
-      for (int s = 0; s < slots; s++) {
+      for (int s = first; s < slots; s++) {
         int at = kvBase + 4 * (allowed[s] ? s : first) * headDim;
         o = VectorLoads.load(SPECIES, valuesMem, at + 4 * d).fma(FloatVector.broadcast(SPECIES, scores[s]), o);
       }
       o.intoArray(out, outOff + d);
     }
-    for (int s = 0; s < slots; s++) {
+    for (int s = first; s < slots; s++) {
       if (allowed[s]) {
         int at = kvBase + 4 * s * headDim;
         for (int i = bound; i < headDim; i++) {
@@ -575,7 +583,12 @@ final class DecodeKernels {
     Object keysMem = VectorLoads.memory(keys);
     Object valuesMem = VectorLoads.memory(values);
     float max = Float.NEGATIVE_INFINITY;
-    for (int s0 = 0; s0 < slots; s0 += perVector) {
+    int first = 0;
+    while (first < slots && !allowed[first]) {
+      first++;
+    }
+    // groups of slots are counted from the first allowed one (see attend)
+    for (int s0 = first; s0 < slots; s0 += perVector) {
       boolean whole = wholeGroup(allowed, s0, perVector, slots);
       if (whole) {
         VectorLoads.load(SPECIES, keysMem, kvBase + 4 * s0 * headDim).mul(repeated).intoArray(lanes, 0);
@@ -593,15 +606,15 @@ final class DecodeKernels {
         }
       }
     }
-    float total = exponentiate(scores, allowed, slots, max);
+    float total = exponentiate(scores, allowed, first, slots, max);
     float inv = 1f / total;
     float[] weights = new float[slots + LANES]; // a whole vector from any group's first slot
-    for (int s = 0; s < slots; s++) {
+    for (int s = first; s < slots; s++) {
       weights[s] = allowed[s] ? scores[s] * inv : 0f;
     }
     float[] partial = new float[LANES];
     java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
-    for (int s0 = 0; s0 < slots; s0 += perVector) {
+    for (int s0 = first; s0 < slots; s0 += perVector) {
       if (wholeGroup(allowed, s0, perVector, slots)) {
         FloatVector v = VectorLoads.load(SPECIES, valuesMem, kvBase + 4 * s0 * headDim);
         FloatVector w = FloatVector.fromArray(SPECIES, weights, s0);
@@ -633,9 +646,10 @@ final class DecodeKernels {
   }
 
   /**
-   * {@code scores[s] = exp(scores[s] - max)} for the allowed slots and 0 for the others, in place;
-   * returns their sum. The vectors' masked lanes may have read anything (a stale score, NaN): the blend
-   * drops them.
+   * {@code scores[s] = exp(scores[s] - max)} for the allowed slots of {@code from <= s < slots} and 0
+   * for the others, in place; returns their sum. The vectors' masked lanes may have read anything (a
+   * stale score, NaN): the blend drops them. The lanes are counted from {@code from}, so the sum's
+   * order does not depend on how many slots come before it (see {@link #attend}).
    *
    * <p>{@link #attend} inlines this, and C2 stops inlining a method once its graph is large
    * (NodeCountInliningCutoff). With {@link #treeSum} here and a final blend in the exp, attend's graph
@@ -643,10 +657,10 @@ final class DecodeKernels {
    * and 72 ns a cache slot instead of 21 (64-wide heads, 2026-12-03). So the sum is one {@code
    * reduceLanes}; DecodeKernelsTest checks that compiled attention boxes no vectors.
    */
-  static float exponentiate(float[] scores, boolean[] allowed, int slots, float max) {
+  static float exponentiate(float[] scores, boolean[] allowed, int from, int slots, float max) {
     FloatVector sum = FloatVector.zero(SPECIES);
-    int s = 0;
-    int bound = SPECIES.loopBound(slots);
+    int s = from;
+    int bound = from + SPECIES.loopBound(slots - from);
     for (; s < bound; s += LANES) {
       FloatVector x = FloatVector.fromArray(SPECIES, scores, s).sub(max);
       // exp(x), as expNonPositive(float) computes it, written out: see the note above it

@@ -139,6 +139,60 @@ class DecodeKernelsTest {
     attentionMatchesDoublePrecision(3 * lanes + 5, lanes); // the softmax's vectors and its scalar tail
   }
 
+  /**
+   * A row whose cache starts with masked slots (left padding, or its group stacked beside longer
+   * prompts) gets the same bits as the same row without them, for every prefix length and head width:
+   * what lets several groups share a decode batch with each group's results unchanged.
+   */
+  @Test
+  void aMaskedPrefixLeavesAttentionsBitsUnchanged() {
+    int lanes = DecodeKernels.SPECIES.length();
+    Random rng = new Random(23);
+    for (int headDim : java.util.stream.IntStream.of(2, lanes / 2, lanes, 4 * lanes, 2 * lanes + 3)
+        .filter(d -> d >= 2).distinct().toArray()) {
+      int slots = 3 * lanes + 7;
+      float[][] k = new float[slots][];
+      float[][] v = new float[slots][];
+      boolean[] allowed = new boolean[slots];
+      for (int s = 0; s < slots; s++) {
+        k[s] = gaussian(rng, headDim);
+        v[s] = gaussian(rng, headDim);
+        allowed[s] = s != 4 && s != slots - 3; // holes after the prefix too
+      }
+      float[] q = gaussian(rng, headDim);
+      float[] alone = attendWithPrefix(q, k, v, allowed, 0);
+      for (int prefix = 1; prefix <= lanes + 3; prefix++) {
+        float[] padded = attendWithPrefix(q, k, v, allowed, prefix);
+        for (int i = 0; i < headDim; i++) {
+          assertThat(Float.floatToRawIntBits(padded[i])).as("head %d, prefix %d, lane %d", headDim, prefix, i)
+              .isEqualTo(Float.floatToRawIntBits(alone[i]));
+        }
+      }
+    }
+  }
+
+  /** {@link DecodeKernels#attend} over {@code prefix} masked slots (NaN in the cache) followed by the given ones. */
+  private static float[] attendWithPrefix(float[] q, float[][] k, float[][] v, boolean[] allowed, int prefix) {
+    int headDim = q.length;
+    int slots = prefix + k.length;
+    java.nio.ByteBuffer keys = java.nio.ByteBuffer.allocateDirect(4 * slots * headDim).order(java.nio.ByteOrder.nativeOrder());
+    java.nio.ByteBuffer values = java.nio.ByteBuffer.allocateDirect(4 * slots * headDim).order(java.nio.ByteOrder.nativeOrder());
+    boolean[] mask = new boolean[slots];
+    for (int s = 0; s < slots; s++) {
+      int t = s - prefix;
+      mask[s] = t >= 0 && allowed[t];
+      for (int i = 0; i < headDim; i++) {
+        keys.putFloat(4 * (s * headDim + i), t < 0 ? Float.NaN : k[t][i]);
+        values.putFloat(4 * (s * headDim + i), t < 0 ? Float.NaN : v[t][i]);
+      }
+    }
+    float[] scores = new float[slots];
+    java.util.Arrays.fill(scores, Float.NaN); // stale scratch
+    float[] out = new float[headDim];
+    DecodeKernels.attend(q, 0, keys, values, 0, headDim, mask, slots, scores, out, 0);
+    return out;
+  }
+
   /** A query with no slot to attend to (all masked, NaN in the cache) gets zeros, a sum over no slots. */
   @Test
   void attentionOverOnlyMaskedSlotsIsZero() {
@@ -233,7 +287,7 @@ class DecodeKernelsTest {
     float[] got = x.clone();
     boolean[] allowed = new boolean[x.length];
     java.util.Arrays.fill(allowed, true);
-    DecodeKernels.exponentiate(got, allowed, x.length, 0f); // exp(x - 0) in vectors
+    DecodeKernels.exponentiate(got, allowed, 0, x.length, 0f); // exp(x - 0) in vectors
     float[] gated = new float[x.length];
     float[] ones = new float[x.length];
     java.util.Arrays.fill(ones, 1f);
