@@ -280,9 +280,25 @@ public final class LanguageModel implements AutoCloseable {
    * @see Generator#generate
    */
   public Generation generate(List<int[]> prompts, SamplingParams params, boolean keepCache) {
+    return generator.generate(prompts, withEosStops(params), keepCache);
+  }
+
+  /**
+   * One generation per prompt, each equal to {@code generate(List.of(prompts.get(g)),
+   * params.withSeed(seeds[g]), keepCache)} and decoded in one batch where that changes nothing but the
+   * time.
+   *
+   * @see Generator#generateGroups
+   */
+  public List<Generation> generateGroups(List<int[]> prompts, long[] seeds, SamplingParams params, boolean keepCache) {
+    return generator.generateGroups(prompts, seeds, withEosStops(params), keepCache);
+  }
+
+  /** {@code params} with the model's EOS ids added to its stop tokens. */
+  private SamplingParams withEosStops(SamplingParams params) {
     Set<Integer> stops = new LinkedHashSet<>(params.stopTokenIds());
     stops.addAll(eosTokenIds());
-    return generator.generate(prompts, params.withStopTokenIds(new ArrayList<>(stops)), keepCache);
+    return params.withStopTokenIds(new ArrayList<>(stops));
   }
 
   /**

@@ -35,8 +35,141 @@ public final class Generator {
    * {@link Generation} owns the KV cache for scoring continuations; close it when done.
    */
   public Generation generate(List<int[]> prompts, SamplingParams params, boolean keepCache) {
-    int numPrompts = prompts.size();
+    Prefilled p = prefillPrompts(prompts, params.numReturnSequences(), params.maxNewTokens());
+    KvCache cache = p.cache();
+    try {
+      int rows = p.logits().length;
+      SplittableRandom[] rng = new SplittableRandom[rows];
+      for (int r = 0; r < rows; r++) {
+        rng[r] = LogitsProcessing.rngFor(params.seed(), r);
+      }
+      List<Completion> completions = sample(cache, p.logits(), p.history(), p.historyLength(), p.promptIndex(),
+          p.budget(), params, null, rng);
+      Generation result = new Generation(prompts, completions, keepCache ? cache : null);
+      if (!keepCache) {
+        cache.close();
+      }
+      return result;
+    } catch (RuntimeException e) {
+      cache.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One {@link #generate} call per prompt, {@code generate(List.of(prompts.get(g)),
+   * params.withSeed(seeds[g]), keepCache)}, with the same results bit for bit, but decoded together:
+   * each prompt is prefilled alone as there, then the groups' caches are stacked ({@link
+   * KvCache#stack}) and every decode step feeds the rows of all groups at once. On the Java decode
+   * kernels a row's bits do not depend on the other rows of the batch, nor on the masked slots that
+   * right-align a short prompt beside longer ones, so only the time changes: on the Qwen2.5-0.5B shape
+   * a batch-8 step cost 134-140 ms against 95-114 ms at batch 4 (2-core Zen 4, 2026-12-03), so two
+   * groups of four take about 30% less time together than one after the other. Where decoding runs
+   * on libtorch ({@link Transformer#usesJavaDecode()} false), whose sums depend on the batch, the
+   * groups are generated one after the other instead.
+   *
+   * @param seeds one sampling seed per prompt (the seed of {@code params} is not used)
+   * @return one generation per prompt, each owning its own cache with {@code keepCache}
+   */
+  public List<Generation> generateGroups(List<int[]> prompts, long[] seeds, SamplingParams params, boolean keepCache) {
+    if (seeds.length != prompts.size()) {
+      throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
+    }
     int n = params.numReturnSequences();
+    int maxNew = params.maxNewTokens();
+    int longest = 0;
+    for (int[] p : prompts) {
+      longest = Math.max(longest, p.length);
+    }
+    if (prompts.size() < 2 || !model.usesJavaDecode(prompts.size() * n, longest + maxNew)) {
+      List<Generation> out = new ArrayList<>(prompts.size());
+      try {
+        for (int g = 0; g < prompts.size(); g++) {
+          out.add(generate(List.of(prompts.get(g)), params.withSeed(seeds[g]), keepCache));
+        }
+      } catch (RuntimeException e) {
+        out.forEach(Generation::close);
+        throw e;
+      }
+      return out;
+    }
+    int groups = prompts.size();
+    int rows = groups * n;
+    List<KvCache> parts = new ArrayList<>(groups);
+    float[][] logits = new float[rows][];
+    int[][] history = new int[rows][];
+    int[] historyLength = new int[rows];
+    int[] budget = new int[rows];
+    SplittableRandom[] rng = new SplittableRandom[rows];
+    KvCache stacked = null;
+    try {
+      for (int g = 0; g < groups; g++) {
+        Prefilled p = prefillPrompts(List.of(prompts.get(g)), n, maxNew);
+        parts.add(p.cache());
+        for (int j = 0; j < n; j++) {
+          int r = g * n + j;
+          logits[r] = p.logits()[j];
+          history[r] = p.history()[j];
+          historyLength[r] = p.historyLength()[j];
+          budget[r] = p.budget()[j];
+          rng[r] = LogitsProcessing.rngFor(seeds[g], j); // row j of the group's own call
+        }
+      }
+      stacked = KvCache.stack(parts, longest + maxNew);
+      for (KvCache part : parts) {
+        part.close();
+      }
+      parts.clear();
+      List<Completion> completions = sample(stacked, logits, history, historyLength, new int[rows], budget, params,
+          null, rng);
+      List<Generation> out = new ArrayList<>(groups);
+      try {
+        sliceGroups(stacked, completions, prompts, n, longest, maxNew, keepCache, out);
+      } catch (RuntimeException e) {
+        out.forEach(Generation::close);
+        throw e;
+      }
+      return out;
+    } finally {
+      for (KvCache part : parts) {
+        part.close();
+      }
+      if (stacked != null) {
+        stacked.close();
+      }
+    }
+  }
+
+  /** Each group's completions of a stacked generation, with its rows and slots of the cache when kept. */
+  private static void sliceGroups(KvCache stacked, List<Completion> completions, List<int[]> prompts, int n,
+      int longest, int maxNew, boolean keepCache, List<Generation> out) {
+    for (int g = 0; g < prompts.size(); g++) {
+      List<Completion> own = completions.subList(g * n, (g + 1) * n);
+      KvCache cache = null;
+      if (keepCache) {
+        // the group's own call would have fed every sampled token but each row's last, and stopped
+        // once its last row finished: that many decode steps after its prompt
+        int steps = 0;
+        for (Completion c : own) {
+          steps = Math.max(steps, c.ids().length - 1);
+        }
+        int length = prompts.get(g).length;
+        cache = stacked.slice(g * n, n, longest - length, length + steps, length + maxNew);
+      }
+      out.add(new Generation(List.of(prompts.get(g)), List.copyOf(own), cache));
+    }
+  }
+
+  /** Prompts prefilled for {@link #sample}: the cache with each prompt's rows, and every row's start. */
+  private record Prefilled(KvCache cache, float[][] logits, int[][] history, int[] historyLength, int[] promptIndex,
+      int[] budget) {}
+
+  /**
+   * Prefills each distinct prompt once (left-padded with the others) and copies its rows {@code n}
+   * times, with each row's first logits, history and budget.
+   */
+  private Prefilled prefillPrompts(List<int[]> prompts, int n, int maxNew) {
+    int numPrompts = prompts.size();
     int rows = numPrompts * n;
     int maxPrompt = 0;
     for (int[] p : prompts) {
@@ -45,11 +178,9 @@ public final class Generator {
       }
       maxPrompt = Math.max(maxPrompt, p.length);
     }
-    int maxNew = params.maxNewTokens();
     NDManager parent = model.manager().getParentManager();
     int padId = 0;
 
-    // Prefill each distinct prompt once, left-padded.
     int[][] tokens = new int[numPrompts][maxPrompt];
     boolean[][] valid = new boolean[numPrompts][maxPrompt];
     for (int p = 0; p < numPrompts; p++) {
@@ -60,46 +191,39 @@ public final class Generator {
       Arrays.fill(valid[p], offset, maxPrompt, true);
     }
     KvCache promptCache = model.newCache(parent, numPrompts, maxPrompt + maxNew);
-    float[][] logits = new float[rows][];
     KvCache cache;
-    float[][] byPrompt = forwardLogits(promptCache, tokens, valid, -1);
-    for (int r = 0; r < rows; r++) {
-      logits[r] = byPrompt[r / n].clone();
-    }
-    if (n == 1) {
-      cache = promptCache;
-    } else {
-      int[] select = new int[rows];
-      for (int r = 0; r < rows; r++) {
-        select[r] = r / n;
-      }
-      cache = promptCache.selectRows(select);
-      promptCache.close();
-    }
-
+    float[][] logits = new float[rows][];
     try {
-      int[][] history = new int[rows][maxPrompt + maxNew];
-      int[] historyLength = new int[rows];
-      int[] promptIndex = new int[rows];
-      int[] budget = new int[rows];
+      float[][] byPrompt = forwardLogits(promptCache, tokens, valid, -1);
       for (int r = 0; r < rows; r++) {
-        int[] ids = prompts.get(r / n);
-        System.arraycopy(ids, 0, history[r], 0, ids.length);
-        historyLength[r] = ids.length;
-        promptIndex[r] = r / n;
-        budget[r] = maxNew;
+        logits[r] = byPrompt[r / n].clone();
       }
-      List<Completion> completions =
-          sample(cache, logits, history, historyLength, promptIndex, budget, params, null);
-      Generation result = new Generation(prompts, completions, keepCache ? cache : null);
-      if (!keepCache) {
-        cache.close();
+      if (n == 1) {
+        cache = promptCache;
+      } else {
+        int[] select = new int[rows];
+        for (int r = 0; r < rows; r++) {
+          select[r] = r / n;
+        }
+        cache = promptCache.selectRows(select);
+        promptCache.close();
       }
-      return result;
     } catch (RuntimeException e) {
-      cache.close();
+      promptCache.close();
       throw e;
     }
+    int[][] history = new int[rows][maxPrompt + maxNew];
+    int[] historyLength = new int[rows];
+    int[] promptIndex = new int[rows];
+    int[] budget = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      int[] ids = prompts.get(r / n);
+      System.arraycopy(ids, 0, history[r], 0, ids.length);
+      historyLength[r] = ids.length;
+      promptIndex[r] = r / n;
+      budget[r] = maxNew;
+    }
+    return new Prefilled(cache, logits, history, historyLength, promptIndex, budget);
   }
 
   /**
@@ -227,8 +351,12 @@ public final class Generator {
         }
       }
     }
+    SplittableRandom[] rng = new SplittableRandom[rows];
+    for (int r = 0; r < rows; r++) {
+      rng[r] = LogitsProcessing.rngFor(params.seed(), r);
+    }
     return sample(cache, logits, history, historyLength, promptIndex, budget,
-        params.withMaxNewTokens(Math.max(maxNew, 1)), forced);
+        params.withMaxNewTokens(Math.max(maxNew, 1)), forced, rng);
   }
 
   /** Feeds {@code tokens} through the cache (libtorch) and returns each row's logits at {@code column} (-1: the last). */
@@ -254,12 +382,13 @@ public final class Generator {
   }
 
   /**
-   * The sampling loop shared by {@link #generate} and {@link #continueRows}: row {@code r} starts from
-   * {@code logits[r]} (null: inactive, an empty completion) and samples at most {@code budget[r]}
-   * tokens, feeding each back through the cache until every row is done.
+   * The sampling loop shared by {@link #generate}, {@link #generateGroups} and {@link #continueRows}:
+   * row {@code r} starts from {@code logits[r]} (null: inactive, an empty completion) and samples at
+   * most {@code budget[r]} tokens from {@code rng[r]}, feeding each back through the cache until every
+   * row is done.
    */
   private List<Completion> sample(KvCache cache, float[][] logits, int[][] history, int[] historyLength,
-      int[] promptIndex, int[] budget, SamplingParams params, ForcedTokens forced) {
+      int[] promptIndex, int[] budget, SamplingParams params, ForcedTokens forced, SplittableRandom[] rng) {
     int rows = logits.length;
     int maxNew = 0;
     for (int b : budget) {
@@ -270,12 +399,10 @@ public final class Generator {
     int[] count = new int[rows];
     FinishReason[] finish = new FinishReason[rows];
     String[] text = new String[rows];
-    SplittableRandom[] rng = new SplittableRandom[rows];
     StopCriteria stop = StopCriteria.of(params, List.of());
     for (int r = 0; r < rows; r++) {
       generated[r] = new int[budget[r]];
       logprobs[r] = new double[budget[r]];
-      rng[r] = LogitsProcessing.rngFor(params.seed(), r);
       if (logits[r] == null) {
         finish[r] = FinishReason.STOP;
       } else if (budget[r] == 0) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Keys and values of every layer for a batch of rows, plus the host-side bookkeeping that makes
@@ -171,14 +172,121 @@ public final class KvCache implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The rows of {@code parts} one after another in a new cache of {@code capacity} slots, each part
+   * right-aligned to the longest: slot {@code s} of a part of length {@code n} becomes slot {@code s +
+   * (longest - n)}, and the slots before it are invalid padding. Positions and token ids go with their
+   * slots, so every row attends to what it did alone; the Java decode kernels give such a row the same
+   * bits ({@code DecodeKernels.attend}), which {@link #slice} then hands back in the part's own
+   * layout. The parts stay open and unchanged.
+   */
+  public static KvCache stack(List<KvCache> parts, int capacity) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("nothing to stack");
+    }
+    KvCache like = parts.get(0);
+    int longest = 0;
+    int rows = 0;
+    for (KvCache p : parts) {
+      p.checkOpen();
+      if (p.layers != like.layers || p.kvHeads != like.kvHeads || p.headDim != like.headDim) {
+        throw new IllegalArgumentException("caches of different models cannot be stacked");
+      }
+      longest = Math.max(longest, p.length);
+      rows += p.batch;
+    }
+    if (capacity < longest) {
+      throw new IllegalArgumentException("capacity " + capacity + " is below the longest part's " + longest + " slots");
+    }
+    KvCache out = new KvCache(like, rows, capacity);
+    Shape shape = new Shape(rows, out.kvHeads, capacity, out.headDim);
+    for (int l = 0; l < out.layers; l++) {
+      out.keys[l] = out.manager.zeros(shape, DataType.FLOAT32);
+      out.values[l] = out.manager.zeros(shape, DataType.FLOAT32);
+    }
+    int row = 0;
+    for (KvCache p : parts) {
+      int offset = longest - p.length;
+      if (p.length > 0) {
+        NDIndex from = new NDIndex(":, :, :{}", p.length);
+        NDIndex to = new NDIndex("{}:{}, :, {}:{}", row, row + p.batch, offset, longest);
+        for (int l = 0; l < out.layers; l++) {
+          try (NDArray k = p.keys[l].get(from); NDArray v = p.values[l].get(from)) {
+            out.keys[l].set(to, k);
+            out.values[l].set(to, v);
+          }
+        }
+      }
+      for (int b = 0; b < p.batch; b++, row++) {
+        out.valid[row] = new boolean[capacity];
+        out.positions[row] = new int[capacity];
+        out.tokens[row] = new int[capacity];
+        System.arraycopy(p.valid[b], 0, out.valid[row], offset, p.length);
+        System.arraycopy(p.positions[b], 0, out.positions[row], offset, p.length);
+        System.arraycopy(p.tokens[b], 0, out.tokens[row], offset, p.length);
+      }
+    }
+    out.length = longest;
+    return out;
+  }
+
+  /**
+   * Rows {@code fromRow .. fromRow + rows} and slots {@code fromSlot .. fromSlot + length} of this cache
+   * as a new cache of {@code capacity} slots, with slot {@code fromSlot} as its slot 0: a part of
+   * {@link #stack} back in its own layout. This cache stays open and unchanged.
+   */
+  public KvCache slice(int fromRow, int rows, int fromSlot, int length, int capacity) {
+    checkOpen();
+    if (fromRow < 0 || rows < 1 || fromRow + rows > batch || fromSlot < 0 || length < 0 || fromSlot + length > this.length
+        || capacity < Math.max(1, length)) {
+      throw new IllegalArgumentException("rows " + fromRow + "+" + rows + ", slots " + fromSlot + "+" + length
+          + " and capacity " + capacity + " do not fit a cache of " + batch + " rows and " + this.length + " slots");
+    }
+    KvCache out = new KvCache(this, rows, capacity);
+    Shape shape = new Shape(rows, kvHeads, capacity, headDim);
+    NDIndex from = new NDIndex("{}:{}, :, {}:{}", fromRow, fromRow + rows, fromSlot, fromSlot + length);
+    NDIndex to = new NDIndex(":, :, :{}", length);
+    for (int l = 0; l < layers; l++) {
+      out.keys[l] = out.manager.zeros(shape, DataType.FLOAT32);
+      out.values[l] = out.manager.zeros(shape, DataType.FLOAT32);
+      if (length > 0) {
+        try (NDArray k = keys[l].get(from); NDArray v = values[l].get(from)) {
+          out.keys[l].set(to, k);
+          out.values[l].set(to, v);
+        }
+      }
+    }
+    for (int b = 0; b < rows; b++) {
+      out.valid[b] = new boolean[capacity];
+      out.positions[b] = new int[capacity];
+      out.tokens[b] = new int[capacity];
+      System.arraycopy(valid[fromRow + b], fromSlot, out.valid[b], 0, length);
+      System.arraycopy(positions[fromRow + b], fromSlot, out.positions[b], 0, length);
+      System.arraycopy(tokens[fromRow + b], fromSlot, out.tokens[b], 0, length);
+    }
+    out.length = length;
+    return out;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the KV cache is closed");
+    }
+  }
+
   /** An empty shell shaped like {@code like} with {@code rows} rows; the caller fills the arrays. */
   private KvCache(KvCache like, int rows) {
+    this(like, rows, like.capacity);
+  }
+
+  /** An empty shell shaped like {@code like} with {@code rows} rows of {@code capacity} slots; the caller fills the arrays. */
+  private KvCache(KvCache like, int rows, int capacity) {
     this.manager = like.manager.getParentManager().newSubManager();
     this.layers = like.layers;
     this.kvHeads = like.kvHeads;
     this.headDim = like.headDim;
     this.batch = rows;
-    this.capacity = like.capacity;
+    this.capacity = capacity;
     this.keys = new NDArray[layers];
     this.values = new NDArray[layers];
     this.valid = new boolean[rows][];
@@ -317,6 +425,9 @@ public final class KvCache implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     keyViews = null;
     valueViews = null;

@@ -404,6 +404,15 @@ public final class Transformer implements AutoCloseable {
   }
 
   /**
+   * Whether {@link #nextTokenLogits} runs on the Java kernels ({@link #usesJavaDecode()}) for a cache
+   * of {@code rows} rows and {@code capacity} slots: the kernels read a layer's keys as one direct
+   * buffer, at most 2 GiB.
+   */
+  public boolean usesJavaDecode(int rows, int capacity) {
+    return usesJavaDecode() && 4L * rows * config.numKvHeads() * capacity * config.headDim() <= Integer.MAX_VALUE;
+  }
+
+  /**
    * Chooses the decode path of this model: {@code true} for the Java kernels where available (the
    * default unless {@code DRO4J_DECODE=libtorch}), {@code false} for libtorch. Benchmarks and tests
    * compare the two.

@@ -20,7 +20,8 @@ import java.util.Objects;
 /**
  * Samples and scores one prompt's group of {@code num_generations} rollouts: the unit of a GRPO step's
  * rollouts, which the in-process trainer and dro4j-spark's executors both call, so that the two cannot
- * drift apart. The group is one generate call of its own (one prompt, G rows, the KV cache kept),
+ * drift apart. The group is sampled as one generate call of its own (one prompt, G rows, the KV cache
+ * kept; {@link #sampleAll} decodes several such calls in one batch with the same bits),
  * seeded by {@link Seeds#groupRollouts}, and the rewards score it from that cache before it closes (R3
  * continues each rollout's cached prompt + reasoning). Its rollouts and rewards are therefore a
  * function of (policy, settings, seed, step, example) only: not of the other prompts of the step, their
@@ -104,18 +105,45 @@ public final class GroupRollout {
    */
   public static Result sample(LanguageModel policy, LanguageModel reference, RewardScoring rewards,
       SamplingParams sampling, Group group, long step) {
-    long t0 = System.nanoTime();
-    try (Generation generation = policy.generate(List.of(group.promptIds()), sampling.withSeed(group.seed()), true)) {
-      double generationSeconds = (System.nanoTime() - t0) / 1e9;
-      List<Completion> completions = generation.completions();
-      List<Rollout> rollouts = new ArrayList<>(completions.size());
-      for (int j = 0; j < completions.size(); j++) rollouts.add(Rollout.of(completions.get(j), j));
-      long t1 = System.nanoTime();
-      RewardScoring.Scores scores = rewards.score(
-          List.of(new RolloutGroup(group.example(), group.promptIds(), rollouts)),
-          new RewardContext(policy, reference, generation, step));
-      return new Result(completions, scores.perReward(), scores.total(), generationSeconds, (System.nanoTime() - t1) / 1e9);
+    return sampleAll(policy, reference, rewards, sampling, List.of(group), step).get(0);
+  }
+
+  /**
+   * {@link #sample} for each of {@code groups}, with the same results, the groups decoded in one batch
+   * ({@link LanguageModel#generateGroups}) where that changes nothing but the time. Each group's
+   * generation seconds are an equal share of the joint generation's.
+   */
+  public static List<Result> sampleAll(LanguageModel policy, LanguageModel reference, RewardScoring rewards,
+      SamplingParams sampling, List<Group> groups, long step) {
+    List<int[]> prompts = new ArrayList<>(groups.size());
+    long[] seeds = new long[groups.size()];
+    for (int g = 0; g < groups.size(); g++) {
+      prompts.add(groups.get(g).promptIds());
+      seeds[g] = groups.get(g).seed();
     }
+    long t0 = System.nanoTime();
+    List<Generation> generations = policy.generateGroups(prompts, seeds, sampling, true);
+    double generationSeconds = (System.nanoTime() - t0) / 1e9 / groups.size();
+    List<Result> out = new ArrayList<>(groups.size());
+    try {
+      for (int g = 0; g < groups.size(); g++) {
+        Group group = groups.get(g);
+        Generation generation = generations.get(g);
+        List<Completion> completions = generation.completions();
+        List<Rollout> rollouts = new ArrayList<>(completions.size());
+        for (int j = 0; j < completions.size(); j++) rollouts.add(Rollout.of(completions.get(j), j));
+        long t1 = System.nanoTime();
+        RewardScoring.Scores scores = rewards.score(
+            List.of(new RolloutGroup(group.example(), group.promptIds(), rollouts)),
+            new RewardContext(policy, reference, generation, step));
+        out.add(new Result(completions, scores.perReward(), scores.total(), generationSeconds,
+            (System.nanoTime() - t1) / 1e9));
+        generation.close(); // before the next group's scoring: one group's cache at a time beyond this point
+      }
+    } finally {
+      generations.forEach(Generation::close);
+    }
+    return out;
   }
 
   /**

@@ -207,13 +207,9 @@ public final class GrpoTrainer implements AutoCloseable, TrainingLoop.Trainer {
         rolloutSeconds);
   }
 
-  /** {@code rollout_workers: local}: every group in this process, one after the other. */
+  /** {@code rollout_workers: local}: every group in this process, decoded in one batch ({@link GroupRollout#sampleAll}). */
   private List<GroupRollout.Result> sampleHere(RolloutWorkers.Step step) {
-    List<GroupRollout.Result> out = new ArrayList<>(step.groups().size());
-    for (GroupRollout.Group group : step.groups()) {
-      out.add(GroupRollout.sample(step.policy(), reference, rewards, step.sampling(), group, step.step()));
-    }
-    return out;
+    return GroupRollout.sampleAll(step.policy(), reference, rewards, step.sampling(), step.groups(), step.step());
   }
 
   /** Group advantages of the step's rewards, then the policy update on the rows they keep. */

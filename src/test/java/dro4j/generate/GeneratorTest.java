@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dro4j.Fixtures;
 import dro4j.LanguageModel;
+import dro4j.model.KvCache;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -216,6 +218,78 @@ class GeneratorTest {
       for (int i = 0; i < first.size(); i++) {
         assertThat(g.completions().get(i).ids()).containsExactly(first.get(i).ids());
         assertThat(g.completions().get(i).logprobs()).containsExactly(first.get(i).logprobs());
+      }
+    }
+  }
+
+  /**
+   * Groups decoded in one batch ({@link Generator#generateGroups}: prompts of three lengths, so the
+   * shorter ones are right-aligned behind masked slots, and rows that stop at different steps) give
+   * each group what its own generate call gives: the same ids, log-probs to the bit and finish
+   * reasons, and a cache of the same slots that continues the same, on stories260K (heads narrower
+   * than a vector) and tiny-qwen2 (grouped-query heads).
+   */
+  @Test
+  void groupsDecodedInOneBatchEqualEachGroupAlone() {
+    for (LanguageModel lm : List.of(stories, qwen)) {
+      assertThat(lm.transformer().usesJavaDecode()).as("the Java decode kernels, where groups share a batch").isTrue();
+      List<int[]> prompts = List.of(lm.tokenizer().encode("Once upon a time", true),
+          lm.tokenizer().encode("The little dog ran to the park and saw a big red ball", true),
+          lm.tokenizer().encode("Lily", true));
+      long[] seeds = {11, 12, 13};
+      SamplingParams free = SamplingParams.defaults().withMaxNewTokens(12).withTemperature(1.0).withTopP(0.95)
+          .withNumReturnSequences(3);
+      int stopId;
+      try (Generation g = lm.generate(List.of(prompts.get(0)), free.withSeed(seeds[0]), false)) {
+        stopId = g.completions().get(0).ids()[2]; // row 0 of group 0 stops at its third token, others elsewhere
+      }
+      SamplingParams p = free.withStopTokenIds(List.of(stopId));
+      List<Generation> together = lm.generateGroups(prompts, seeds, p, true);
+      try {
+        boolean someStoppedEarly = false;
+        for (int g = 0; g < prompts.size(); g++) {
+          try (Generation alone = lm.generate(List.of(prompts.get(g)), p.withSeed(seeds[g]), true)) {
+            Generation joint = together.get(g);
+            assertThat(joint.promptIds()).containsExactly(prompts.get(g));
+            for (int i = 0; i < 3; i++) {
+              Completion a = alone.completions().get(i);
+              Completion b = joint.completions().get(i);
+              assertThat(b.ids()).as("group %d row %d", g, i).containsExactly(a.ids());
+              assertThat(b.logprobs()).as("group %d row %d", g, i).containsExactly(a.logprobs());
+              assertThat(b.finishReason()).isEqualTo(a.finishReason());
+              assertThat(b.text()).isEqualTo(a.text());
+              assertThat(b.promptIndex()).isZero();
+              someStoppedEarly |= a.ids().length < 12;
+            }
+            KvCache ca = alone.cache();
+            KvCache cb = joint.cache();
+            assertThat(cb.length()).as("group %d slots", g).isEqualTo(ca.length());
+            for (int r = 0; r < 3; r++) {
+              for (int s = 0; s < ca.length(); s++) {
+                assertThat(cb.isValid(r, s)).isEqualTo(ca.isValid(r, s));
+              }
+              assertThat(cb.validTokens(r)).containsExactly(ca.validTokens(r));
+            }
+            // the caches' keys and values: a libtorch append and Java decode steps from each give the same bits
+            List<int[]> appended = new ArrayList<>();
+            int[] budgets = new int[3];
+            for (int r = 0; r < 3; r++) {
+              int[] ids = alone.completions().get(r).ids();
+              appended.add(new int[] {ids[ids.length - 1], 5, 7});
+              budgets[r] = 4;
+            }
+            SamplingParams more = SamplingParams.defaults().withTemperature(1.0).withSeed(77);
+            List<Completion> fromAlone = lm.generator().continueRows(ca, appended, more, budgets, null);
+            List<Completion> fromJoint = lm.generator().continueRows(cb, appended, more, budgets, null);
+            for (int r = 0; r < 3; r++) {
+              assertThat(fromJoint.get(r).ids()).containsExactly(fromAlone.get(r).ids());
+              assertThat(fromJoint.get(r).logprobs()).containsExactly(fromAlone.get(r).logprobs());
+            }
+          }
+        }
+        assertThat(someStoppedEarly).as("a row that stopped before the others").isTrue();
+      } finally {
+        together.forEach(Generation::close);
       }
     }
   }
