@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.generate.SamplingParams;
 import dro4j.reward.Reward;
 import dro4j.reward.RewardContext;
 import dro4j.reward.RewardResult;
 import dro4j.reward.RolloutGroup;
 import dro4j.reward.compose.Normalization;
 import dro4j.reward.compose.NormalizedReward;
+import dro4j.reward.likelihood.ReasoningReflectionReward;
 import dro4j.rl.config.GrpoConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,6 +89,40 @@ class GroupRolloutTest {
     // the group's rows differ from each other, so equal groups are not equal by accident
     assertThat(first.get("a").stream().distinct().count()).isGreaterThan(1);
     assertThat(second.get("c")).isNotEqualTo(first.get("b"));
+  }
+
+  /**
+   * The trainer decodes a step's groups in one batch ({@link GroupRollout#sampleAll}); each group's
+   * rollouts and rewards are those of the group sampled alone, to the bit, R3 included, which
+   * continues the generation's cache with the reference answer.
+   */
+  @Test
+  void groupsSampledInOneBatchEqualEachGroupSampledAlone() {
+    List<Example> data = List.of(new Example("a", Map.of("prompt", "Once upon a time"), "She found a ball.", Map.of()),
+        new Example("b", Map.of("prompt", "Tim had a big red ball. He liked to play."), "He was happy.", Map.of()),
+        new Example("c", Map.of("prompt", "Lily"), "The end.", Map.of()));
+    List<int[]> ids = new ArrayList<>();
+    for (Example e : data) ids.add(lm.tokenizer().encode(e.fields().get("prompt"), true));
+    SamplingParams sampling = GroupRollout.sampling(GrpoTrainerTest.tiny().maxCompletionLength(10).build());
+    RewardScoring rewards = new RewardScoring(List.of(
+        new RewardScoring.Weighted(new ReasoningReflectionReward(), 1.0),
+        new RewardScoring.Weighted(GrpoTrainerTest.LENGTH, 0.5)));
+    List<GroupRollout.Group> groups = GroupRollout.groups(5, 2, data, ids);
+    List<GroupRollout.Result> together = GroupRollout.sampleAll(lm, null, rewards, sampling, groups, 2);
+    for (int g = 0; g < groups.size(); g++) {
+      GroupRollout.Result alone = GroupRollout.sample(lm, null, rewards, sampling, groups.get(g), 2);
+      GroupRollout.Result joint = together.get(g);
+      for (int i = 0; i < alone.completions().size(); i++) {
+        assertThat(joint.completions().get(i).ids()).as("group %d row %d", g, i)
+            .containsExactly(alone.completions().get(i).ids());
+        assertThat(joint.completions().get(i).logprobs()).containsExactly(alone.completions().get(i).logprobs());
+      }
+      assertThat(joint.rewards().keySet()).containsExactlyElementsOf(alone.rewards().keySet());
+      for (String name : alone.rewards().keySet()) {
+        assertThat(joint.rewards().get(name)).as("group %d %s", g, name).containsExactly(alone.rewards().get(name));
+      }
+      assertThat(joint.total()).containsExactly(alone.total());
+    }
   }
 
   @Test
