@@ -5,6 +5,7 @@ import dro4j.LanguageModel;
 import dro4j.data.Example;
 import dro4j.generate.Completion;
 import dro4j.generate.Generation;
+import dro4j.generate.Generator;
 import dro4j.task.PromptRenderer;
 import dro4j.task.Task;
 import dro4j.task.Verdict;
@@ -26,7 +27,8 @@ import java.util.function.IntConsumer;
  * <p>Prompts are built by the task path ({@link PromptRenderer}), so an example is evaluated under the
  * prompt it is filtered and trained with. Each example is sampled on its own with the seed {@link
  * #exampleSeed exampleSeed(seed, id)}: its completions do not depend on which other examples are
- * evaluated, in what order, or how many ({@code --limit}).
+ * evaluated, in what order, or how many ({@code --limit}). Several examples are decoded in one batch
+ * where that leaves each one's bits unchanged ({@link #evaluateAll}).
  */
 public final class Evaluator {
   private final Task task;
@@ -60,8 +62,9 @@ public final class Evaluator {
     if (examples.isEmpty()) throw new BadInputException("nothing to evaluate: no examples");
     long start = System.nanoTime();
     List<ExampleResult> results = new ArrayList<>(examples.size());
-    for (Example e : examples) {
-      results.add(evaluate(lm, prompts, e));
+    int chunk = Generator.examplesPerBatch(options.samples());
+    for (int from = 0; from < examples.size(); from += chunk) {
+      results.addAll(evaluateAll(lm, prompts, examples.subList(from, Math.min(examples.size(), from + chunk))));
       if (progress != null) progress.accept(results.size());
     }
     Map<String, Object> summary = summary(task, options.samples(), results, (System.nanoTime() - start) / 1e9);
@@ -75,15 +78,32 @@ public final class Evaluator {
    * partitions. Safe to call from several threads on one model, each with its own {@code prompts}.
    */
   public ExampleResult evaluate(LanguageModel lm, PromptRenderer prompts, Example e) {
-    int[] ids = prompts.ids(e);
-    List<CompletionResult> completions = new ArrayList<>(options.samples());
-    try (Generation g = lm.generate(List.of(ids), options.sampling().withSeed(exampleSeed(options.seed(), e.id())), false)) {
-      for (Completion c : g.completions()) {
+    return evaluateAll(lm, prompts, List.of(e)).get(0);
+  }
+
+  /**
+   * {@link #evaluate} for each of {@code examples}, with the same results, their completions decoded in
+   * one batch where that changes nothing but the time ({@link LanguageModel#generateGroups}).
+   */
+  public List<ExampleResult> evaluateAll(LanguageModel lm, PromptRenderer prompts, List<Example> examples) {
+    List<int[]> ids = new ArrayList<>(examples.size());
+    long[] seeds = new long[examples.size()];
+    for (int i = 0; i < examples.size(); i++) {
+      ids.add(prompts.ids(examples.get(i)));
+      seeds[i] = exampleSeed(options.seed(), examples.get(i).id());
+    }
+    List<Generation> generations = lm.generateGroups(ids, seeds, options.sampling(), false);
+    List<ExampleResult> out = new ArrayList<>(examples.size());
+    for (int i = 0; i < examples.size(); i++) {
+      Example e = examples.get(i);
+      List<CompletionResult> completions = new ArrayList<>(options.samples());
+      for (Completion c : generations.get(i).completions()) {
         Verdict v = task.judge(e, c.text());
         completions.add(new CompletionResult(c.text(), v.answer(), v.correct(), v.score(), c.ids().length, v.extras()));
       }
+      out.add(new ExampleResult(e.id(), e.reference(), ids.get(i).length, completions));
     }
-    return new ExampleResult(e.id(), e.reference(), ids.length, completions);
+    return out;
   }
 
   /**

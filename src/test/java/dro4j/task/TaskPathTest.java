@@ -9,7 +9,9 @@ import dro4j.data.Example;
 import dro4j.data.filter.FilterConfig;
 import dro4j.data.filter.FilterRunner;
 import dro4j.eval.EvalOptions;
+import dro4j.eval.CompletionResult;
 import dro4j.eval.Evaluator;
+import dro4j.eval.ExampleResult;
 import dro4j.reward.Reward;
 import dro4j.reward.Rollout;
 import dro4j.reward.RolloutGroup;
@@ -104,6 +106,29 @@ class TaskPathTest {
     }
     assertThat(filterPrompts.truncated()).isEqualTo(2);
     assertThat(evaluated.summary().get("truncated_prompts")).isEqualTo(2L);
+  }
+
+  /**
+   * Eval decodes several examples in one batch ({@link Evaluator#evaluateAll}); each example's sampled
+   * completions are those it gets evaluated alone, and do not depend on its neighbours or order.
+   */
+  @Test
+  void evalGivesEachExampleWhatItGetsAloneThoughExamplesShareADecodeBatch() {
+    Task gsm8k = Tasks.byName("gsm8k");
+    PromptRenderer prompts = PromptRenderer.forTask(lm, gsm8k, null, null, null);
+    List<Example> three = new ArrayList<>(MATH);
+    three.add(new Example("m3", Map.of("question", "How many legs does a dog have?"), "4", Map.of("answer_value", 4)));
+    Evaluator evaluator = new Evaluator(gsm8k, EvalOptions.defaults().withSamples(3).withSampling(1.0, 0.95)
+        .withMaxNewTokens(12).withSeed(4));
+    List<ExampleResult> together = evaluator.run(lm, prompts, three, null).results();
+    List<ExampleResult> reversed = evaluator.evaluateAll(lm, prompts, List.of(three.get(2), three.get(1), three.get(0)));
+    for (int i = 0; i < three.size(); i++) {
+      ExampleResult alone = evaluator.evaluate(lm, prompts, three.get(i));
+      assertThat(together.get(i)).as("example %d", i).isEqualTo(alone);
+      assertThat(reversed.get(2 - i)).isEqualTo(alone);
+    }
+    assertThat(together.get(0).completions().stream().map(CompletionResult::text).distinct().count())
+        .as("sampled completions differ, so equal ones are not equal by accident").isGreaterThan(1);
   }
 
   @Test

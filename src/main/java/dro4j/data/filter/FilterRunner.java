@@ -5,6 +5,7 @@ import dro4j.LanguageModel;
 import dro4j.data.Example;
 import dro4j.data.prompt.PromptTemplate;
 import dro4j.generate.Generation;
+import dro4j.generate.Generator;
 import dro4j.generate.SamplingParams;
 import dro4j.reward.ReasoningSplit;
 import dro4j.reward.RewardContext;
@@ -184,8 +185,9 @@ public final class FilterRunner {
       IntConsumer progress) {
     PromptRenderer renderer = prompts(policy);
     List<ExampleScore> scores = new ArrayList<>(candidates.size());
-    for (Example e : candidates) {
-      scores.add(score(policy, renderer, e, round));
+    int chunk = Generator.examplesPerBatch(config.samplesPerPrompt());
+    for (int from = 0; from < candidates.size(); from += chunk) {
+      scores.addAll(scoreAll(policy, renderer, candidates.subList(from, Math.min(candidates.size(), from + chunk)), round));
       if (progress != null) progress.accept(scores.size());
     }
     return decide(candidates, scores, previous, round);
@@ -198,24 +200,47 @@ public final class FilterRunner {
    * truncation count tells whether this prompt was cut).
    */
   public ExampleScore score(LanguageModel policy, PromptRenderer renderer, Example example, long round) {
+    return scoreAll(policy, renderer, List.of(example), round).get(0);
+  }
+
+  /**
+   * {@link #score} for each of {@code examples}, with the same results, their reasonings decoded in one
+   * batch where that changes nothing but the time ({@link LanguageModel#generateGroups}).
+   */
+  public List<ExampleScore> scoreAll(LanguageModel policy, PromptRenderer renderer, List<Example> examples, long round) {
     int n = config.samplesPerPrompt();
-    long truncatedBefore = renderer.truncated();
-    int[] prompt = renderer.ids(example);
-    boolean truncated = renderer.truncated() > truncatedBefore;
-    SamplingParams params = options.sampling().withNumReturnSequences(n)
-        .withSeed(exampleSeed(config.seed(), round, example.id()));
-    try (Generation g = policy.generate(List.of(prompt), params, true)) {
-      List<Rollout> rollouts = new ArrayList<>(n);
-      for (int j = 0; j < n; j++) {
-        rollouts.add(Rollout.of(g.completions().get(j), j));
-      }
-      List<RolloutGroup> groups = List.of(new RolloutGroup(example, prompt, rollouts));
-      ReferenceScorer.GroupScores gs = ReferenceScorer.scoreAfterReasoning(groups,
-          new RewardContext(policy, null, g, 0), options.scoring()).groups().get(0);
-      int withSplit = (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
-      return new ExampleScore(statistics(example.id(), gs, config.worstRankFraction()), gs.splits().size(), withSplit,
-          truncated);
+    List<int[]> prompts = new ArrayList<>(examples.size());
+    boolean[] truncated = new boolean[examples.size()];
+    long[] seeds = new long[examples.size()];
+    for (int i = 0; i < examples.size(); i++) {
+      long truncatedBefore = renderer.truncated();
+      prompts.add(renderer.ids(examples.get(i)));
+      truncated[i] = renderer.truncated() > truncatedBefore;
+      seeds[i] = exampleSeed(config.seed(), round, examples.get(i).id());
     }
+    SamplingParams params = options.sampling().withNumReturnSequences(n);
+    List<Generation> generations = policy.generateGroups(prompts, seeds, params, true);
+    List<ExampleScore> out = new ArrayList<>(examples.size());
+    try {
+      for (int i = 0; i < examples.size(); i++) {
+        Example example = examples.get(i);
+        Generation g = generations.get(i);
+        List<Rollout> rollouts = new ArrayList<>(n);
+        for (int j = 0; j < n; j++) {
+          rollouts.add(Rollout.of(g.completions().get(j), j));
+        }
+        List<RolloutGroup> groups = List.of(new RolloutGroup(example, prompts.get(i), rollouts));
+        ReferenceScorer.GroupScores gs = ReferenceScorer.scoreAfterReasoning(groups,
+            new RewardContext(policy, null, g, 0), options.scoring()).groups().get(0);
+        int withSplit = (int) gs.splits().stream().filter(ReasoningSplit.Split::found).count();
+        out.add(new ExampleScore(statistics(example.id(), gs, config.worstRankFraction()), gs.splits().size(), withSplit,
+            truncated[i]));
+        g.close(); // one group's cache at a time beyond this point
+      }
+    } finally {
+      generations.forEach(Generation::close);
+    }
+    return out;
   }
 
   /**
