@@ -183,14 +183,15 @@ class FirstHourTest {
     CliTest.Result r;
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      r = run("filter", "--task", "gsm8k", "--data", GSM8K, "--limit", "2", "--samples", "2", "--max-new-tokens", "4",
+      // progress comes after each decode batch: 16 rows, 8 examples of 2 samples
+      r = run("filter", "--task", "gsm8k", "--data", GSM8K, "--limit", "10", "--samples", "2", "--max-new-tokens", "4",
           "--out", dir.resolve("round0").toString());
     } finally {
       System.setErr(original);
     }
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("filter 1/2", "eta", "filter 2/2");
-    assertThat(r.err()).contains("warning: this round keeps none of the 2 examples", "2 out of reach");
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("filter 8/10", "eta", "filter 10/10");
+    assertThat(r.err()).contains("warning: this round keeps none of the 10 examples", "10 out of reach");
   }
 
   @Test
