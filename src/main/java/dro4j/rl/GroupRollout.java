@@ -109,11 +109,24 @@ public final class GroupRollout {
   }
 
   /**
-   * {@link #sample} for each of {@code groups}, with the same results, the groups decoded in one batch
-   * ({@link LanguageModel#generateGroups}) where that changes nothing but the time. Each group's
-   * generation seconds are an equal share of the joint generation's.
+   * {@link #sample} for each of {@code groups}, with the same results, up to {@link
+   * dro4j.generate.Generator#BATCH_ROWS} rows of groups decoded in one batch ({@link
+   * LanguageModel#generateGroups}) where that changes nothing but the time. Each group's generation
+   * seconds are an equal share of its batch's.
    */
   public static List<Result> sampleAll(LanguageModel policy, LanguageModel reference, RewardScoring rewards,
+      SamplingParams sampling, List<Group> groups, long step) {
+    int chunk = dro4j.generate.Generator.examplesPerBatch(sampling.numReturnSequences());
+    List<Result> out = new ArrayList<>(groups.size());
+    for (int from = 0; from < groups.size(); from += chunk) {
+      out.addAll(sampleBatch(policy, reference, rewards, sampling, groups.subList(from, Math.min(groups.size(), from + chunk)),
+          step));
+    }
+    return out;
+  }
+
+  /** {@link #sampleAll} for groups that share one decode batch. */
+  private static List<Result> sampleBatch(LanguageModel policy, LanguageModel reference, RewardScoring rewards,
       SamplingParams sampling, List<Group> groups, long step) {
     List<int[]> prompts = new ArrayList<>(groups.size());
     long[] seeds = new long[groups.size()];
