@@ -61,12 +61,8 @@ public final class Evaluator {
   public Evaluation run(LanguageModel lm, PromptRenderer prompts, List<Example> examples, IntConsumer progress) {
     if (examples.isEmpty()) throw new BadInputException("nothing to evaluate: no examples");
     long start = System.nanoTime();
-    List<ExampleResult> results = new ArrayList<>(examples.size());
-    int chunk = Generator.examplesPerBatch(options.samples());
-    for (int from = 0; from < examples.size(); from += chunk) {
-      results.addAll(evaluateAll(lm, prompts, examples.subList(from, Math.min(examples.size(), from + chunk))));
-      if (progress != null) progress.accept(results.size());
-    }
+    List<ExampleResult> results =
+        Generator.inBatches(examples, options.samples(), batch -> evaluateAll(lm, prompts, batch), progress);
     Map<String, Object> summary = summary(task, options.samples(), results, (System.nanoTime() - start) / 1e9);
     summary.put("truncated_prompts", prompts.truncated());
     return new Evaluation(results, summary);

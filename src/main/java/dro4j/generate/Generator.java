@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * Batched autoregressive sampling with a KV cache.
@@ -66,9 +68,22 @@ public final class Generator {
    */
   public static final int BATCH_ROWS = 16;
 
-  /** How many prompts of {@code samples} rows each {@link #generateGroups} call takes for {@link #BATCH_ROWS}: at least one. */
-  public static int examplesPerBatch(int samples) {
-    return Math.max(1, BATCH_ROWS / Math.max(1, samples));
+  /**
+   * {@code each} applied to consecutive runs of {@code items} that fill {@link #BATCH_ROWS} rows at
+   * {@code samples} rows an item (at least one item a run), its results joined in order; {@code
+   * progress} (may be null) is told the number of items done after each run.
+   */
+  public static <T, R> List<R> inBatches(List<T> items, int samples, Function<List<T>, List<R>> each,
+      IntConsumer progress) {
+    int perBatch = Math.max(1, BATCH_ROWS / Math.max(1, samples));
+    List<R> out = new ArrayList<>(items.size());
+    for (int from = 0; from < items.size(); from += perBatch) {
+      out.addAll(each.apply(items.subList(from, Math.min(items.size(), from + perBatch))));
+      if (progress != null) {
+        progress.accept(out.size());
+      }
+    }
+    return out;
   }
 
   /**

@@ -199,11 +199,7 @@ public final class KvCache implements AutoCloseable {
       throw new IllegalArgumentException("capacity " + capacity + " is below the longest part's " + longest + " slots");
     }
     KvCache out = new KvCache(like, rows, capacity);
-    Shape shape = new Shape(rows, out.kvHeads, capacity, out.headDim);
-    for (int l = 0; l < out.layers; l++) {
-      out.keys[l] = out.manager.zeros(shape, DataType.FLOAT32);
-      out.values[l] = out.manager.zeros(shape, DataType.FLOAT32);
-    }
+    out.zeroTensors();
     int row = 0;
     for (KvCache p : parts) {
       int offset = longest - p.length;
@@ -218,12 +214,7 @@ public final class KvCache implements AutoCloseable {
         }
       }
       for (int b = 0; b < p.batch; b++, row++) {
-        out.valid[row] = new boolean[capacity];
-        out.positions[row] = new int[capacity];
-        out.tokens[row] = new int[capacity];
-        System.arraycopy(p.valid[b], 0, out.valid[row], offset, p.length);
-        System.arraycopy(p.positions[b], 0, out.positions[row], offset, p.length);
-        System.arraycopy(p.tokens[b], 0, out.tokens[row], offset, p.length);
+        out.copyBookkeeping(row, p, b, 0, offset, p.length);
       }
     }
     out.length = longest;
@@ -243,13 +234,11 @@ public final class KvCache implements AutoCloseable {
           + " and capacity " + capacity + " do not fit a cache of " + batch + " rows and " + this.length + " slots");
     }
     KvCache out = new KvCache(this, rows, capacity);
-    Shape shape = new Shape(rows, kvHeads, capacity, headDim);
-    NDIndex from = new NDIndex("{}:{}, :, {}:{}", fromRow, fromRow + rows, fromSlot, fromSlot + length);
-    NDIndex to = new NDIndex(":, :, :{}", length);
-    for (int l = 0; l < layers; l++) {
-      out.keys[l] = out.manager.zeros(shape, DataType.FLOAT32);
-      out.values[l] = out.manager.zeros(shape, DataType.FLOAT32);
-      if (length > 0) {
+    out.zeroTensors();
+    if (length > 0) {
+      NDIndex from = new NDIndex("{}:{}, :, {}:{}", fromRow, fromRow + rows, fromSlot, fromSlot + length);
+      NDIndex to = new NDIndex(":, :, :{}", length);
+      for (int l = 0; l < layers; l++) {
         try (NDArray k = keys[l].get(from); NDArray v = values[l].get(from)) {
           out.keys[l].set(to, k);
           out.values[l].set(to, v);
@@ -257,15 +246,29 @@ public final class KvCache implements AutoCloseable {
       }
     }
     for (int b = 0; b < rows; b++) {
-      out.valid[b] = new boolean[capacity];
-      out.positions[b] = new int[capacity];
-      out.tokens[b] = new int[capacity];
-      System.arraycopy(valid[fromRow + b], fromSlot, out.valid[b], 0, length);
-      System.arraycopy(positions[fromRow + b], fromSlot, out.positions[b], 0, length);
-      System.arraycopy(tokens[fromRow + b], fromSlot, out.tokens[b], 0, length);
+      out.copyBookkeeping(b, this, fromRow + b, fromSlot, 0, length);
     }
     out.length = length;
     return out;
+  }
+
+  /** Fills a shell's keys and values with zeros of its shape. */
+  private void zeroTensors() {
+    Shape shape = new Shape(batch, kvHeads, capacity, headDim);
+    for (int l = 0; l < layers; l++) {
+      keys[l] = manager.zeros(shape, DataType.FLOAT32);
+      values[l] = manager.zeros(shape, DataType.FLOAT32);
+    }
+  }
+
+  /** Row {@code row} of this shell: {@code length} slots of {@code source}'s row {@code sourceRow} from {@code from}, placed at {@code to}; the rest invalid. */
+  private void copyBookkeeping(int row, KvCache source, int sourceRow, int from, int to, int length) {
+    valid[row] = new boolean[capacity];
+    positions[row] = new int[capacity];
+    tokens[row] = new int[capacity];
+    System.arraycopy(source.valid[sourceRow], from, valid[row], to, length);
+    System.arraycopy(source.positions[sourceRow], from, positions[row], to, length);
+    System.arraycopy(source.tokens[sourceRow], from, tokens[row], to, length);
   }
 
   private void checkOpen() {

@@ -116,13 +116,8 @@ public final class GroupRollout {
    */
   public static List<Result> sampleAll(LanguageModel policy, LanguageModel reference, RewardScoring rewards,
       SamplingParams sampling, List<Group> groups, long step) {
-    int chunk = dro4j.generate.Generator.examplesPerBatch(sampling.numReturnSequences());
-    List<Result> out = new ArrayList<>(groups.size());
-    for (int from = 0; from < groups.size(); from += chunk) {
-      out.addAll(sampleBatch(policy, reference, rewards, sampling, groups.subList(from, Math.min(groups.size(), from + chunk)),
-          step));
-    }
-    return out;
+    return dro4j.generate.Generator.inBatches(groups, sampling.numReturnSequences(),
+        batch -> sampleBatch(policy, reference, rewards, sampling, batch, step), null);
   }
 
   /** {@link #sampleAll} for groups that share one decode batch. */

@@ -184,12 +184,8 @@ public final class FilterRunner {
   public Result run(LanguageModel policy, List<Example> candidates, List<Example> previous, long round,
       IntConsumer progress) {
     PromptRenderer renderer = prompts(policy);
-    List<ExampleScore> scores = new ArrayList<>(candidates.size());
-    int chunk = Generator.examplesPerBatch(config.samplesPerPrompt());
-    for (int from = 0; from < candidates.size(); from += chunk) {
-      scores.addAll(scoreAll(policy, renderer, candidates.subList(from, Math.min(candidates.size(), from + chunk)), round));
-      if (progress != null) progress.accept(scores.size());
-    }
+    List<ExampleScore> scores = Generator.inBatches(candidates, config.samplesPerPrompt(),
+        batch -> scoreAll(policy, renderer, batch, round), progress);
     return decide(candidates, scores, previous, round);
   }
 
