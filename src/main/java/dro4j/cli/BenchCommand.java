@@ -172,6 +172,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("LoRA GRPO step, %s, shape %dx%dx%d, 64-token prompts, gradient_checkpointing %s, PyTorch threads %s%n",
             model == null ? "Qwen2.5-0.5B shape (random weights)" : lm.directory(), shape.prompts(), shape.generations(),
             shape.completionTokens(), loraCheckpointing, TensorEngine.threads());
+        out.println("glibc mmap threshold: " + VectorRelaunch.thresholdSetting(System.getenv()));
         System.gc();
         Runtime rt = Runtime.getRuntime();
         out.printf("before the step: RSS %.0f MiB (Java heap used %.0f of %.0f MiB committed); model weights %.0f MiB%n",

@@ -86,6 +86,8 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     // java -jar cannot add jdk.incubator.vector: rerun with it so decoding uses the Java kernels
     VectorRelaunch.runAndExit(VectorRelaunch.command(VectorRelaunch.Inputs.current(), args));
+    String hint = VectorRelaunch.allocatorHint(System.getenv(), System.getProperty("os.name"), args);
+    if (hint != null) System.err.println(hint);
     System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 

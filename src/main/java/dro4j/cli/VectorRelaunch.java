@@ -120,10 +120,47 @@ final class VectorRelaunch {
    * a LoRA step's peak RSS drops from 5.7 GB to 3.5 GB ({@code bench --lora-step}). Only glibc reads it.
    */
   static void allocatorSettings(java.util.Map<String, String> environment) {
-    environment.putIfAbsent(MMAP_THRESHOLD, "1048576");
+    if (!thresholdChosen(environment)) environment.put(MMAP_THRESHOLD, "1048576");
     // not glibc.malloc.hugetlb=1: huge pages sped up a weight stream in isolation, but with every
     // mapped block madvised, the decode step's own temporaries fault and zero 2 MiB pages each step
     // (quiet machine, 0.5B shape: batch 8 7.3 tokens/s with it, 46.5 without; sys time 54 s vs 7 s)
+  }
+
+  /** Whether {@code environment} fixes glibc's mmap threshold, by its variable or by a tunable. */
+  static boolean thresholdChosen(java.util.Map<String, String> environment) {
+    String tunables = environment.get("GLIBC_TUNABLES");
+    return environment.containsKey(MMAP_THRESHOLD) || (tunables != null && tunables.contains("malloc.mmap_threshold"));
+  }
+
+  /** How {@code environment} sets glibc's mmap threshold, for a benchmark's record of what it measured. */
+  static String thresholdSetting(java.util.Map<String, String> environment) {
+    if (environment.containsKey(MMAP_THRESHOLD)) return MMAP_THRESHOLD + "=" + environment.get(MMAP_THRESHOLD);
+    if (thresholdChosen(environment)) return "GLIBC_TUNABLES=" + environment.get("GLIBC_TUNABLES");
+    return "not set (glibc's dynamic threshold)";
+  }
+
+  /** The commands whose steps free large tensors layer after layer: training, and the benchmarks of it. */
+  private static final java.util.Set<String> TRAINING_COMMANDS = java.util.Set.of("train", "sft", "bench");
+
+  /**
+   * One line for a JVM on Linux that runs a training command without a fixed mmap threshold (launched
+   * with the Vector API module already, so not relaunched with {@link #allocatorSettings}), or null.
+   * glibc then keeps each step's freed activations resident: a LoRA step on the Qwen2.5-0.5B shape
+   * peaked at 7,390 MiB instead of 3,443 ({@code bench --lora-step}, docs/results.md).
+   */
+  static String allocatorHint(java.util.Map<String, String> environment, String osName, String[] args) {
+    if (osName == null || !osName.startsWith("Linux") || thresholdChosen(environment)) return null;
+    String command = null;
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        command = arg;
+        break;
+      }
+    }
+    if (command == null || !TRAINING_COMMANDS.contains(command)) return null;
+    return "dro4j: MALLOC_MMAP_THRESHOLD_ is not set, so glibc may keep freed training tensors resident (a LoRA"
+        + " step on a 0.5B model: 7.4 GB instead of 3.4 GB); export MALLOC_MMAP_THRESHOLD_=1048576, or start"
+        + " with java -jar, which sets it";
   }
 
   /**

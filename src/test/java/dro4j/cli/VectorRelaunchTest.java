@@ -117,4 +117,27 @@ class VectorRelaunchTest {
     VectorRelaunch.allocatorSettings(env);
     assertThat(env).doesNotContainKey("GLIBC_TUNABLES");
   }
+
+  @Test
+  void aTunableThresholdIsTheUsersChoiceToo() {
+    java.util.Map<String, String> env = new java.util.HashMap<>(
+        java.util.Map.of("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=262144"));
+    VectorRelaunch.allocatorSettings(env);
+    assertThat(env).doesNotContainKey("MALLOC_MMAP_THRESHOLD_");
+    assertThat(VectorRelaunch.thresholdSetting(env)).isEqualTo("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=262144");
+    assertThat(VectorRelaunch.thresholdSetting(java.util.Map.of())).startsWith("not set");
+  }
+
+  @Test
+  void trainingWithoutAFixedThresholdOnLinuxGetsAHint() {
+    java.util.Map<String, String> none = java.util.Map.of();
+    assertThat(VectorRelaunch.allocatorHint(none, "Linux", new String[] {"train", "--config", "job.yaml"}))
+        .contains("MALLOC_MMAP_THRESHOLD_=1048576");
+    assertThat(VectorRelaunch.allocatorHint(none, "Linux", new String[] {"bench", "--lora-step"})).isNotNull();
+    assertThat(VectorRelaunch.allocatorHint(none, "Linux", new String[] {"generate", "--prompt", "train"})).isNull();
+    assertThat(VectorRelaunch.allocatorHint(none, "Mac OS X", new String[] {"train"})).isNull();
+    assertThat(VectorRelaunch.allocatorHint(java.util.Map.of("MALLOC_MMAP_THRESHOLD_", "1048576"), "Linux",
+        new String[] {"sft"})).isNull();
+    assertThat(VectorRelaunch.allocatorHint(none, "Linux", new String[] {"--help"})).isNull();
+  }
 }
