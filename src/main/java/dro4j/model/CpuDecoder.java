@@ -146,6 +146,7 @@ final class CpuDecoder {
    * during the step.
    */
   float[][] step(KvCache cache, int[] tokens, boolean[] valid, LoraAdapter adapter) {
+    DecodeKernels.recheckBoxing();
     AdapterViews lora = adapter == null ? null : adapterViews(adapter);
     int batch = cache.batchSize();
     int[][] feed = new int[batch][1];

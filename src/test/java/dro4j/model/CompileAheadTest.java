@@ -60,4 +60,18 @@ class CompileAheadTest {
     assertThat(DecodeKernels.boxedWarning(5_400 * 1024)).contains("5400 KB").contains("DRO4J_DECODE=libtorch")
         .doesNotContain("\n");
   }
+
+  @Test
+  void aRoundThatKeepsAllocatingIsBoxedAndOneThatStopsWasStillCompiling() {
+    long[] sink = new long[1];
+    Runnable boxed = () -> sink[0] += new byte[1 << 20].length; // a megabyte every round, like boxed vectors
+    assertThat(DecodeKernels.boxedWarning(boxed, 5, 1_000_000_000L)).contains("KB a round").contains("boxed");
+    int[] calls = {0};
+    Runnable compiling = () -> {
+      if (calls[0]++ < 3) sink[0] += new byte[1 << 20].length; // allocates until "C2" arrives
+    };
+    assertThat(DecodeKernels.boxedWarning(compiling, 10, 1_000_000_000L)).isNull();
+    assertThat(calls[0]).isEqualTo(4); // stops at the first round that allocates nothing
+    assertThat(DecodeKernels.boxedWarning(() -> {}, 10, 1_000_000_000L)).isNull();
+  }
 }
