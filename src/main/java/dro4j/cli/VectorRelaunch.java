@@ -13,11 +13,13 @@ import java.util.Locale;
  * Reruns the command line in a JVM with {@code --add-modules jdk.incubator.vector} (which a jar
  * manifest cannot set), so {@code java -jar dro4j.jar} decodes on the Java kernels. The child gets
  * the same JVM options, class path and arguments and inherits standard input, output and error
- * (and the environment, plus glibc's {@code MALLOC_MMAP_THRESHOLD_} unless set:
- * see {@link #allocatorSettings}); its exit code is returned. No relaunch when the module is already there, when the child would not
- * have it either (a runtime image without it), under a debugger or agent, with {@code
- * DRO4J_NO_RELAUNCH} set, or when {@code DRO4J_DECODE=libtorch} asks for libtorch anyway; then the
- * command runs in this JVM through libtorch (with a one-line hint on the first decode).
+ * (and the environment, plus glibc's {@code MALLOC_MMAP_THRESHOLD_} unless set: see {@link
+ * #allocatorSettings}); its exit code is returned. No relaunch for the module when the module is
+ * already there, when the child would not have it either (a runtime image without it), or when
+ * {@code DRO4J_DECODE=libtorch} asks for libtorch anyway; then the command runs in this JVM through
+ * libtorch (with a one-line hint on the first decode). A training command ({@code train}, {@code
+ * sft}, {@code bench}) on Linux is relaunched for the allocator setting alone when the threshold is
+ * not set. Never under a debugger or agent, nor with {@code DRO4J_NO_RELAUNCH} set.
  */
 final class VectorRelaunch {
   /** System property the child carries so it never relaunches again. */
@@ -27,7 +29,15 @@ final class VectorRelaunch {
 
   /** What decides the relaunch, read from this JVM. */
   record Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
-      String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass) {
+      String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass,
+      boolean allocatorUnset) {
+    /** Inputs of a JVM whose allocator needs nothing (not Linux, or the threshold is set). */
+    Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
+        String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass) {
+      this(modulePresent, runtimeHasModule, alreadyRelaunched, optedOut, decodeSetting, javaHome, classPath,
+          jvmOptions, jarMainClass, false);
+    }
+
     static Inputs current() {
       String setting = System.getProperty("dro4j.decode", System.getenv("DRO4J_DECODE"));
       List<String> options;
@@ -39,7 +49,8 @@ final class VectorRelaunch {
       return new Inputs(FastDecode.modulePresent(), ModuleFinder.ofSystem().find(FastDecode.MODULE).isPresent(),
           System.getProperty(MARKER) != null, System.getenv("DRO4J_NO_RELAUNCH") != null, setting,
           System.getProperty("java.home"), System.getProperty("java.class.path"), options,
-          jarMainClass(System.getProperty("java.class.path")));
+          jarMainClass(System.getProperty("java.class.path")),
+          System.getProperty("os.name", "").startsWith("Linux") && !thresholdChosen(System.getenv()));
     }
 
     /** The manifest's Main-Class when the class path is one jar (as under {@code java -jar}), else null. */
@@ -72,11 +83,13 @@ final class VectorRelaunch {
     if (onlyAsJar && !mainClass.equals(in.jarMainClass())) {
       return null;
     }
-    if (in.modulePresent() || !in.runtimeHasModule() || in.alreadyRelaunched() || in.optedOut()
+    boolean libtorchChosen = in.decodeSetting() != null
+        && in.decodeSetting().trim().toLowerCase(Locale.ROOT).equals("libtorch");
+    boolean forModule = !in.modulePresent() && in.runtimeHasModule() && !libtorchChosen;
+    // training keeps its freed activations resident without the allocator setting: worth a JVM start
+    boolean forAllocator = in.allocatorUnset() && TRAINING_COMMANDS.contains(commandName(args));
+    if (!(forModule || forAllocator) || in.alreadyRelaunched() || in.optedOut()
         || in.jvmOptions() == null || in.classPath() == null || in.classPath().isBlank() || in.javaHome() == null) {
-      return null;
-    }
-    if (in.decodeSetting() != null && in.decodeSetting().trim().toLowerCase(Locale.ROOT).equals("libtorch")) {
       return null;
     }
     for (String option : in.jvmOptions()) {
@@ -93,8 +106,10 @@ final class VectorRelaunch {
     List<String> cmd = new ArrayList<>();
     cmd.add(java.toString());
     cmd.addAll(in.jvmOptions());
-    cmd.add("--add-modules");
-    cmd.add(FastDecode.MODULE);
+    if (!in.modulePresent() && in.runtimeHasModule()) {
+      cmd.add("--add-modules");
+      cmd.add(FastDecode.MODULE);
+    }
     cmd.add("-D" + MARKER + "=true");
     if (mainClass.equals(in.jarMainClass())) {
       // rerun the jar itself, so that its manifest (dro4j-spark's Add-Opens for Spark) applies to the child too
@@ -142,25 +157,26 @@ final class VectorRelaunch {
   /** The commands whose steps free large tensors layer after layer: training, and the benchmarks of it. */
   private static final java.util.Set<String> TRAINING_COMMANDS = java.util.Set.of("train", "sft", "bench");
 
+  /** The subcommand of a command line: its first argument that is not an option ("" when none). */
+  static String commandName(String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) return arg;
+    }
+    return "";
+  }
+
   /**
-   * One line for a JVM on Linux that runs a training command without a fixed mmap threshold (launched
-   * with the Vector API module already, so not relaunched with {@link #allocatorSettings}), or null.
+   * One line for a JVM on Linux that runs a training command without a fixed mmap threshold and was not
+   * relaunched with {@link #allocatorSettings} (opted out, under an agent), or null.
    * glibc then keeps each step's freed activations resident: a LoRA step on the Qwen2.5-0.5B shape
    * peaked at 7,390 MiB instead of 3,443 ({@code bench --lora-step}, docs/results.md).
    */
   static String allocatorHint(java.util.Map<String, String> environment, String osName, String[] args) {
     if (osName == null || !osName.startsWith("Linux") || thresholdChosen(environment)) return null;
-    String command = null;
-    for (String arg : args) {
-      if (!arg.startsWith("-")) {
-        command = arg;
-        break;
-      }
-    }
-    if (command == null || !TRAINING_COMMANDS.contains(command)) return null;
+    if (!TRAINING_COMMANDS.contains(commandName(args))) return null;
     return "dro4j: MALLOC_MMAP_THRESHOLD_ is not set, so glibc may keep freed training tensors resident (a LoRA"
-        + " step on a 0.5B model: 7.4 GB instead of 3.4 GB); export MALLOC_MMAP_THRESHOLD_=1048576, or start"
-        + " with java -jar, which sets it";
+        + " step on a 0.5B model: 7.4 GB instead of 3.4 GB); export MALLOC_MMAP_THRESHOLD_=1048576 (the relaunch"
+        + " that sets it did not run: DRO4J_NO_RELAUNCH, a debugger or an agent)";
   }
 
   /**

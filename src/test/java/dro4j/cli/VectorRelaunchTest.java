@@ -140,4 +140,26 @@ class VectorRelaunchTest {
         new String[] {"sft"})).isNull();
     assertThat(VectorRelaunch.allocatorHint(none, "Linux", new String[] {"--help"})).isNull();
   }
+
+  @Test
+  void trainingWithoutTheAllocatorSettingIsRelaunchedForItEvenWithTheModule() {
+    java.util.function.BiFunction<Boolean, Boolean, VectorRelaunch.Inputs> unset = (present, runtime) ->
+        new VectorRelaunch.Inputs(present, runtime, false, false, null, JAVA_HOME, "dro4j.jar",
+            List.of("--add-modules=jdk.incubator.vector"), null, true);
+    List<String> cmd = VectorRelaunch.command(unset.apply(true, true), new String[] {"train", "--config", "job.yaml"});
+    assertThat(cmd).containsSubsequence("-Ddro4j.relaunched=true", "dro4j.cli.Main", "train", "--config", "job.yaml");
+    assertThat(cmd).doesNotContain("--add-modules"); // this JVM's own option carries the module
+    assertThat(VectorRelaunch.command(unset.apply(true, true), new String[] {"generate", "--prompt", "Once"})).isNull();
+    // a runtime without the module: relaunched for the allocator, not given a module it lacks
+    assertThat(VectorRelaunch.command(unset.apply(false, false), new String[] {"sft"})).isNotNull()
+        .doesNotContain("--add-modules");
+    // DRO4J_DECODE=libtorch keeps libtorch, and the child still gets the allocator setting
+    VectorRelaunch.Inputs libtorch = new VectorRelaunch.Inputs(false, true, false, false, "libtorch", JAVA_HOME,
+        "dro4j.jar", List.of(), null, true);
+    assertThat(VectorRelaunch.command(libtorch, new String[] {"bench", "--lora-step"})).isNotNull();
+    assertThat(VectorRelaunch.command(libtorch, new String[] {"generate"})).isNull();
+    VectorRelaunch.Inputs optedOut = new VectorRelaunch.Inputs(true, true, false, true, null, JAVA_HOME, "dro4j.jar",
+        List.of(), null, true);
+    assertThat(VectorRelaunch.command(optedOut, new String[] {"train"})).isNull();
+  }
 }
