@@ -182,12 +182,25 @@ final class VectorRelaunch {
   /**
    * Runs {@code cmd} (a {@link #command} or {@link #jarCommand}; nothing when null) and exits this JVM with
    * its exit code; returns when there is no child to run or it could not start, so the caller runs the
-   * command itself.
+   * command itself. A relaunched JVM (the marker set) first ties its life to its parent's ({@link
+   * #exitWithParent}).
    */
   static void runAndExit(List<String> cmd) {
+    if (System.getProperty(MARKER) != null) exitWithParent();
     if (cmd == null) return;
     int code = run(cmd);
     if (code >= 0) System.exit(code);
+  }
+
+  /**
+   * In a relaunched JVM: halts this JVM as soon as the one that started it is gone. A parent stopped
+   * with SIGTERM stops its child itself (a shutdown hook in {@link #run}); one killed with SIGKILL
+   * (Java's {@code destroyForcibly}, an out-of-memory killer) runs no hook, and its child would go on
+   * training, writing checkpoints beside a run resumed in the same folder. The exit code mimics the
+   * kill's (137); the checkpoint being written is left half done, as a killed run leaves it.
+   */
+  static void exitWithParent() {
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(137)));
   }
 
   /**

@@ -162,4 +162,29 @@ class VectorRelaunchTest {
         List.of(), null, true);
     assertThat(VectorRelaunch.command(optedOut, new String[] {"train"})).isNull();
   }
+
+  @Test
+  void theRelaunchedJvmDiesWithAParentKilledBySigkill(@TempDir Path tmp) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(JAVA_HOME, "bin", "java").toString(), "-Xmx1g",
+        "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "dro4j.cli.Main",
+        "bench", "--memory-rounds", "1000000")); // minutes of work: only a kill ends it in time
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("log").toFile());
+    pb.environment().put("DRO4J_THREADS", "1");
+    Process middle = pb.start();
+    ProcessHandle child = null;
+    try {
+      for (int i = 0; i < 600 && child == null && middle.isAlive(); i++) {
+        child = middle.toHandle().children().findFirst().orElse(null);
+        if (child == null) Thread.sleep(50);
+      }
+      assertThat(child).as("no relaunched JVM: %s", Files.readString(tmp.resolve("log"))).isNotNull();
+      Thread.sleep(1500); // past the child's start, into its work
+      middle.destroyForcibly(); // SIGKILL: the middle JVM's shutdown hook does not run
+      assertThat(child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+    } finally {
+      if (child != null) child.destroyForcibly(); // only when the test failed
+      middle.destroyForcibly();
+    }
+  }
 }
