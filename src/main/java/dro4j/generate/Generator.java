@@ -337,7 +337,22 @@ public final class Generator {
    */
   public List<Completion> continueRows(
       KvCache cache, List<int[]> appended, SamplingParams params, int[] maxNewTokens, ForcedTokens forced) {
+    SplittableRandom[] random = new SplittableRandom[cache.batchSize()];
+    for (int r = 0; r < random.length; r++) random[r] = LogitsProcessing.rngFor(params.seed(), r);
+    return continueRows(cache, appended, params, maxNewTokens, forced, random);
+  }
+
+  /**
+   * As {@link #continueRows(KvCache, List, SamplingParams, int[], ForcedTokens)}, but row {@code r}
+   * draws from {@code random[r]} (which it advances) and the seed of {@code params} is not used: rows
+   * of several groups batched together keep the streams each group would draw alone.
+   */
+  public List<Completion> continueRows(KvCache cache, List<int[]> appended, SamplingParams params, int[] maxNewTokens,
+      ForcedTokens forced, SplittableRandom[] random) {
     int rows = cache.batchSize();
+    if (random.length != rows) {
+      throw new IllegalArgumentException("need one random stream per cache row: " + rows + " rows, " + random.length);
+    }
     if (appended.size() != rows || maxNewTokens.length != rows) {
       throw new IllegalArgumentException("need one appended sequence and one budget per cache row: " + rows
           + " rows, " + appended.size() + " sequences, " + maxNewTokens.length + " budgets");
@@ -381,12 +396,8 @@ public final class Generator {
         }
       }
     }
-    SplittableRandom[] rng = new SplittableRandom[rows];
-    for (int r = 0; r < rows; r++) {
-      rng[r] = LogitsProcessing.rngFor(params.seed(), r);
-    }
     return sample(cache, logits, history, historyLength, promptIndex, budget,
-        params.withMaxNewTokens(Math.max(maxNew, 1)), forced, rng);
+        params.withMaxNewTokens(Math.max(maxNew, 1)), forced, random);
   }
 
   /** Feeds {@code tokens} through the cache (libtorch) and returns each row's logits at {@code column} (-1: the last). */

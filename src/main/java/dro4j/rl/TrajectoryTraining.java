@@ -2,6 +2,7 @@ package dro4j.rl;
 
 import dro4j.LanguageModel;
 import dro4j.data.Example;
+import dro4j.generate.Generator;
 import dro4j.generate.SamplingParams;
 import dro4j.reward.RewardContext;
 import dro4j.rl.config.GrpoConfig;
@@ -91,17 +92,24 @@ final class TrajectoryTraining {
   Outcome step(long index, List<Example> examples, long seed, Map<String, Object> metrics, boolean logCompletions) {
     int g = config.numGenerations();
     long[] seeds = GroupRollout.seeds(seed, index, examples);
-    List<Trajectory> trajectories = new ArrayList<>();
     List<GroupRollout.Result> scored = new ArrayList<>();
     List<double[]> turnRows = new ArrayList<>();
-    double generationSeconds = 0;
-    // each prompt's group is its own rollout, seeded by (seed, step, example id), and is scored (rewards,
-    // IGPO's information gain from its KV cache) before its cache closes
-    for (int q = 0; q < examples.size(); q++) {
+    double[] generationSeconds = {0};
+    // each prompt's group draws the streams of (seed, step, example id), as if rolled out alone, with up
+    // to Generator.BATCH_ROWS rows of several groups on one cache; a batch is scored (rewards, IGPO's
+    // information gain from its KV cache) before its cache closes
+    List<Integer> order = new ArrayList<>();
+    for (int q = 0; q < examples.size(); q++) order.add(q);
+    List<Trajectory> trajectories = Generator.inBatches(order, g, chunk -> {
+      List<Example> some = new ArrayList<>(chunk.size());
+      long[] someSeeds = new long[chunk.size()];
+      for (int i = 0; i < chunk.size(); i++) {
+        some.add(examples.get(chunk.get(i)));
+        someSeeds[i] = seeds[chunk.get(i)];
+      }
       long t0 = System.nanoTime();
-      try (TrajectoryBatch batch = rollout.run(List.of(examples.get(q)), environments, g, seeds[q])) {
-        generationSeconds += (System.nanoTime() - t0) / 1e9;
-        trajectories.addAll(batch.trajectories());
+      try (TrajectoryBatch batch = rollout.runGroups(some, environments, g, someSeeds)) {
+        generationSeconds[0] += (System.nanoTime() - t0) / 1e9;
         RewardContext ctx = new RewardContext(policy, reference, batch.generation(), index);
         if (rewards != null) {
           RewardScoring.Scores s = rewards.score(batch.groups(), ctx);
@@ -109,8 +117,9 @@ final class TrajectoryTraining {
         }
         double[][] turns = TurnRewards.of(turnReward, batch, ctx, config.informationGainAnswerPrefix(), config.temperature());
         if (turns != null) turnRows.addAll(List.of(turns));
+        return batch.trajectories();
       }
-    }
+    }, null);
     double[] envReturn = new double[trajectories.size()];
     double[][] steps = TurnRewards.stepRewards(trajectories);
     for (int i = 0; i < envReturn.length; i++) for (double r : steps[i]) envReturn[i] += r;
@@ -139,7 +148,7 @@ final class TrajectoryTraining {
     for (double v : total) {
       if (!Double.isFinite(v)) {
         metrics.put("nonfinite_rewards", 1);
-        return new Outcome(metrics, null, true, generated, generationSeconds,
+        return new Outcome(metrics, null, true, generated, generationSeconds[0],
             logCompletions ? rows(index + 1, trajectories, perReward, null) : List.of());
       }
     }
@@ -165,7 +174,7 @@ final class TrajectoryTraining {
     }
     metrics.put("rows_trained", trajectories.size());
     GrpoUpdate.Result result = update.runMasked(prompts, completions, masks, tokenAdvantages, index * config.numIterations());
-    return new Outcome(metrics, result, false, generated, generationSeconds,
+    return new Outcome(metrics, result, false, generated, generationSeconds[0],
         logCompletions ? rows(index + 1, trajectories, perReward, a) : List.of());
   }
 

@@ -5,6 +5,7 @@ import dro4j.data.Example;
 import dro4j.generate.Completion;
 import dro4j.generate.FinishReason;
 import dro4j.generate.Generator;
+import dro4j.generate.LogitsProcessing;
 import dro4j.generate.SamplingParams;
 import dro4j.model.KvCache;
 import dro4j.text.ChatMessage;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 /**
@@ -133,6 +135,34 @@ public final class TrajectoryRollout {
    * @param seed the seed of every turn's random streams (turn t of row r draws from a stream of (seed, t, r))
    */
   public TrajectoryBatch run(List<Example> examples, Supplier<Environment> environments, int groupSize, long seed) {
+    return run(examples, environments, groupSize, (turn, r) -> LogitsProcessing.rngFor(turnSeed(seed, turn), r));
+  }
+
+  /**
+   * Runs {@code groupSize} trajectories for each example, the examples' groups batched on one cache,
+   * each group drawing the streams it draws alone: trajectory j of example q samples turn t from a
+   * stream of ({@code groupSeeds[q]}, t, j), so {@code runGroups(examples, environments, G, seeds)}
+   * samples each group as {@code run(List.of(examples.get(q)), environments, G, seeds[q])} does. The
+   * logits differ from that only by the batch's fp32 rounding (libtorch's padded prefill and appended
+   * turns), so a sampled token differs only where a draw falls within that rounding of a boundary.
+   */
+  public TrajectoryBatch runGroups(List<Example> examples, Supplier<Environment> environments, int groupSize,
+      long[] groupSeeds) {
+    if (groupSeeds.length != examples.size()) {
+      throw new IllegalArgumentException("need one seed per example: " + examples.size() + " examples, "
+          + groupSeeds.length + " seeds");
+    }
+    return run(examples, environments, groupSize,
+        (turn, r) -> LogitsProcessing.rngFor(turnSeed(groupSeeds[r / groupSize], turn), r % groupSize));
+  }
+
+  /** The random stream of row {@code row} in turn {@code turn}. */
+  private interface RowRandom {
+    SplittableRandom of(int turn, int row);
+  }
+
+  private TrajectoryBatch run(List<Example> examples, Supplier<Environment> environments, int groupSize,
+      RowRandom random) {
     int rows = examples.size() * groupSize;
     List<Row> state = new ArrayList<>(rows);
     List<int[]> prompts = new ArrayList<>(rows);
@@ -171,8 +201,9 @@ public final class TrajectoryRollout {
           }
         }
         if (!any) break;
-        List<Completion> out = generator.continueRows(cache, appended, params.withSeed(turnSeed(seed, turn)), budgets,
-            settings.forced());
+        SplittableRandom[] streams = new SplittableRandom[rows];
+        for (int r = 0; r < rows; r++) streams[r] = random.of(turn, r);
+        List<Completion> out = generator.continueRows(cache, appended, params, budgets, settings.forced(), streams);
         for (int r = 0; r < rows; r++) {
           Row row = state.get(r);
           if (row.stop == null) appended.set(r, afterTurn(row, out.get(r), turn));

@@ -305,6 +305,55 @@ class TrajectoryRolloutTest {
    * nothing else: the run goes on, the other rows of the batch are untouched.
    */
   @Test
+  void groupsBatchedTogetherSampleWhatEachGroupSamplesAlone() {
+    // turns of 2 or 3 sampled tokens (row j of a group ends its turn after 2 + j), so rows append ragged turns
+    RolloutSettings free = RolloutSettings.of(SamplingParams.defaults().withTemperature(1.0)).withLimits(3, 4, 24, 16)
+        .withForced((row, generated, count) -> count == 2 + row % 2 ? imEnd : -1);
+    java.util.function.Supplier<Environment> asks = () -> new Environment() {
+      @Override
+      public String reset(Example example) {
+        return example.field("question"); // prompts of different lengths: the batch pads the shorter
+      }
+
+      @Override
+      public StepResult step(String action) {
+        return StepResult.of(action.length() % 2 == 0 ? "Again." : "Try once more, please."); // ragged turns
+      }
+    };
+    Example other = new Example("q2", Map.of("question", "What is the sum of 17 and 25, in words?"), "42", Map.of());
+    List<Example> both = List.of(EXAMPLE, other);
+    long[] seeds = {5, 9};
+    TrajectoryRollout rollout = new TrajectoryRollout(lm, free);
+    try (TrajectoryBatch together = rollout.runGroups(both, asks, 2, seeds)) {
+      double worst = 0;
+      for (int q = 0; q < 2; q++) {
+        try (TrajectoryBatch alone = rollout.run(List.of(both.get(q)), asks, 2, seeds[q])) {
+          for (int j = 0; j < 2; j++) {
+            Trajectory a = alone.trajectories().get(j);
+            Trajectory t = together.trajectories().get(q * 2 + j);
+            // the same streams; the logits differ by the batch's fp32 rounding only, far below any
+            // probability gap these draws met (a draw within 1e-6 of a boundary could flip a token)
+            assertThat(t.tokens()).as("group %d row %d", q, j).containsExactly(a.tokens());
+            assertThat(t.mask()).containsExactly(a.mask());
+            assertThat(t.turns()).hasSameSizeAs(a.turns());
+            for (int i = 0; i < a.tokens().length; i++) worst = Math.max(worst, Math.abs(t.logprobs()[i] - a.logprobs()[i]));
+          }
+        }
+      }
+      assertThat(worst).isLessThan(1e-4);
+      assertThat(together.trajectories().stream().mapToInt(t -> t.turns().size()).max().orElse(0)).isGreaterThan(1);
+    }
+    // one group: exactly run's streams on the same batch, so the same bits
+    try (TrajectoryBatch one = rollout.runGroups(List.of(other), asks, 2, new long[] {9});
+        TrajectoryBatch plain = rollout.run(List.of(other), asks, 2, 9)) {
+      for (int j = 0; j < 2; j++) {
+        assertThat(one.trajectories().get(j).tokens()).containsExactly(plain.trajectories().get(j).tokens());
+        assertThat(one.trajectories().get(j).logprobs()).containsExactly(plain.trajectories().get(j).logprobs());
+      }
+    }
+  }
+
+  @Test
   void aTemplateThatRaisesOnThePolicysTextEndsOnlyThatTrajectory(@TempDir Path other) throws IOException {
     try (var files = Files.list(dir)) {
       for (Path f : files.toList()) Files.copy(f, other.resolve(f.getFileName()));
