@@ -50,7 +50,7 @@ final class VectorRelaunch {
           System.getProperty(MARKER) != null, System.getenv("DRO4J_NO_RELAUNCH") != null, setting,
           System.getProperty("java.home"), System.getProperty("java.class.path"), options,
           jarMainClass(System.getProperty("java.class.path")),
-          System.getProperty("os.name", "").startsWith("Linux") && !thresholdChosen(System.getenv()));
+          VectorRelaunch.allocatorUnset(System.getenv(), System.getProperty("os.name")));
     }
 
     /** The manifest's Main-Class when the class path is one jar (as under {@code java -jar}), else null. */
@@ -147,6 +147,11 @@ final class VectorRelaunch {
     return environment.containsKey(MMAP_THRESHOLD) || (tunables != null && tunables.contains("malloc.mmap_threshold"));
   }
 
+  /** Whether a JVM on {@code osName} with {@code environment} runs glibc without a fixed mmap threshold. */
+  static boolean allocatorUnset(java.util.Map<String, String> environment, String osName) {
+    return osName != null && osName.startsWith("Linux") && !thresholdChosen(environment);
+  }
+
   /** How {@code environment} sets glibc's mmap threshold, for a benchmark's record of what it measured. */
   static String thresholdSetting(java.util.Map<String, String> environment) {
     if (environment.containsKey(MMAP_THRESHOLD)) return MMAP_THRESHOLD + "=" + environment.get(MMAP_THRESHOLD);
@@ -172,8 +177,7 @@ final class VectorRelaunch {
    * peaked at 7,390 MiB instead of 3,443 ({@code bench --lora-step}, docs/results.md).
    */
   static String allocatorHint(java.util.Map<String, String> environment, String osName, String[] args) {
-    if (osName == null || !osName.startsWith("Linux") || thresholdChosen(environment)) return null;
-    if (!TRAINING_COMMANDS.contains(commandName(args))) return null;
+    if (!allocatorUnset(environment, osName) || !TRAINING_COMMANDS.contains(commandName(args))) return null;
     return "dro4j: MALLOC_MMAP_THRESHOLD_ is not set, so glibc may keep freed training tensors resident (a LoRA"
         + " step on a 0.5B model: 7.4 GB instead of 3.4 GB); export MALLOC_MMAP_THRESHOLD_=1048576 (the relaunch"
         + " that sets it did not run: DRO4J_NO_RELAUNCH, a debugger or an agent)";
