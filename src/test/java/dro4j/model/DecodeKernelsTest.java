@@ -90,7 +90,7 @@ class DecodeKernelsTest {
   }
 
   @Test
-  void bothTilingsGiveEveryOutputTheSameBitsAsEachBatchRowAlone() {
+  void everyTilingGivesEveryOutputTheSameBitsAsEachBatchRowAlone() {
     Random rng = new Random(7);
     int batch = 13; // a tile of eight, one of four and a row alone
     float[] w = gaussian(rng, ROWS * COLS);
