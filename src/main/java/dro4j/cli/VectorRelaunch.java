@@ -31,13 +31,6 @@ final class VectorRelaunch {
   record Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
       String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass,
       boolean allocatorUnset) {
-    /** Inputs of a JVM whose allocator needs nothing (not Linux, or the threshold is set). */
-    Inputs(boolean modulePresent, boolean runtimeHasModule, boolean alreadyRelaunched, boolean optedOut,
-        String decodeSetting, String javaHome, String classPath, List<String> jvmOptions, String jarMainClass) {
-      this(modulePresent, runtimeHasModule, alreadyRelaunched, optedOut, decodeSetting, javaHome, classPath,
-          jvmOptions, jarMainClass, false);
-    }
-
     static Inputs current() {
       String setting = System.getProperty("dro4j.decode", System.getenv("DRO4J_DECODE"));
       List<String> options;

@@ -22,14 +22,15 @@ class VectorRelaunchTest {
 
   static VectorRelaunch.Inputs inputs(boolean present, boolean runtime, boolean again, boolean optOut, String setting,
       List<String> options) {
-    return new VectorRelaunch.Inputs(present, runtime, again, optOut, setting, JAVA_HOME, "dro4j.jar", options, null);
+    return new VectorRelaunch.Inputs(present, runtime, again, optOut, setting, JAVA_HOME, "dro4j.jar", options, null,
+        false);
   }
 
   @Test
   void aJarStartedWithJavaJarIsRerunWithJavaJarSoItsManifestApplies() {
     String[] args = {"eval", "--master", "local[2]"};
     VectorRelaunch.Inputs asJar = new VectorRelaunch.Inputs(false, true, false, false, null, JAVA_HOME, "dro4j-spark.jar",
-        List.of(), "dro4j.cli.SparkMain");
+        List.of(), "dro4j.cli.SparkMain", false);
     assertThat(VectorRelaunch.jarCommand(asJar, "dro4j.cli.SparkMain", args)).containsSubsequence("--add-modules",
         "jdk.incubator.vector", "-jar", "dro4j-spark.jar", "eval", "--master", "local[2]").doesNotContain("-cp");
     // spark-submit (another class path, no Main-Class of ours) runs in this JVM
