@@ -268,14 +268,16 @@ final class CpuDecoder {
       int groups = heads / kvHeads;
       // short contexts: attention is too little work to be worth waking the other threads
       DecodeThreads pool = (long) n * heads * (slot + 1) * headDim < PARALLEL_ATTENTION_WORK ? SINGLE : threads;
+      Object keysMem = VectorLoads.memory(keys); // once per layer: a new segment on JDK 22+ (see attend)
+      Object valuesMem = VectorLoads.memory(values);
       pool.forRange(n * heads, (from, to) -> {
         float[] scores = new float[slot + 1];
         for (int t = from; t < to; t++) {
           int i = t / heads;
           int hd = t % heads;
           int kvBase = 4 * ((rows[i] * kvHeads + hd / groups) * capacity * headDim);
-          DecodeKernels.attend(q[i], hd * headDim, keys, values, kvBase, headDim, allowed[i], slot + 1, scores,
-              att[i], hd * headDim);
+          DecodeKernels.attend(q[i], hd * headDim, keys, keysMem, values, valuesMem, kvBase, headDim, allowed[i],
+              slot + 1, scores, att[i], hd * headDim);
         }
       });
       if (profile != null) {

@@ -592,14 +592,26 @@ final class DecodeKernels {
    */
   static void attend(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
       boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
+    attend(q, qOff, keys, VectorLoads.memory(keys), values, VectorLoads.memory(values), kvBase, headDim, allowed, slots,
+        scores, out, outOff);
+  }
+
+  /**
+   * {@link #attend(float[], int, ByteBuffer, ByteBuffer, int, int, boolean[], int, float[], float[], int)}
+   * with the buffers' {@link VectorLoads#memory} views made once by the caller, for all heads of a
+   * layer. On JDK 22+ a view is a new memory segment, and making two per head cost more than the
+   * attention itself: measured on a 2-core Zen 1 (2026-12-04, JDK 25, {@code bench --decode-profile},
+   * 0.5B shape, 128-token context), attention took 9.81 ms of a batch-1 step and 38.45 ms of a batch-8
+   * one with a view per head, 2.12 and 8.79 ms with one per layer.
+   */
+  static void attend(float[] q, int qOff, ByteBuffer keys, Object keysMem, ByteBuffer values, Object valuesMem,
+      int kvBase, int headDim, boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
     if (headDim >= 2 && headDim < LANES && LANES % headDim == 0) {
-      attendNarrow(q, qOff, keys, values, kvBase, headDim, allowed, slots, scores, out, outOff);
+      attendNarrow(q, qOff, keys, keysMem, values, valuesMem, kvBase, headDim, allowed, slots, scores, out, outOff);
       return;
     }
     float max = Float.NEGATIVE_INFINITY;
     int bound = SPECIES.loopBound(headDim);
-    Object keysMem = VectorLoads.memory(keys);
-    Object valuesMem = VectorLoads.memory(values);
     int first = -1;
     for (int s = 0; s < slots; s++) {
       if (!allowed[s]) {
@@ -679,16 +691,14 @@ final class DecodeKernels {
    * {@code headDim ? :}, an accumulator updated in one arm of an if), C2 boxed it, and the compiled
    * method allocated ~7 GB in a stories260K decode benchmark. The accumulator lives in an array instead.
    */
-  private static void attendNarrow(float[] q, int qOff, ByteBuffer keys, ByteBuffer values, int kvBase, int headDim,
-      boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
+  private static void attendNarrow(float[] q, int qOff, ByteBuffer keys, Object keysMem, ByteBuffer values,
+      Object valuesMem, int kvBase, int headDim, boolean[] allowed, int slots, float[] scores, float[] out, int outOff) {
     int perVector = LANES / headDim;
     float[] lanes = new float[LANES];
     for (int j = 0; j < LANES; j++) {
       lanes[j] = q[qOff + j % headDim];
     }
     FloatVector repeated = FloatVector.fromArray(SPECIES, lanes, 0);
-    Object keysMem = VectorLoads.memory(keys);
-    Object valuesMem = VectorLoads.memory(values);
     float max = Float.NEGATIVE_INFINITY;
     int first = 0;
     while (first < slots && !allowed[first]) {
