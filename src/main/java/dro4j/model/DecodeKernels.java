@@ -543,6 +543,24 @@ final class DecodeKernels {
     return v.lane(0);
   }
 
+  /**
+   * The lanes of {@code v} added one by one from lane 0 onto 0: what JDK 17's C2 and every JDK's
+   * interpreter compute for {@code reduceLanes(ADD)}. From JDK 24 C2 compiles that reduction on x86
+   * in an order of its own (JDK-8337062: the Vector API leaves the order open), so its bits would
+   * depend on whether the caller ran interpreted or compiled at that moment; this sum does not.
+   */
+  static float orderedSum(FloatVector v) {
+    float s = 0f + v.lane(0) + v.lane(1) + v.lane(2) + v.lane(3);
+    if (LANES == 4) {
+      return s;
+    }
+    s = s + v.lane(4) + v.lane(5) + v.lane(6) + v.lane(7);
+    if (LANES == 8) {
+      return s;
+    }
+    return s + v.lane(8) + v.lane(9) + v.lane(10) + v.lane(11) + v.lane(12) + v.lane(13) + v.lane(14) + v.lane(15);
+  }
+
   /** The shuffle that swaps lane i with lane i ^ {@code stride}. */
   private static VectorShuffle<Float> swap(int stride) {
     return VectorShuffle.fromOp(SPECIES, i -> i ^ stride);
@@ -566,7 +584,7 @@ final class DecodeKernels {
       FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
       acc = v.fma(v, acc);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = orderedSum(acc);
     for (; i < n; i++) {
       sum += x[off + i] * x[off + i];
     }
@@ -627,7 +645,7 @@ final class DecodeKernels {
           acc = VectorLoads.load(SPECIES, keysMem, at + 4 * i)
               .fma(FloatVector.fromArray(SPECIES, q, qOff + i), acc);
         }
-        score = acc.reduceLanes(VectorOperators.ADD);
+        score = orderedSum(acc);
       }
       for (; i < headDim; i++) {
         score += keys.getFloat(at + 4 * i) * q[qOff + i];
@@ -771,8 +789,9 @@ final class DecodeKernels {
    * <p>{@link #attend} inlines this, and C2 stops inlining a method once its graph is large
    * (NodeCountInliningCutoff). With {@link #treeSum} here and a final blend in the exp, attend's graph
    * ran out before its value loop, whose vector loads then became calls that box: 57,600 bytes a call
-   * and 72 ns a cache slot instead of 21 (64-wide heads, 2026-12-03). So the sum is one {@code
-   * reduceLanes}; DecodeKernelsTest checks that compiled attention boxes no vectors.
+   * and 72 ns a cache slot instead of 21 (64-wide heads, 2026-12-03). So the sum is one {@link
+   * #orderedSum} (a {@code reduceLanes} until 2026-12-04, whose order C2 changes from JDK 24);
+   * DecodeKernelsTest checks that compiled attention boxes no vectors.
    */
   static float exponentiate(float[] scores, boolean[] allowed, int from, int slots, float max) {
     FloatVector sum = FloatVector.zero(SPECIES);
@@ -799,7 +818,7 @@ final class DecodeKernels {
       e.intoArray(scores, s);
       sum = sum.add(e);
     }
-    float total = sum.reduceLanes(VectorOperators.ADD);
+    float total = orderedSum(sum);
     for (; s < slots; s++) {
       float e = allowed[s] ? expNonPositive(scores[s] - max) : 0f;
       scores[s] = e;

@@ -140,6 +140,36 @@ class DecodeKernelsTest {
   }
 
   /**
+   * The norms' and attention's lane sums add lane by lane from lane 0, in every compile state: on
+   * lanes where the order shows (a large value cancelled later, small ones between) the result is
+   * the sequential sum, not a tree's. JDK 24+'s compiled {@code reduceLanes(ADD)} sums as a tree, so
+   * it fails this once compiled, and attention's bits then changed when C2 compiled it.
+   */
+  @Test
+  void laneSumsAddInLaneOrderOnceCompiled() {
+    int lanes = DecodeKernels.SPECIES.length();
+    float[] values = new float[lanes];
+    values[0] = 1e8f;
+    values[lanes / 2] = -1e8f;
+    for (int i = 1; i < lanes; i++) {
+      values[i] = i == lanes / 2 ? values[i] : 3f; // lost in 1e8 one by one, kept in a tree
+    }
+    float sequential = 0f;
+    for (float v : values) {
+      sequential += v;
+    }
+    FloatVector vector = FloatVector.fromArray(DecodeKernels.SPECIES, values, 0);
+    float tree = DecodeKernels.treeSum(vector);
+    assertThat(tree).as("the values show the order").isNotEqualTo(sequential);
+    for (int round = 0; round < 200_000; round++) { // long enough for C2 to compile it
+      float sum = DecodeKernels.orderedSum(FloatVector.fromArray(DecodeKernels.SPECIES, values, 0));
+      if (Float.floatToRawIntBits(sum) != Float.floatToRawIntBits(sequential)) {
+        assertThat(sum).as("round %d", round).isEqualTo(sequential);
+      }
+    }
+  }
+
+  /**
    * A row whose cache starts with masked slots (left padding, or its group stacked beside longer
    * prompts) gets the same bits as the same row without them, for every prefix length and head width:
    * what lets several groups share a decode batch with each group's results unchanged.
