@@ -142,8 +142,9 @@ class DecodeKernelsTest {
   /**
    * The norms' and attention's lane sums add lane by lane from lane 0, in every compile state: on
    * lanes where the order shows (a large value cancelled later, small ones between) the result is
-   * the sequential sum, not a tree's. JDK 24+'s compiled {@code reduceLanes(ADD)} sums as a tree, so
-   * it fails this once compiled, and attention's bits then changed when C2 compiled it.
+   * the sequential sum, not a tree's. JDK 24+'s compiled {@code reduceLanes(ADD)} sums in another
+   * order, so it fails this once compiled (JDK 25: at round 71,395), and attention's bits then changed
+   * when C2 compiled it.
    */
   @Test
   void laneSumsAddInLaneOrderOnceCompiled() {
