@@ -102,7 +102,8 @@ public final class FastDecode {
 
   /**
    * Streaming-read bandwidth of this machine in bytes/s: the best of {@code repeats} passes summing a
-   * {@code bytes}-sized float array with vector loads, split over the decode threads. A kernel of its
+   * {@code bytes}-sized float array with vector loads, split over the decode threads, each reading four
+   * sequential streams at once as the decode matmuls do ({@code DecodeKernels.streamSum}). A kernel of its
    * own (not the decode kernels), so the decode bandwidth fraction compares two separate measurements.
    *
    * @throws IllegalStateException without {@code jdk.incubator.vector}

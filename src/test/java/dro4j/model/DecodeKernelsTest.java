@@ -139,6 +139,23 @@ class DecodeKernelsTest {
     attentionMatchesDoublePrecision(3 * lanes + 5, lanes); // the softmax's vectors and its scalar tail
   }
 
+  /** The bandwidth kernel's four streams cover every element of a ragged range once (small integers: exact sums). */
+  @Test
+  void streamSumAddsEveryElementOfTheRangeOnce() {
+    float[] data = new float[5000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = i % 7;
+    }
+    for (int[] range : new int[][] {{0, 5000}, {3, 3 + 4 * 17 + 5}, {11, 14}, {0, 0}, {1, 4 * DecodeKernels.SPECIES.length() + 1}}) {
+      long expected = 0;
+      for (int i = range[0]; i < range[1]; i++) {
+        expected += i % 7;
+      }
+      assertThat(DecodeKernels.streamSum(data, range[0], range[1])).as("[%d, %d)", range[0], range[1])
+          .isEqualTo((float) expected);
+    }
+  }
+
   /**
    * The norms' and attention's lane sums add lane by lane from lane 0, in every compile state: on
    * lanes where the order shows (a large value cancelled later, small ones between) the result is
