@@ -113,10 +113,31 @@ public final class RuntimeBenchmark {
   /** {@link #decode(Transformer, int, int, int)}, adding the timed steps' parts to {@code profile} when not null. */
   private Rate decode(Transformer model, int batch, int context, int steps, DecodeProfile profile) {
     ModelConfig c = model.config();
-    boolean[] valid = new boolean[batch];
-    Arrays.fill(valid, true);
-    // untimed steps at this batch size until their time has settled (WarmUp), on caches of their own with
-    // a short prompt, so the timed steps start from the same context however long this took
+    boolean[] valid = allRows(batch);
+    warmUp(model, batch, context, profile);
+    try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, context, steps)) {
+      model.profileJavaDecode(profile);
+      long t0 = System.nanoTime();
+      long bestStep = Long.MAX_VALUE;
+      for (int s = 0; s < steps; s++) {
+        int[] tokens = randomTokens(c, 1, batch, 4 + s)[0];
+        long s0 = System.nanoTime();
+        model.nextTokenLogits(cache, tokens, valid);
+        bestStep = Math.min(bestStep, System.nanoTime() - s0);
+      }
+      long nanos = System.nanoTime() - t0;
+      model.profileJavaDecode(null);
+      return decodeRate(c, batch, context, steps, nanos, bestStep);
+    }
+  }
+
+  /**
+   * Untimed steps at this batch size until their time has settled ({@link WarmUp}), on caches of their
+   * own with a short prompt, so the timed steps start from the same context however long this took.
+   */
+  private void warmUp(Transformer model, int batch, int context, DecodeProfile profile) {
+    ModelConfig c = model.config();
+    boolean[] valid = allRows(batch);
     WarmUp warmUp = new WarmUp(WARM_UP_PATIENCE_NANOS, WARM_UP_MAX_NANOS);
     // a profiled step takes paths an unprofiled one does not: warm those up too, or the first timed
     // step deoptimizes the decode step and the timed steps run while it is compiled again
@@ -131,24 +152,81 @@ public final class RuntimeBenchmark {
         }
       }
     }
+    model.profileJavaDecode(null);
     out.printf("  (warm-up at batch %d: %d untimed steps, %.1f s, %s)%n", batch, warmUp.steps(),
         warmUp.elapsedNanos() / 1e9, warmUp.settled() ? "until the step time settled" : "stopped at the time limit");
-    try (NDManager m = manager.newSubManager(); KvCache cache = prefilled(model, m, batch, context, steps)) {
-      model.profileJavaDecode(profile);
-      long t0 = System.nanoTime();
-      long bestStep = Long.MAX_VALUE;
-      for (int s = 0; s < steps; s++) {
-        int[] tokens = randomTokens(c, 1, batch, 4 + s)[0];
-        long s0 = System.nanoTime();
-        model.nextTokenLogits(cache, tokens, valid);
-        bestStep = Math.min(bestStep, System.nanoTime() - s0);
+  }
+
+  /** Timed steps a batch size takes in turn with the other in {@link #decodeInterleaved}. */
+  static final int INTERLEAVED_BLOCK = 4;
+
+  /**
+   * Decode at batch 1 and 8 over the same minutes: after each batch size's warm-up, their timed steps
+   * alternate in blocks of {@link #INTERLEAVED_BLOCK} ({@code steps} of each in all), each on its own
+   * cache after a prompt of {@code context} tokens. A shared machine's memory bandwidth can change
+   * between one measurement and the next (27-60 GB/s between runs minutes apart on a 2-core Zen 4,
+   * 2026-12-04), and batch 1 follows it while batch 8 hardly does, so two rates measured one after the
+   * other can make a ratio neither moment had. The returned ratio is of the two rates over all steps.
+   */
+  public Interleaved decodeInterleaved(Transformer model, int context, int steps) {
+    ModelConfig c = model.config();
+    warmUp(model, 1, context, null);
+    warmUp(model, 8, context, null);
+    int[] batches = {1, 8};
+    long[] nanos = new long[2];
+    long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
+    double minBlock = Double.POSITIVE_INFINITY;
+    double maxBlock = 0;
+    try (NDManager m = manager.newSubManager(); KvCache one = prefilled(model, m, 1, context, steps);
+        KvCache eight = prefilled(model, m, 8, context, steps)) {
+      KvCache[] caches = {one, eight};
+      for (int s0 = 0; s0 < steps; s0 += INTERLEAVED_BLOCK) {
+        int s1 = Math.min(steps, s0 + INTERLEAVED_BLOCK);
+        long[] block = new long[2];
+        for (int i = 0; i < 2; i++) {
+          boolean[] valid = allRows(batches[i]);
+          for (int s = s0; s < s1; s++) {
+            int[] tokens = randomTokens(c, 1, batches[i], 4 + s)[0];
+            long t0 = System.nanoTime();
+            model.nextTokenLogits(caches[i], tokens, valid);
+            long t = System.nanoTime() - t0;
+            block[i] += t;
+            best[i] = Math.min(best[i], t);
+          }
+          nanos[i] += block[i];
+        }
+        double ratio = 8.0 * block[0] / block[1]; // the same number of steps of each
+        minBlock = Math.min(minBlock, ratio);
+        maxBlock = Math.max(maxBlock, ratio);
       }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      model.profileJavaDecode(null);
-      double meanKeys = context + (steps + 1) / 2.0;
-      double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
-      return new Rate(batch * steps / seconds, flops / seconds, batch / (bestStep / 1e9));
     }
+    return new Interleaved(decodeRate(c, 1, context, steps, nanos[0], best[0]),
+        decodeRate(c, 8, context, steps, nanos[1], best[1]), minBlock, maxBlock);
+  }
+
+  /**
+   * {@link #decodeInterleaved}'s result: the two rates over all their steps, and the least and greatest
+   * batch-8 / batch-1 ratio of one block (how much the machine moved during the measurement).
+   */
+  public record Interleaved(Rate b1, Rate b8, double minBlockRatio, double maxBlockRatio) {
+    /** Batch 8's tokens per second over batch 1's. */
+    public double ratio() {
+      return b8.tokensPerSecond() / b1.tokensPerSecond();
+    }
+  }
+
+  /** The rate of {@code steps} decode steps of {@code batch} rows after {@code context} tokens that took {@code nanos} in all. */
+  private static Rate decodeRate(ModelConfig c, int batch, int context, int steps, long nanos, long bestStepNanos) {
+    double seconds = nanos / 1e9;
+    double meanKeys = context + (steps + 1) / 2.0;
+    double flops = (double) batch * steps * (blockFlopsPerToken(c, meanKeys) + headFlops(c));
+    return new Rate(batch * steps / seconds, flops / seconds, batch / (bestStepNanos / 1e9));
+  }
+
+  private static boolean[] allRows(int batch) {
+    boolean[] valid = new boolean[batch];
+    Arrays.fill(valid, true);
+    return valid;
   }
 
   /** A cache of {@code batch} rows holding a random prompt of {@code context} tokens, with room for {@code steps} more. */
@@ -194,11 +272,15 @@ public final class RuntimeBenchmark {
    * One model's numbers: prefill at batch 1, decode at batch 1 and 8 on the Java kernels (when the
    * JVM has them) and through libtorch; {@code decodeB1BandwidthFraction} is the bytes a batch-1 step
    * reads per second over {@code readBandwidth} (bytes/s, by a kernel of its own, the larger of two
-   * measurements just before and just after the batch-1 decode, so a busy machine's swings do not
-   * flatter the fraction; NaN when unknown). Decode numbers of a path this JVM cannot run are null.
+   * measurements just before and just after the Java kernels' interleaved decode, or libtorch's batch 1
+   * in a JVM without them, so a busy machine's swings do not flatter the fraction; NaN when unknown).
+   * {@code minBlockRatio} and {@code maxBlockRatio} are the least and greatest batch-8 / batch-1 ratio
+   * of one block of the interleaved decode (NaN without the Java kernels). Decode numbers of a path
+   * this JVM cannot run are null.
    */
   public record ModelNumbers(Rate prefill, Rate decodeB1, Rate decodeB8, Rate decodeB1Libtorch, Rate decodeB8Libtorch,
-      double decodeB1BytesPerToken, double readBandwidth, double decodeB1BandwidthFraction) {
+      double decodeB1BytesPerToken, double readBandwidth, double decodeB1BandwidthFraction, double minBlockRatio,
+      double maxBlockRatio) {
     /** Decode rates on the path {@code dro4j generate} uses in this JVM. */
     public Rate decodeB1Used() {
       return decodeB1 != null ? decodeB1 : decodeB1Libtorch;
@@ -219,32 +301,33 @@ public final class RuntimeBenchmark {
     double bytes = decodeBytesPerToken(model.config(), model.parameterCount(), promptLength + 1 + (decodeSteps + 1) / 2.0);
     Rate[] java = new Rate[2];
     Rate[] torch = new Rate[2];
+    Interleaved interleaved = null;
     boolean before = model.usesJavaDecode();
     double readBandwidth = Double.NaN;
     try {
-      for (int path = 0; path < 2; path++) {
-        boolean javaPath = path == 0;
-        if (javaPath && !FastDecode.available()) {
-          out.printf("  decode on the Java kernels: not in this JVM (run it with %s)%n", FastDecode.JVM_OPTION);
-          continue;
+      if (FastDecode.available()) {
+        model.useJavaDecode(true);
+        double bandwidthBefore = bandwidth.getAsDouble();
+        interleaved = decodeInterleaved(model, promptLength, decodeSteps);
+        readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
+        java[0] = interleaved.b1();
+        java[1] = interleaved.b8();
+        decodeLines("Java, interleaved", interleaved, decodeSteps, peak, bytes, readBandwidth, true);
+      } else {
+        out.printf("  decode on the Java kernels: not in this JVM (run it with %s)%n", FastDecode.JVM_OPTION);
+      }
+      model.useJavaDecode(false);
+      for (int i = 0; i < 2; i++) {
+        int batch = i == 0 ? 1 : 8;
+        boolean bound = batch == 1 && !FastDecode.available(); // the bound goes with the path generate uses
+        double bandwidthBefore = bound ? bandwidth.getAsDouble() : Double.NaN;
+        torch[i] = decode(model, batch, promptLength, decodeSteps);
+        if (bound) {
+          readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
         }
-        model.useJavaDecode(javaPath);
-        for (int i = 0; i < 2; i++) {
-          int batch = i == 0 ? 1 : 8;
-          boolean bound = batch == 1 && (javaPath || !FastDecode.available());
-          double bandwidthBefore = bound ? bandwidth.getAsDouble() : Double.NaN;
-          Rate r = decode(model, batch, promptLength, decodeSteps);
-          if (bound) {
-            readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
-          }
-          (javaPath ? java : torch)[i] = r;
-          String what = "decode   batch " + batch + ", " + decodeSteps + " steps, " + (javaPath ? "Java" : "libtorch");
-          line(what, r, peak);
-          if (batch == 1 && readBandwidth > 0) {
-            out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.1f tokens/s at %.1f MB a token);"
-                + " fastest step %.1f%%%n", "", 100 * r.tokensPerSecond() * bytes / readBandwidth, readBandwidth / bytes,
-                bytes / 1e6, 100 * r.bestStepTokensPerSecond() * bytes / readBandwidth);
-          }
+        line("decode   batch " + batch + ", " + decodeSteps + " steps, libtorch", torch[i], peak);
+        if (bound && readBandwidth > 0) {
+          boundLine(torch[i], bytes, readBandwidth, true);
         }
       }
     } finally {
@@ -253,19 +336,20 @@ public final class RuntimeBenchmark {
     Rate used = java[0] != null ? java[0] : torch[0];
     double fraction = readBandwidth > 0 ? used.tokensPerSecond() * bytes / readBandwidth : Double.NaN;
     if (java[0] != null) {
-      out.printf("  Java kernels vs libtorch: batch 1 %.2fx, batch 8 %.2fx; batch 8 / batch 1 on the Java kernels %.2fx%n",
-          java[0].tokensPerSecond() / torch[0].tokensPerSecond(), java[1].tokensPerSecond() / torch[1].tokensPerSecond(),
-          java[1].tokensPerSecond() / java[0].tokensPerSecond());
-      out.printf("  %s%n", computeCeiling(java[0], java[1], peak));
+      out.printf("  Java kernels vs libtorch: batch 1 %.2fx, batch 8 %.2fx%n",
+          java[0].tokensPerSecond() / torch[0].tokensPerSecond(), java[1].tokensPerSecond() / torch[1].tokensPerSecond());
     }
     out.flush();
-    return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, readBandwidth, fraction);
+    return new ModelNumbers(prefill, java[0], java[1], torch[0], torch[1], bytes, readBandwidth, fraction,
+        interleaved == null ? Double.NaN : interleaved.minBlockRatio(),
+        interleaved == null ? Double.NaN : interleaved.maxBlockRatio());
   }
 
   /**
-   * Decode on the Java kernels only, at batch 1 and then 8 (no prefill, no libtorch): the quick check of
-   * a kernel change. Prints both rates, batch 1's share of the read-bandwidth bound (bandwidth measured
-   * just before and after it, the larger taken) and the batch-8 / batch-1 ratio.
+   * Decode on the Java kernels only, at batch 1 and 8 with their steps interleaved (no prefill, no
+   * libtorch): the quick check of a kernel change. Prints both rates, batch 1's share of the
+   * read-bandwidth bound (bandwidth measured just before and after the steps, the larger taken) and the
+   * batch-8 / batch-1 ratio.
    */
   public void javaDecode(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
       int promptLength, int decodeSteps) {
@@ -280,19 +364,37 @@ public final class RuntimeBenchmark {
     model.useJavaDecode(true);
     try {
       double bandwidthBefore = bandwidth.getAsDouble();
-      Rate b1 = decode(model, 1, promptLength, decodeSteps);
+      Interleaved d = decodeInterleaved(model, promptLength, decodeSteps);
       double readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
-      line("decode   batch 1, " + decodeSteps + " steps, Java", b1, peak);
-      out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.2f GB/s)%n", "",
-          100 * b1.tokensPerSecond() * bytes / readBandwidth, readBandwidth / 1e9);
-      Rate b8 = decode(model, 8, promptLength, decodeSteps);
-      line("decode   batch 8, " + decodeSteps + " steps, Java", b8, peak);
-      out.printf("  batch 8 / batch 1 on the Java kernels %.2fx; %s%n", b8.tokensPerSecond() / b1.tokensPerSecond(),
-          computeCeiling(b1, b8, peak));
+      decodeLines("Java, interleaved", d, decodeSteps, peak, bytes, readBandwidth, false);
     } finally {
       model.useJavaDecode(before);
     }
     out.flush();
+  }
+
+  /** The lines of an interleaved decode: both rates, batch 1 against the bound, the ratio and its compute ceiling. */
+  private void decodeLines(String path, Interleaved d, int steps, double peak, double bytes, double readBandwidth,
+      boolean withTokensPerSecondBound) {
+    line("decode   batch 1, " + steps + " steps, " + path, d.b1(), peak);
+    if (readBandwidth > 0) {
+      boundLine(d.b1(), bytes, readBandwidth, withTokensPerSecondBound);
+    }
+    line("decode   batch 8, " + steps + " steps, " + path, d.b8(), peak);
+    out.printf("  batch 8 / batch 1 on the Java kernels %.2fx (blocks of %d steps each in turn: %.2f-%.2fx a block); %s%n",
+        d.ratio(), INTERLEAVED_BLOCK, d.minBlockRatio(), d.maxBlockRatio(), computeCeiling(d.b1(), d.b8(), peak));
+  }
+
+  /** Batch 1's share of the read-bandwidth bound (and of its fastest step, or the bandwidth itself). */
+  private void boundLine(Rate b1, double bytes, double readBandwidth, boolean detailed) {
+    if (detailed) {
+      out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.1f tokens/s at %.1f MB a token);"
+          + " fastest step %.1f%%%n", "", 100 * b1.tokensPerSecond() * bytes / readBandwidth, readBandwidth / bytes,
+          bytes / 1e6, 100 * b1.bestStepTokensPerSecond() * bytes / readBandwidth);
+    } else {
+      out.printf("  %-42s %9.1f%% of the read-bandwidth bound (%.2f GB/s)%n", "",
+          100 * b1.tokensPerSecond() * bytes / readBandwidth, readBandwidth / 1e9);
+    }
   }
 
   /**

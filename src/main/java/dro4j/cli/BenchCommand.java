@@ -450,6 +450,9 @@ final class BenchCommand implements Callable<Integer> {
     m.put("decode_b1_tokens_per_s", number(n.decodeB1Used().tokensPerSecond()));
     m.put("decode_b8_tokens_per_s", number(n.decodeB8Used().tokensPerSecond()));
     m.put("decode_b1_bandwidth_fraction", number(n.decodeB1BandwidthFraction()));
+    // batch 8 over batch 1 within one block of their interleaved steps: how far the machine moved meanwhile
+    m.put("decode_b8_over_b1_block_min", number(n.minBlockRatio()));
+    m.put("decode_b8_over_b1_block_max", number(n.maxBlockRatio()));
     // the fastest step against the best bandwidth pass: both undisturbed moments of a busy machine
     m.put("decode_b1_bandwidth_fraction_fastest_step",
         number(n.decodeB1Used().bestStepTokensPerSecond() * n.decodeB1BytesPerToken() / n.readBandwidth()));

@@ -25,10 +25,12 @@ class BenchJsonTest {
     JsonNode stories = json.get("models").get("stories260K");
     for (String key : List.of("prefill_tokens_per_s", "decode_b1_tokens_per_s", "decode_b8_tokens_per_s",
         "decode_b1_bandwidth_fraction", "decode_b1_bandwidth_fraction_fastest_step", "decode_b1_tokens_per_s_libtorch",
-        "decode_b8_tokens_per_s_libtorch")) {
+        "decode_b8_tokens_per_s_libtorch", "decode_b8_over_b1_block_min", "decode_b8_over_b1_block_max")) {
       assertThat(stories.get(key).isNumber()).as(key).isTrue();
       assertThat(stories.get(key).asDouble()).as(key).isPositive();
     }
+    // two steps of each batch size are one block of their interleaved measurement
+    assertThat(stories.get("decode_b8_over_b1_block_min").asDouble()).isEqualTo(stories.get("decode_b8_over_b1_block_max").asDouble());
     JsonNode grpo = stories.get("grpo_step");
     for (String key : List.of("gen_s", "reward_s", "train_s", "train_gemm_fraction", "peak_rss_mb")) {
       assertThat(grpo.get(key).isNumber()).as(key).isTrue();
