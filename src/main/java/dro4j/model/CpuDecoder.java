@@ -348,7 +348,7 @@ final class CpuDecoder {
     float[] upBias = w.upBias() == null ? null : vector(w.upBias());
     int inter = w.gate().rows();
     DecodeThreads pool = 2L * inter * w.gate().cols() * h.length < PARALLEL_MATMUL_WORK ? SINGLE : threads;
-    pool.forRange(inter, 8, (from, to) -> {
+    pool.forRange(inter, 8, DecodeKernels.pageAlignedRows(w.gate().cols()), (from, to) -> {
       DecodeKernels.matmul(h, w.gate(), gateBias, gate, from, to);
       DecodeKernels.matmul(h, w.up(), upBias, up, from, to);
       if (lora != null) {
@@ -383,7 +383,7 @@ final class CpuDecoder {
     int cols = ws[0].cols();
     // a small product is over before the other threads wake up: run it here
     DecodeThreads pool = (long) total * cols * x.length < PARALLEL_MATMUL_WORK ? SINGLE : threads;
-    pool.forRange(total, 16, (from, to) -> {
+    pool.forRange(total, 16, alignedRows(ws, cols), (from, to) -> {
       int offset = 0;
       for (int m = 0; m < ws.length; m++) {
         int rows = ws[m].rows();
@@ -398,6 +398,21 @@ final class CpuDecoder {
         offset += rows;
       }
     });
+  }
+
+  /**
+   * {@link DecodeKernels#pageAlignedRows} for matrices of {@code cols} columns that share one range of
+   * rows, where every matrix but the last is a multiple of it long (else 1: the matrices after it would
+   * start off the multiple).
+   */
+  private static int alignedRows(Weights[] ws, int cols) {
+    int align = DecodeKernels.pageAlignedRows(cols);
+    for (int m = 0; m + 1 < ws.length; m++) {
+      if (ws[m].rows() % align != 0) {
+        return 1;
+      }
+    }
+    return align;
   }
 
   /**

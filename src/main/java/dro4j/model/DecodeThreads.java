@@ -48,7 +48,7 @@ final class DecodeThreads implements AutoCloseable {
       }
       return;
     }
-    execute(new Job(parts, parts, (from, to) -> {
+    execute(new Job(parts, parts, 1, parts, (from, to) -> {
       for (int i = from; i < to; i++) {
         part.accept(i);
       }
@@ -63,17 +63,31 @@ final class DecodeThreads implements AutoCloseable {
    * that found nothing left to do.
    */
   void forRange(int n, int minChunk, RangeTask range) {
-    int chunks = Math.max(1, Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)));
+    forRange(n, minChunk, 1, range);
+  }
+
+  /**
+   * {@link #forRange(int, int, RangeTask)} with every chunk starting at a multiple of {@code align}
+   * rows (the last one ends at {@code n}); {@code align} 1 is the plain split.
+   */
+  void forRange(int n, int minChunk, int align, RangeTask range) {
+    int units = Math.max(1, n / Math.max(1, align));
+    int chunks = Math.max(1, Math.min(Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)), units));
     if (workers.length == 0 || chunks == 1) {
       range.accept(0, n);
       return;
     }
-    execute(new Job(n, chunks, range));
+    execute(new Job(n, chunks, Math.max(1, align), units, range));
   }
 
   /** {@link #forRange(int, int, RangeTask)} with chunks of at least one row. */
   void forRange(int n, RangeTask range) {
     forRange(n, 1, range);
+  }
+
+  /** Where chunk {@code c} of {@code chunks} starts: {@code align * floor(units * c / chunks)}, and {@code n} for the end. */
+  static int chunkStart(int n, int chunks, int align, int units, int c) {
+    return c >= chunks ? n : align * (int) ((long) units * c / chunks);
   }
 
   private void execute(Job job) {
@@ -107,18 +121,25 @@ final class DecodeThreads implements AutoCloseable {
     void accept(int from, int to);
   }
 
-  /** One kernel: {@code chunks} fixed pieces of {@code [0, n)}, taken by whichever thread is free. */
+  /**
+   * One kernel: {@code chunks} fixed pieces of {@code [0, n)} ({@link #chunkStart}), taken by whichever
+   * thread is free.
+   */
   private static final class Job {
     final int n;
     final int chunks;
+    final int align;
+    final int units;
     final RangeTask range;
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger done = new AtomicInteger();
     final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
-    Job(int n, int chunks, RangeTask range) {
+    Job(int n, int chunks, int align, int units, RangeTask range) {
       this.n = n;
       this.chunks = chunks;
+      this.align = align;
+      this.units = units;
       this.range = range;
     }
 
@@ -126,7 +147,7 @@ final class DecodeThreads implements AutoCloseable {
       for (int c; (c = next.getAndIncrement()) < chunks; ) {
         try {
           if (failure.get() == null) {
-            range.accept((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+            range.accept(chunkStart(n, chunks, align, units, c), chunkStart(n, chunks, align, units, c + 1));
           }
         } catch (RuntimeException e) {
           failure.compareAndSet(null, e);

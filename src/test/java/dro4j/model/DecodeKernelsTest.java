@@ -90,6 +90,22 @@ class DecodeKernelsTest {
   }
 
   @Test
+  void pageAlignedRowsMakeEachQuarterOfAChunkWholePages() {
+    // 896 columns (0.5B's hidden size): 8 rows are 7 pages, so chunks of 32 rows have whole-page quarters
+    assertThat(DecodeKernels.pageAlignedRows(896)).isEqualTo(32);
+    assertThat(DecodeKernels.pageAlignedRows(4864)).isEqualTo(16); // 0.5B's down projection: 4 rows are 19 pages
+    assertThat(DecodeKernels.pageAlignedRows(1024)).isEqualTo(4);
+    assertThat(DecodeKernels.pageAlignedRows(64)).isEqualTo(64); // stories260K
+    for (int cols : new int[] {896, 4864, 1024, 64, 3584, 2048}) {
+      int rows = DecodeKernels.pageAlignedRows(cols);
+      assertThat(4L * cols * (rows / 4) % 4096).as("cols %d", cols).isZero();
+    }
+    // whole pages would need chunks of 4,096 or 512 rows: the chunks stay unaligned instead
+    assertThat(DecodeKernels.pageAlignedRows(897)).isEqualTo(1);
+    assertThat(DecodeKernels.pageAlignedRows(1000)).isEqualTo(1);
+  }
+
+  @Test
   void everyTilingGivesEveryOutputTheSameBitsAsEachBatchRowAlone() {
     Random rng = new Random(7);
     int batch = 13; // a tile of eight, one of four and a row alone

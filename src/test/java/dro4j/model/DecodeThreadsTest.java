@@ -43,6 +43,50 @@ class DecodeThreadsTest {
   }
 
   @Test
+  void alignedChunksStartOnTheMultipleAndCoverEveryRowOnce() {
+    try (DecodeThreads pool = new DecodeThreads(2)) {
+      // 4,864 rows of 896 columns (the 0.5B shape's gate/up) in chunks starting on multiples of 32,
+      // and a range shorter than two multiples, which runs as one chunk
+      for (int[] c : new int[][] {{4864, 32}, {4870, 32}, {896, 32}, {50, 32}, {1000, 1}}) {
+        int n = c[0];
+        int align = c[1];
+        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+        java.util.Set<Integer> starts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        pool.forRange(n, 8, align, (from, to) -> {
+          starts.add(from);
+          for (int i = from; i < to; i++) {
+            seen.incrementAndGet(i);
+          }
+        });
+        for (int i = 0; i < n; i++) {
+          assertThat(seen.get(i)).as("n %d row %d", n, i).isEqualTo(1);
+        }
+        assertThat(starts).as("n %d", n).allMatch(s -> s % align == 0);
+        if (n >= 2 * align * 16) {
+          assertThat(starts).as("n %d: the full 2 x 8 chunks", n).hasSize(16);
+        }
+      }
+    }
+  }
+
+  @Test
+  void chunkStartsAreMultiplesOfTheAlignmentEndingAtN() {
+    // 152 units of 32 rows in 16 chunks: 9 or 10 units each, the last one ending at 4,870
+    int previous = 0;
+    for (int c = 1; c <= 16; c++) {
+      int start = DecodeThreads.chunkStart(4870, 16, 32, 152, c);
+      if (c < 16) {
+        assertThat(start % 32).isZero();
+        assertThat(start - previous).isIn(9 * 32, 10 * 32);
+      } else {
+        assertThat(start).isEqualTo(4870);
+      }
+      previous = start;
+    }
+    assertThat(DecodeThreads.chunkStart(1000, 7, 1, 1000, 3)).isEqualTo(1000 * 3 / 7); // the plain split
+  }
+
+  @Test
   void twoCallersCanShareOnePool() throws InterruptedException {
     try (DecodeThreads pool = new DecodeThreads(2)) {
       long[][] sums = new long[2][1];
