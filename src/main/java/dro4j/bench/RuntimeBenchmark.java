@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 
 /**
  * Measures the runtime: the fp32 GEMM peak of this machine through the engine, then prefill and decode
@@ -167,8 +168,10 @@ public final class RuntimeBenchmark {
    * between one measurement and the next (27-60 GB/s between runs minutes apart on a 2-core Zen 4,
    * 2026-12-04), and batch 1 follows it while batch 8 hardly does, so two rates measured one after the
    * other can make a ratio neither moment had. The returned ratio is of the two rates over all steps.
+   * {@code bandwidthPass} (null: none) times one pass of a read-bandwidth kernel after each block, so
+   * batch 1's bound comes from the same minutes too.
    */
-  public Interleaved decodeInterleaved(Transformer model, int context, int steps) {
+  public Interleaved decodeInterleaved(Transformer model, int context, int steps, DoubleSupplier bandwidthPass) {
     ModelConfig c = model.config();
     warmUp(model, 1, context, null);
     warmUp(model, 8, context, null);
@@ -177,6 +180,8 @@ public final class RuntimeBenchmark {
     long[] best = {Long.MAX_VALUE, Long.MAX_VALUE};
     double minBlock = Double.POSITIVE_INFINITY;
     double maxBlock = 0;
+    double bandwidthSum = 0;
+    int passes = 0;
     try (NDManager m = manager.newSubManager(); KvCache one = prefilled(model, m, 1, context, steps);
         KvCache eight = prefilled(model, m, 8, context, steps)) {
       KvCache[] caches = {one, eight};
@@ -198,17 +203,24 @@ public final class RuntimeBenchmark {
         double ratio = 8.0 * block[0] / block[1]; // the same number of steps of each
         minBlock = Math.min(minBlock, ratio);
         maxBlock = Math.max(maxBlock, ratio);
+        if (bandwidthPass != null) {
+          bandwidthSum += bandwidthPass.getAsDouble();
+          passes++;
+        }
       }
     }
     return new Interleaved(decodeRate(c, 1, context, steps, nanos[0], best[0]),
-        decodeRate(c, 8, context, steps, nanos[1], best[1]), minBlock, maxBlock);
+        decodeRate(c, 8, context, steps, nanos[1], best[1]), minBlock, maxBlock,
+        passes == 0 ? Double.NaN : bandwidthSum / passes, passes);
   }
 
   /**
-   * {@link #decodeInterleaved}'s result: the two rates over all their steps, and the least and greatest
-   * batch-8 / batch-1 ratio of one block (how much the machine moved during the measurement).
+   * {@link #decodeInterleaved}'s result: the two rates over all their steps, the least and greatest
+   * batch-8 / batch-1 ratio of one block (how much the machine moved during the measurement), and the
+   * mean read bandwidth (bytes/s) of the {@code bandwidthPasses} passes between the blocks (NaN for none).
    */
-  public record Interleaved(Rate b1, Rate b8, double minBlockRatio, double maxBlockRatio) {
+  public record Interleaved(Rate b1, Rate b8, double minBlockRatio, double maxBlockRatio, double meanBandwidth,
+      int bandwidthPasses) {
     /** Batch 8's tokens per second over batch 1's. */
     public double ratio() {
       return b8.tokensPerSecond() / b1.tokensPerSecond();
@@ -271,9 +283,10 @@ public final class RuntimeBenchmark {
   /**
    * One model's numbers: prefill at batch 1, decode at batch 1 and 8 on the Java kernels (when the
    * JVM has them) and through libtorch; {@code decodeB1BandwidthFraction} is the bytes a batch-1 step
-   * reads per second over {@code readBandwidth} (bytes/s, by a kernel of its own, the larger of two
-   * measurements just before and just after the Java kernels' interleaved decode, or libtorch's batch 1
-   * in a JVM without them, so a busy machine's swings do not flatter the fraction; NaN when unknown).
+   * reads per second over {@code readBandwidth} (bytes/s, by a kernel of its own: on the Java kernels
+   * the mean of the passes between the interleaved decode's blocks, so both come from the same minutes;
+   * in a JVM without them the larger of two measurements just before and after libtorch's batch 1, so a
+   * busy machine's swings do not flatter the fraction; NaN when unknown).
    * {@code minBlockRatio} and {@code maxBlockRatio} are the least and greatest batch-8 / batch-1 ratio
    * of one block of the interleaved decode (NaN without the Java kernels). Decode numbers of a path
    * this JVM cannot run are null.
@@ -292,8 +305,8 @@ public final class RuntimeBenchmark {
   }
 
   /** Prints one model's numbers: prefill, then decode at batch 1 and 8 on each path, each with its share of the peak. */
-  public ModelNumbers report(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
-      int promptLength, int decodeSteps) {
+  public ModelNumbers report(String name, Transformer model, double peak, DoubleSupplier bandwidth,
+      DoubleSupplier bandwidthPass, int promptLength, int decodeSteps) {
     out.printf("%s: %,d parameters, %d layers, hidden %d, vocab %d%n", name, model.parameterCount(),
         model.config().numLayers(), model.config().hiddenSize(), model.config().vocabSize());
     Rate prefill = prefill(model, 1, promptLength, 3);
@@ -307,12 +320,11 @@ public final class RuntimeBenchmark {
     try {
       if (FastDecode.available()) {
         model.useJavaDecode(true);
-        double bandwidthBefore = bandwidth.getAsDouble();
-        interleaved = decodeInterleaved(model, promptLength, decodeSteps);
-        readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
+        interleaved = decodeInterleaved(model, promptLength, decodeSteps, bandwidthPass);
+        readBandwidth = interleaved.meanBandwidth();
         java[0] = interleaved.b1();
         java[1] = interleaved.b8();
-        decodeLines("Java, interleaved", interleaved, decodeSteps, peak, bytes, readBandwidth, true);
+        decodeLines("Java, interleaved", interleaved, decodeSteps, peak, bytes, true);
       } else {
         out.printf("  decode on the Java kernels: not in this JVM (run it with %s)%n", FastDecode.JVM_OPTION);
       }
@@ -348,10 +360,10 @@ public final class RuntimeBenchmark {
   /**
    * Decode on the Java kernels only, at batch 1 and 8 with their steps interleaved (no prefill, no
    * libtorch): the quick check of a kernel change. Prints both rates, batch 1's share of the
-   * read-bandwidth bound (bandwidth measured just before and after the steps, the larger taken) and the
+   * read-bandwidth bound (the mean of {@code bandwidthPass}'s passes between the blocks) and the
    * batch-8 / batch-1 ratio.
    */
-  public void javaDecode(String name, Transformer model, double peak, java.util.function.DoubleSupplier bandwidth,
+  public void javaDecode(String name, Transformer model, double peak, DoubleSupplier bandwidthPass,
       int promptLength, int decodeSteps) {
     if (!FastDecode.available()) {
       out.printf("%s: decode on the Java kernels needs %s%n", name, FastDecode.JVM_OPTION);
@@ -363,10 +375,8 @@ public final class RuntimeBenchmark {
     boolean before = model.usesJavaDecode();
     model.useJavaDecode(true);
     try {
-      double bandwidthBefore = bandwidth.getAsDouble();
-      Interleaved d = decodeInterleaved(model, promptLength, decodeSteps);
-      double readBandwidth = Math.max(bandwidthBefore, bandwidth.getAsDouble());
-      decodeLines("Java, interleaved", d, decodeSteps, peak, bytes, readBandwidth, false);
+      Interleaved d = decodeInterleaved(model, promptLength, decodeSteps, bandwidthPass);
+      decodeLines("Java, interleaved", d, decodeSteps, peak, bytes, false);
     } finally {
       model.useJavaDecode(before);
     }
@@ -374,11 +384,13 @@ public final class RuntimeBenchmark {
   }
 
   /** The lines of an interleaved decode: both rates, batch 1 against the bound, the ratio and its compute ceiling. */
-  private void decodeLines(String path, Interleaved d, int steps, double peak, double bytes, double readBandwidth,
+  private void decodeLines(String path, Interleaved d, int steps, double peak, double bytes,
       boolean withTokensPerSecondBound) {
     line("decode   batch 1, " + steps + " steps, " + path, d.b1(), peak);
-    if (readBandwidth > 0) {
-      boundLine(d.b1(), bytes, readBandwidth, withTokensPerSecondBound);
+    if (d.meanBandwidth() > 0) {
+      boundLine(d.b1(), bytes, d.meanBandwidth(), withTokensPerSecondBound);
+      out.printf("  %-42s (the bound's bandwidth: the mean of %d passes, one after each block)%n", "",
+          d.bandwidthPasses());
     }
     line("decode   batch 8, " + steps + " steps, " + path, d.b8(), peak);
     out.printf("  batch 8 / batch 1 on the Java kernels %.2fx (blocks of %d steps each in turn: %.2f-%.2fx a block); %s%n",

@@ -233,11 +233,13 @@ final class BenchCommand implements Callable<Integer> {
       printBandwidth(out, measureBandwidth());
       Path small = BundledModel.resolve(model);
       try (Transformer t = Transformer.load(small, ModelConfig.loadFromDir(small), manager)) {
-        bench.report(small.getFileName().toString(), t, peak, this::measureBandwidth, promptLength, decodeSteps);
+        bench.report(small.getFileName().toString(), t, peak, this::measureBandwidth, bandwidthPasses(), promptLength,
+            decodeSteps);
       }
       if (model == null && !skipLarge) {
         try (Transformer t = Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)) {
-          bench.report("Qwen2.5-0.5B shape (random weights)", t, peak, this::measureBandwidth, promptLength, decodeSteps);
+          bench.report("Qwen2.5-0.5B shape (random weights)", t, peak, this::measureBandwidth, bandwidthPasses(),
+              promptLength, decodeSteps);
         }
       }
       out.printf("fp32 GEMM peak re-measured at the end: %.2f GFLOP/s%n", bench.gemmPeak(1024, 10) / 1e9);
@@ -256,7 +258,7 @@ final class BenchCommand implements Callable<Integer> {
       try (Transformer t = dir == null ? Transformer.random(ModelConfig.qwen2_5_0_5B(), 0, 0.02, manager)
           : Transformer.load(dir, ModelConfig.loadFromDir(dir), manager)) {
         bench.javaDecode(dir == null ? "Qwen2.5-0.5B shape (random weights)" : dir.getFileName().toString(), t, peak,
-            this::measureBandwidth, promptLength, decodeSteps);
+            bandwidthPasses(), promptLength, decodeSteps);
       }
     }
     return 0;
@@ -381,6 +383,11 @@ final class BenchCommand implements Callable<Integer> {
       b -> b.usePeft(true).loraR(16).loraAlpha(32).beta(0.04);
 
   /** Read bandwidth in bytes/s by the streaming kernel (best of 3 passes over --bandwidth-mb), NaN without it. */
+  /** Single passes of the read-bandwidth kernel over one array of {@code --bandwidth-mb}, or null without the module. */
+  private java.util.function.DoubleSupplier bandwidthPasses() {
+    return FastDecode.modulePresent() ? FastDecode.bandwidthPasses((long) bandwidthMb << 20) : null;
+  }
+
   private double measureBandwidth() {
     return FastDecode.modulePresent() ? FastDecode.readBandwidth((long) bandwidthMb << 20, 3) : Double.NaN;
   }
@@ -442,8 +449,8 @@ final class BenchCommand implements Callable<Integer> {
 
   private Map<String, Object> measureModel(PrintWriter out, String name, LanguageModel lm, RuntimeBenchmark bench,
       double peak, GrpoBenchmark.Shape shape, boolean withGrpo) {
-    RuntimeBenchmark.ModelNumbers n = bench.report(name, lm.transformer(), peak, this::measureBandwidth, promptLength,
-        decodeSteps);
+    RuntimeBenchmark.ModelNumbers n = bench.report(name, lm.transformer(), peak, this::measureBandwidth,
+        bandwidthPasses(), promptLength, decodeSteps);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("parameters", lm.transformer().parameterCount());
     m.put("prefill_tokens_per_s", number(n.prefill().tokensPerSecond()));

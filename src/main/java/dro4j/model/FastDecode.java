@@ -109,6 +109,22 @@ public final class FastDecode {
    * @throws IllegalStateException without {@code jdk.incubator.vector}
    */
   public static double readBandwidth(long bytes, int repeats) {
+    java.util.function.DoubleSupplier pass = bandwidthPasses(bytes);
+    double best = 0;
+    for (int r = 0; r < repeats; r++) {
+      best = Math.max(best, pass.getAsDouble());
+    }
+    return best;
+  }
+
+  /**
+   * The kernel of {@link #readBandwidth} over one {@code bytes}-sized array, made, compiled and read
+   * once here: each call of the supplier times one more pass and returns its bytes/s. For measuring
+   * between other work (the bench's decode steps) without a new array each time.
+   *
+   * @throws IllegalStateException without {@code jdk.incubator.vector}
+   */
+  public static java.util.function.DoubleSupplier bandwidthPasses(long bytes) {
     if (!MODULE_PRESENT) {
       throw new IllegalStateException("measuring the read bandwidth needs " + JVM_OPTION);
     }
@@ -123,21 +139,19 @@ public final class FastDecode {
     for (int i = 0; i < 2000; i++) {
       sums[0] += DecodeKernels.streamSum(data, 0, warm);
     }
-    double best = Double.MAX_VALUE;
-    for (int r = 0; r < repeats + 1; r++) {
+    java.util.function.DoubleSupplier pass = () -> {
       long t0 = System.nanoTime();
       pool.run(pool.threads(), p -> {
         long n = data.length;
         sums[p] += DecodeKernels.streamSum(data, (int) (n * p / pool.threads()), (int) (n * (p + 1) / pool.threads()));
       });
       double s = (System.nanoTime() - t0) / 1e9;
-      if (r > 0) {
-        best = Math.min(best, s); // the first pass warms up (page faults, JIT)
+      if (Float.isNaN(sums[0])) {
+        throw new IllegalStateException("unreachable: the sum keeps the reads alive");
       }
-    }
-    if (Float.isNaN(sums[0])) {
-      throw new IllegalStateException("unreachable: the sum keeps the reads alive");
-    }
-    return 4.0 * data.length / best;
+      return 4.0 * data.length / s;
+    };
+    pass.getAsDouble(); // the first pass warms up (page faults, JIT)
+    return pass;
   }
 }

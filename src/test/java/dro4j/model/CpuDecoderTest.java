@@ -362,5 +362,9 @@ class CpuDecoderTest {
     // a rate, not a timed assertion: any positive finite number of bytes per second
     double rate = FastDecode.readBandwidth(4 << 20, 1);
     assertThat(rate).isPositive().isFinite();
+    java.util.function.DoubleSupplier passes = FastDecode.bandwidthPasses(4 << 20);
+    for (int i = 0; i < 3; i++) {
+      assertThat(passes.getAsDouble()).as("pass %d", i).isPositive().isFinite(); // one array, read again
+    }
   }
 }
