@@ -382,12 +382,12 @@ final class BenchCommand implements Callable<Integer> {
   static final java.util.function.UnaryOperator<dro4j.rl.config.GrpoConfig.Builder> LORA_SETTINGS =
       b -> b.usePeft(true).loraR(16).loraAlpha(32).beta(0.04);
 
-  /** Read bandwidth in bytes/s by the streaming kernel (best of 3 passes over --bandwidth-mb), NaN without it. */
   /** Single passes of the read-bandwidth kernel over one array of {@code --bandwidth-mb}, or null without the module. */
   private java.util.function.DoubleSupplier bandwidthPasses() {
     return FastDecode.modulePresent() ? FastDecode.bandwidthPasses((long) bandwidthMb << 20) : null;
   }
 
+  /** Read bandwidth in bytes/s by the streaming kernel (best of 3 passes over --bandwidth-mb), NaN without it. */
   private double measureBandwidth() {
     return FastDecode.modulePresent() ? FastDecode.readBandwidth((long) bandwidthMb << 20, 3) : Double.NaN;
   }

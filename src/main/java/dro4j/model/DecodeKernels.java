@@ -116,8 +116,8 @@ final class DecodeKernels {
    */
   static int pageAlignedRows(int cols) {
     int floatsInPage = 1024;
-    int g = java.math.BigInteger.valueOf(cols).gcd(java.math.BigInteger.valueOf(floatsInPage)).intValue();
-    int rows = 4 * (floatsInPage / g);
+    // rows whose floats fill whole pages: a page over the largest power of two dividing cols (up to a page)
+    int rows = 4 * (floatsInPage / Math.min(Integer.lowestOneBit(cols), floatsInPage));
     return rows <= MAX_PAGE_ALIGNED_ROWS ? rows : 1;
   }
 

@@ -71,13 +71,14 @@ final class DecodeThreads implements AutoCloseable {
    * rows (the last one ends at {@code n}); {@code align} 1 is the plain split.
    */
   void forRange(int n, int minChunk, int align, RangeTask range) {
-    int units = Math.max(1, n / Math.max(1, align));
+    int unit = Math.max(1, align);
+    int units = Math.max(1, n / unit);
     int chunks = Math.max(1, Math.min(Math.min(threads * CHUNKS_PER_THREAD, n / Math.max(1, minChunk)), units));
     if (workers.length == 0 || chunks == 1) {
       range.accept(0, n);
       return;
     }
-    execute(new Job(n, chunks, Math.max(1, align), units, range));
+    execute(new Job(n, chunks, unit, units, range));
   }
 
   /** {@link #forRange(int, int, RangeTask)} with chunks of at least one row. */
