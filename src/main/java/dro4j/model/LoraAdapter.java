@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dro4j.BadInputException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -329,7 +327,7 @@ public final class LoraAdapter implements AutoCloseable {
   NDArray delta(int layer, int module, NDArray x) {
     Module m = modules[layer][module];
     if (m == null) return null;
-    NDArray input = dropoutRowSeeds == null || config.loraDropout() == 0 ? x : x.mul(dropoutMask(x, layer, module));
+    NDArray input = dropoutRowSeeds == null || config.loraDropout() == 0 ? x : dropped(x, layer, module);
     NDArray low = Linear.linear(input, m.a).singletonOrThrow();
     return Linear.linear(low, m.b).singletonOrThrow().mul(Scalars.of(x, config.scale()));
   }
@@ -362,8 +360,24 @@ public final class LoraAdapter implements AutoCloseable {
   }
 
   /**
-   * The inverted-dropout mask for {@code x [batch, count, in]}: 0 with probability p, else 1 / (1 - p),
-   * element e of row b drawn from (row seed b, layer, module, e) by SplitMix64.
+   * Inverted dropout of {@code x} for module {@code module} of layer {@code layer}: each element times
+   * 0 or, with probability 1 - p, by 1 / (1 - p), by {@link #dropoutMask}. As two products, by the
+   * boolean mask and then by the scalar, so that backward keeps one byte an element for the mask (what
+   * PyTorch's dropout keeps), not a float; a product by 1 or 0 is exact, so values and gradients are
+   * the bits of one product by a float mask.
+   */
+  NDArray dropped(NDArray x, int layer, int module) {
+    NDArray mask = dropoutMask(x, layer, module);
+    NDArray kept = x.mul(mask);
+    mask.close(); // the graph keeps the mask for backward by reference
+    NDArray out = kept.mul(Scalars.of(x, (float) (1 / (1 - config.loraDropout()))));
+    kept.close();
+    return out;
+  }
+
+  /**
+   * The dropout mask for {@code x [batch, count, in]}: false (dropped) with probability p, element e of
+   * row b drawn from (row seed b, layer, module, e) by SplitMix64.
    */
   private synchronized NDArray dropoutMask(NDArray x, int layer, int module) {
     Shape shape = x.getShape();
@@ -373,27 +387,25 @@ public final class LoraAdapter implements AutoCloseable {
     }
     int perRow = Math.toIntExact(shape.size() / batch);
     double p = config.loraDropout();
-    float keep = (float) (1 / (1 - p));
     long threshold = (long) Math.ceil(p * (1L << 53)); // drop when the 53-bit uniform is below p
-    int bytes = Math.multiplyExact(batch * perRow, Float.BYTES);
+    int bytes = Math.multiplyExact(batch, perRow);
     // Written into one reused direct buffer, then copied into PyTorch memory: an array made from a
-    // float[] gets a direct buffer of its own that only the garbage collector frees, and a training
+    // Java array gets a direct buffer of its own that only the garbage collector frees, and a training
     // step makes 7 masks per layer in the forward and again in a checkpointed backward (3 GB of them
-    // on the Qwen2.5-0.5B shape), which piled up as resident memory until a collection.
+    // as floats on the Qwen2.5-0.5B shape), which piled up as resident memory until a collection.
     if (maskBuffer == null || maskBuffer.capacity() < bytes) {
       maskBuffer = ByteBuffer.allocateDirect(bytes);
     }
-    ByteBuffer buffer = maskBuffer.slice(0, bytes).order(ByteOrder.nativeOrder());
-    FloatBuffer mask = buffer.asFloatBuffer();
+    ByteBuffer mask = maskBuffer.slice(0, bytes);
     for (int b = 0; b < batch; b++) {
       long stream = mix(mix(dropoutRowSeeds[b] + GOLDEN * (layer + 1)) + GOLDEN * (module + 1));
       for (int e = 0; e < perRow; e++) {
         long u = mix(stream + GOLDEN * (e + 1L)) >>> 11;
-        mask.put(b * perRow + e, u < threshold ? 0f : keep);
+        mask.put(b * perRow + e, (byte) (u < threshold ? 0 : 1));
       }
     }
     // create() wraps a direct buffer without copying; torchOwned copies it and closes the wrapper
-    return Scalars.torchOwned(x.getManager().create(buffer, shape, DataType.FLOAT32));
+    return Scalars.torchOwned(x.getManager().create(mask, shape, DataType.BOOLEAN));
   }
 
   /**

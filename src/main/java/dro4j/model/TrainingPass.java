@@ -77,19 +77,9 @@ public final class TrainingPass {
     boolean checkpointed = checkpointing && Autograd.recording();
     Transformer.ForwardInputs in = model.trainingInputs(tokens, valid, out);
     int layers = model.layerCount();
-    if (!Autograd.recording()) {
-      // nothing will back-propagate (reference or old log-probs)
-      NDArray x = model.layersWithoutGradients(keep(model.embedTokens(in.ids()), out), in, null, out);
-      return new TrainingPass(model, out, false, in, headChunk, null, x);
-    }
     if (!checkpointed) {
-      NDArray x;
-      try (NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        x = model.embedTokens(in.ids());
-        for (int l = 0; l < layers; l++) x = model.decoderLayer(l, x, in);
-        keep(x, out);
-      }
+      // recorded, or nothing will back-propagate (reference or old log-probs)
+      NDArray x = model.decoderLayers(keep(model.embedTokens(in.ids()), out), in, null, out);
       return new TrainingPass(model, out, false, in, headChunk, null, x);
     }
     NDArray[] saved = new NDArray[layers + 1];

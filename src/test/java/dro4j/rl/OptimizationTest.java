@@ -104,6 +104,33 @@ class OptimizationTest {
   }
 
   @Test
+  void closingFreezesTheParametersAgainWithTheirUpdatedValues() {
+    try (NDManager root = TensorEngine.newManager()) {
+      Path dir = Fixtures.fixture("stories260K");
+      Transformer model = Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+      TrainingArguments args = GrpoConfig.builder().learningRate(1e-2).build().training();
+      Map<String, float[]> updated;
+      try (Optimization opt = new Optimization(model, args, 10)) {
+        backward(model, root, 1f);
+        assertThat(opt.update(0).applied()).isTrue();
+        backward(model, root, 1f); // a gradient left over when the run ends
+        updated = snapshot(model);
+      }
+      for (NDArray p : model.parameters().values()) {
+        assertThat(p.hasGradient()).as(p.getName()).isFalse();
+        assertThat(JniUtils.getGradient((PtNDArray) p)).as(p.getName()).isNull();
+      }
+      Map<String, float[]> after = snapshot(model);
+      updated.forEach((k, v) -> assertThat(after.get(k)).as(k).containsExactly(v));
+      // a later optimization of the same model trains it again
+      try (Optimization opt = new Optimization(model, args, 10)) {
+        backward(model, root, 1f);
+        assertThat(gradient(model, "model.norm.weight")).isNotEqualTo(new float[updated.get("model.norm.weight").length]);
+      }
+    }
+  }
+
+  @Test
   void clipsToMaxGradNormAndClosesEveryGradientHandle() {
     try (NDManager root = TensorEngine.newManager()) {
       Path dir = Fixtures.fixture("stories260K");
