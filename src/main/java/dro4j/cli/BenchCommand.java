@@ -477,7 +477,7 @@ final class BenchCommand implements Callable<Integer> {
     GrpoBenchmark.Result step = GrpoBenchmark.run(lm, shape, java.util.function.UnaryOperator.identity());
     GrpoBenchmark.line(out, name, step, peak);
     m.put("grpo_step", grpoJson(step, shape, peak));
-    // after the full step: the base's gradient buffers from that step may still count in this peak
+    // after the full step, on the same weights: its trainer's close froze them again (Optimization.close)
     GrpoBenchmark.Result lora = GrpoBenchmark.run(lm, shape, LORA_SETTINGS);
     GrpoBenchmark.line(out, name + " (LoRA)", lora, peak);
     m.put("grpo_step_lora", grpoJson(lora, shape, peak));
