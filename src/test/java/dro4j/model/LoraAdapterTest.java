@@ -267,6 +267,48 @@ class LoraAdapterTest {
     }
   }
 
+  @Test
+  void droppedInputsAreZeroOrTheInputTimesOneOverOneMinusPWithTheGradientOfTheSameMask() {
+    double p = 0.3;
+    try (LanguageModel lm = LanguageModel.load(STORIES)) {
+      lm.attachNewAdapter(LoraConfig.of(4, 8, p, null), 2);
+      LoraAdapter a = lm.adapter();
+      float keep = (float) (1 / (1 - p));
+      int rows = 2;
+      int cols = 4096;
+      float[] values = new float[rows * cols];
+      Random rng = new Random(3);
+      for (int i = 0; i < values.length; i++) values[i] = (float) rng.nextGaussian();
+      try (NDManager m = lm.manager().newSubManager();
+          LoraAdapter.DropoutScope d = LoraAdapter.dropout(lm.transformer(), new long[] {7, 8});
+          ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        ai.djl.ndarray.NDArray x = m.create(values, new ai.djl.ndarray.types.Shape(rows, 1, cols));
+        x.setRequiresGradient(true);
+        ai.djl.ndarray.NDArray y = a.dropped(x, 1, 4);
+        float[] out = y.toFloatArray();
+        c.backward(y.sum());
+        float[] grad = x.getGradient().toFloatArray();
+        int zeros = 0;
+        for (int i = 0; i < out.length; i++) {
+          boolean dropped = Float.floatToRawIntBits(out[i]) == Float.floatToRawIntBits(values[i] * 0f);
+          if (dropped) {
+            zeros++;
+            assertThat(grad[i]).as("gradient of dropped element " + i).isZero();
+          } else {
+            assertThat(out[i]).as("kept element " + i).isEqualTo(values[i] * keep);
+            assertThat(grad[i]).as("gradient of kept element " + i).isEqualTo(keep);
+          }
+        }
+        // 8,192 draws at p = 0.3: the share of zeros lies within 5 standard deviations (0.025)
+        assertThat(zeros / (double) out.length).isCloseTo(p, org.assertj.core.data.Offset.offset(0.025));
+        float[] rowA = java.util.Arrays.copyOfRange(out, 0, cols);
+        float[] again = a.dropped(x, 1, 4).toFloatArray();
+        assertThat(again).containsExactly(out); // the same (row seed, layer, module) gives the same mask
+        assertThat(java.util.Arrays.copyOfRange(a.dropped(x, 1, 5).toFloatArray(), 0, cols)).isNotEqualTo(rowA);
+      }
+    }
+  }
+
   private static float[] hidden(LanguageModel lm, int[][] tokens, boolean[][] valid, long[] rowSeeds) {
     try (NDManager m = lm.manager().newSubManager();
         LoraAdapter.DropoutScope d = rowSeeds == null ? () -> {} : LoraAdapter.dropout(lm.transformer(), rowSeeds)) {
