@@ -39,6 +39,11 @@ class OptimizationTest {
     }
   }
 
+  private static Transformer stories(NDManager root) {
+    Path dir = Fixtures.fixture("stories260K");
+    return Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+  }
+
   private static float[] gradient(Transformer model, String name) {
     try (NDArray g = model.parameters().get(name).getGradient()) {
       return g.toFloatArray();
@@ -48,8 +53,7 @@ class OptimizationTest {
   @Test
   void nonFiniteGradientSkipsTheUpdateAndLeavesEverythingUntouched() {
     try (NDManager root = TensorEngine.newManager()) {
-      Path dir = Fixtures.fixture("stories260K");
-      Transformer model = Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+      Transformer model = stories(root);
       TrainingArguments args = GrpoConfig.builder().learningRate(1e-2).build().training();
       try (Optimization opt = new Optimization(model, args, 10)) {
         Map<String, float[]> before = snapshot(model);
@@ -79,8 +83,7 @@ class OptimizationTest {
   @Test
   void anUpdateFreesTheGradientsAndTheNextBackwardStartsFromNone() {
     try (NDManager root = TensorEngine.newManager()) {
-      Path dir = Fixtures.fixture("stories260K");
-      Transformer model = Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+      Transformer model = stories(root);
       // lr 0 and no decay: the parameters stay as they are, so both backwards see the same model
       TrainingArguments args = GrpoConfig.builder().learningRate(0).build().training();
       try (Optimization opt = new Optimization(model, args, 10)) {
@@ -106,8 +109,7 @@ class OptimizationTest {
   @Test
   void closingFreezesTheParametersAgainWithTheirUpdatedValues() {
     try (NDManager root = TensorEngine.newManager()) {
-      Path dir = Fixtures.fixture("stories260K");
-      Transformer model = Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+      Transformer model = stories(root);
       TrainingArguments args = GrpoConfig.builder().learningRate(1e-2).build().training();
       Map<String, float[]> updated;
       try (Optimization opt = new Optimization(model, args, 10)) {
@@ -133,8 +135,7 @@ class OptimizationTest {
   @Test
   void clipsToMaxGradNormAndClosesEveryGradientHandle() {
     try (NDManager root = TensorEngine.newManager()) {
-      Path dir = Fixtures.fixture("stories260K");
-      Transformer model = Transformer.load(dir, ModelConfig.loadFromDir(dir), root);
+      Transformer model = stories(root);
       TrainingArguments args = GrpoConfig.builder().maxGradNorm(0.5).learningRate(0).build().training();
       try (Optimization opt = new Optimization(model, args, 100)) {
         int managed = -1;
