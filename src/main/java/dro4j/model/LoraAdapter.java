@@ -361,7 +361,7 @@ public final class LoraAdapter implements AutoCloseable {
 
   /**
    * Inverted dropout of {@code x} for module {@code module} of layer {@code layer}: each element times
-   * 0 or, with probability 1 - p, by 1 / (1 - p), by {@link #dropoutMask}. As two products, by the
+   * 1 / (1 - p) where {@link #dropoutMask} keeps it (probability 1 - p), else 0. As two products, by the
    * boolean mask and then by the scalar, so that backward keeps one byte an element for the mask (what
    * PyTorch's dropout keeps), not a float; a product by 1 or 0 is exact, so values and gradients are
    * the bits of one product by a float mask.
