@@ -131,9 +131,17 @@ public final class Optimization implements AutoCloseable {
    */
   private static void releaseGradient(NamedParameter p) {
     p.grad().close();
-    NDArray fresh = p.data().stopGradient();
-    fresh.setRequiresGradient(true);
-    p.data().intern(fresh);
+    swapForFreshHandle(p.data(), true);
+  }
+
+  /**
+   * Swaps {@code p}'s handle for one over the same storage without autograd state (its gradient goes
+   * with the old handle), requiring a gradient again when {@code trainable}. Set on {@code p} itself,
+   * since DJL caches that flag per array object.
+   */
+  private static void swapForFreshHandle(NDArray p, boolean trainable) {
+    p.intern(p.stopGradient());
+    p.setRequiresGradient(trainable);
   }
 
   /** The optimizer (its moments and step count are what a checkpoint saves). */
@@ -164,9 +172,7 @@ public final class Optimization implements AutoCloseable {
     // attached, a LoRA run after a full-parameter one on the same model computed and kept all 494M
     // base gradients of the Qwen2.5-0.5B shape in every backward (2 GB and the time to make them).
     for (NDArray p : trained) {
-      if (p.isReleased() || !p.hasGradient()) continue;
-      p.intern(p.stopGradient()); // a handle over the same storage without the gradient
-      p.setRequiresGradient(false); // DJL caches the flag per array: set it for the new handle too
+      if (!p.isReleased() && p.hasGradient()) swapForFreshHandle(p, false);
     }
   }
 }

@@ -3,7 +3,11 @@ package dro4j.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dro4j.BadInputException;
@@ -281,10 +285,10 @@ class LoraAdapterTest {
       for (int i = 0; i < values.length; i++) values[i] = (float) rng.nextGaussian();
       try (NDManager m = lm.manager().newSubManager();
           LoraAdapter.DropoutScope d = LoraAdapter.dropout(lm.transformer(), new long[] {7, 8});
-          ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-        ai.djl.ndarray.NDArray x = m.create(values, new ai.djl.ndarray.types.Shape(rows, 1, cols));
+          GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray x = m.create(values, new Shape(rows, 1, cols));
         x.setRequiresGradient(true);
-        ai.djl.ndarray.NDArray y = a.dropped(x, 1, 4);
+        NDArray y = a.dropped(x, 1, 4);
         float[] out = y.toFloatArray();
         c.backward(y.sum());
         float[] grad = x.getGradient().toFloatArray();
